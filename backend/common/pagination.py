@@ -1,0 +1,48 @@
+"""Page-number pagination whose envelope carries what a table footer needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import pagination
+from rest_framework.response import Response
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "page": self.page.number,
+                "page_size": self.page.paginator.per_page,
+                "total_pages": self.page.paginator.num_pages,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "page", "page_size", "total_pages", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 47},
+                "page": {"type": "integer", "example": 1},
+                "page_size": {"type": "integer", "example": 25},
+                "total_pages": {"type": "integer", "example": 2},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+
+class EventPagination(PageNumberPagination):
+    page_size = 50
+    max_page_size = 200

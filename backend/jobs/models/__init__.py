@@ -1,0 +1,32 @@
+from backend.jobs.models.checkpoint import Checkpoint
+from backend.jobs.models.gpu import GpuType
+from backend.jobs.models.job import (
+    ACTIVE_STATUSES,
+    BILLED_STATUSES,
+    FINISHED_STATUSES,
+    CancelReason,
+    ErrorCategory,
+    Job,
+    JobStatus,
+    Preset,
+    Pricing,
+    Stage,
+)
+from backend.jobs.models.stage import StageRun, StageState
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "BILLED_STATUSES",
+    "FINISHED_STATUSES",
+    "CancelReason",
+    "Checkpoint",
+    "ErrorCategory",
+    "GpuType",
+    "Job",
+    "JobStatus",
+    "Preset",
+    "Pricing",
+    "Stage",
+    "StageRun",
+    "StageState",
+]

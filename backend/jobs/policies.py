@@ -1,0 +1,29 @@
+"""Who may do what to a job. Everyone signed in sees the team's jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.jobs.models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
+
+
+def can_manage(user: Any, job: Job) -> bool:
+    """Cancel, delete or remove from the queue: the job's creator or a manager."""
+    return bool(user.is_authenticated and (job.created_by_id == user.pk or user.is_manager))
+
+
+def allowed_actions(user: Any, job: Job) -> list[str]:
+    actions: list[str] = []
+    if can_manage(user, job):
+        if job.status in ACTIVE_STATUSES - {JobStatus.CANCELLING} or job.status in (
+            JobStatus.QUEUED,
+            JobStatus.PAUSED,
+        ):
+            actions.append("cancel")
+        if job.status in FINISHED_STATUSES:
+            actions.append("delete")
+        if job.status == JobStatus.QUEUED:
+            actions.append("remove_from_queue")
+    if job.status == JobStatus.QUEUED and user.is_manager:
+        actions.append("promote")
+    return actions

@@ -1,0 +1,204 @@
+"""Business rules for jobs as users see them: create, cancel, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from backend.common.errors import ApplicationError, Conflict
+from backend.datasets.models import Dataset
+from backend.jobs.catalog import resolve_hyperparameters
+from backend.jobs.estimates import estimate_job
+from backend.jobs.models import (
+    FINISHED_STATUSES,
+    CancelReason,
+    GpuType,
+    Job,
+    JobStatus,
+    Stage,
+    StageRun,
+)
+from backend.jobs.models.stage import STAGE_ORDER, StageState
+from backend.jobs.transitions import lock_job, transition
+from backend.telemetry.services import event_record
+
+
+def _check_dataset(dataset: Dataset, field: str) -> None:
+    if not dataset.is_valid:
+        first = dataset.errors[0] if dataset.errors else {"line": None, "message": "invalid"}
+        raise ApplicationError(
+            "The dataset did not pass validation.",
+            code="validation_error",
+            fields={field: [f"Line {first.get('line')}: {first.get('message')}"]},
+        )
+
+
+@transaction.atomic
+def job_create(
+    *,
+    created_by: Any,
+    name: str,
+    dataset: Dataset,
+    validation_dataset: Dataset | None = None,
+    base_model: str,
+    preset: str,
+    hyperparameters: dict[str, Any] | None = None,
+    gpu_type: GpuType,
+    pricing: str,
+    metadata: dict[str, str] | None = None,
+) -> Job:
+    """Create a queued job with its estimate and its four pending stages.
+
+    The hourly rate is snapshotted now so catalog price changes never re-price the job.
+    The scheduler is told after commit (see transitions / signals) and may start it at once.
+    """
+    _check_dataset(dataset, "dataset_id")
+    if validation_dataset is not None:
+        _check_dataset(validation_dataset, "validation_dataset_id")
+    resolved = resolve_hyperparameters(preset, hyperparameters)
+    estimate = estimate_job(
+        dataset=dataset,
+        validation_dataset=validation_dataset,
+        base_model=base_model,
+        hyperparameters=resolved,
+        gpu_type=gpu_type,
+        pricing=pricing,
+    )
+    now = timezone.now()
+    # FIFO: each new job goes behind everything queued so far. Promote-to-front takes values
+    # below the minimum, so the maximum of created-at timestamps keeps growing.
+    job = Job.objects.create(
+        name=name,
+        created_by=created_by,
+        dataset=dataset,
+        validation_dataset=validation_dataset,
+        base_model=base_model,
+        preset=preset,
+        hyperparameters=resolved,
+        metadata=metadata or {},
+        gpu_type=gpu_type,
+        pricing=pricing,
+        hourly_rate=gpu_type.hourly_rate(pricing),
+        status=JobStatus.QUEUED,
+        created_at=now,
+        queued_at=now,
+        queue_order=now.timestamp(),
+        total_epochs=int(resolved["epochs"]),
+        total_steps=estimate.total_steps if estimate else 0,
+        est_total_steps=estimate.total_steps if estimate else None,
+        est_total_tokens=estimate.total_tokens if estimate else None,
+        est_duration_seconds=estimate.duration_seconds if estimate else None,
+        est_cost_min=estimate.cost_min if estimate else None,
+        est_cost_max=estimate.cost_max if estimate else None,
+        est_basis=estimate.basis if estimate else "",
+    )
+    StageRun.objects.bulk_create(
+        StageRun(
+            job=job,
+            stage=stage,
+            position=index,
+            state=StageState.PENDING,
+            estimated_seconds=estimate.stage_seconds[stage] if estimate else None,
+        )
+        for index, stage in enumerate(STAGE_ORDER)
+    )
+    event_record(
+        job=job,
+        type="status",
+        message=f"Job queued by {created_by.display_name}",
+        payload={
+            "status": "queued",
+            "estimate": estimate.as_dict() if estimate else None,
+            "hyperparameters": resolved,
+        },
+    )
+    from backend.jobs.signals import job_slot_changed
+
+    job_id = job.pk
+    transaction.on_commit(lambda: job_slot_changed.send(sender=Job, job_id=job_id))
+    return job
+
+
+@transaction.atomic
+def job_cancel(*, job_id: object, user: Any, reason: str, notes: str = "") -> Job:
+    """Cancel a job. Queued: at once, it never starts. Running: `cancelling` until the worker
+    stops at its next step. Repeating the call is harmless; a finished job is a conflict."""
+    # Lock: a worker completing and a user cancelling must not both win.
+    job = lock_job(job_id)
+    if job.status in (JobStatus.CANCELLING, JobStatus.CANCELLED):
+        return job
+    if job.status in FINISHED_STATUSES:
+        raise Conflict(f"The job already {job.status}; there is nothing to cancel.")
+    now = timezone.now()
+    target = (
+        JobStatus.CANCELLED
+        if job.status in (JobStatus.QUEUED, JobStatus.PAUSED)
+        else JobStatus.CANCELLING
+    )
+    changed = transition(job, target, now=now)
+    job.cancel_reason = reason
+    job.cancel_notes = notes
+    job.cancelled_by = user
+    job.cancel_requested_at = now
+    changed += ["cancel_reason", "cancel_notes", "cancelled_by", "cancel_requested_at"]
+    if target == JobStatus.CANCELLED:
+        job.stage = ""
+        job.substatus = ""
+        changed += ["stage", "substatus"]
+    job.save(update_fields=changed)
+    label = CancelReason(reason).label if reason in CancelReason.values else reason
+    message = (
+        f"Cancelled by {user.display_name}: {label}"
+        if target == JobStatus.CANCELLED
+        else f"Cancellation requested by {user.display_name}: {label}"
+    )
+    event_record(
+        job=job,
+        type="status",
+        message=message,
+        payload={"status": target, "reason": reason, "notes": notes},
+    )
+    return job
+
+
+@transaction.atomic
+def job_delete(*, job_id: object) -> None:
+    """Delete a finished job with its metrics, events, checkpoints and files."""
+    job = lock_job(job_id)
+    if job.status not in FINISHED_STATUSES:
+        raise Conflict("Only completed, failed or cancelled jobs can be deleted; cancel it first.")
+    files = [c.file for c in job.checkpoints.all()]
+    if job.adapter_file:
+        files.append(job.adapter_file)
+    job.delete()
+
+    def remove_files() -> None:
+        for f in files:
+            f.storage.delete(f.name)
+
+    transaction.on_commit(remove_files)
+
+
+@transaction.atomic
+def job_promote(*, job_id: object, user: Any) -> Job:
+    """Move a queued job to the front of the queue (managers only; checked by the caller)."""
+    job = lock_job(job_id)
+    if job.status != JobStatus.QUEUED:
+        raise Conflict("Only queued jobs can be moved in the queue.")
+    lowest = Job.objects.filter(status=JobStatus.QUEUED).aggregate(m=Min("queue_order"))["m"]
+    job.queue_order = (lowest if lowest is not None else job.queue_order) - 1.0
+    job.save(update_fields=["queue_order", "updated_at"])
+    event_record(
+        job=job,
+        type="info",
+        message=f"Moved to the front of the queue by {user.display_name}",
+        payload={"queue_order": job.queue_order},
+    )
+    return job
+
+
+def stage_label(stage: str) -> str:
+    return Stage(stage).label

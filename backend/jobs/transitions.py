@@ -1,0 +1,79 @@
+"""The job state machine: the one place a job's status changes.
+
+Callers hold the job's row lock (`select_for_update`) or pass a freshly locked instance, so two
+writers (a user cancelling, a worker completing, the reaper re-queueing) cannot interleave a
+read-modify-write of the status. Billing intervals open and close here, so spend is always the
+billed time of provisioning + running and never of queued or paused time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.errors import Conflict
+from backend.jobs.models import BILLED_STATUSES, FINISHED_STATUSES, Job, JobStatus
+from backend.jobs.signals import job_slot_changed
+
+S = JobStatus
+ALLOWED: dict[str, frozenset[str]] = {
+    S.QUEUED: frozenset({S.PROVISIONING, S.CANCELLED}),
+    S.PROVISIONING: frozenset({S.RUNNING, S.CANCELLING, S.QUEUED, S.FAILED, S.CANCELLED}),
+    S.RUNNING: frozenset({S.COMPLETED, S.FAILED, S.CANCELLING, S.QUEUED, S.PAUSED}),
+    S.CANCELLING: frozenset({S.CANCELLED, S.COMPLETED, S.FAILED}),
+    S.PAUSED: frozenset({S.QUEUED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.FAILED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+def lock_job(job_id: object) -> Job:
+    """Fetch a job with its row locked for the rest of the transaction."""
+    return Job.objects.select_for_update().get(pk=job_id)
+
+
+def transition(job: Job, to: str, *, now: datetime | None = None) -> list[str]:
+    """Move a locked job to `to`, doing the billing and timestamp bookkeeping.
+
+    Returns the names of the fields it changed (callers add theirs and save once).
+    Raises Conflict when the move is not allowed from the current status.
+    """
+    now = now or timezone.now()
+    if to not in ALLOWED[job.status]:
+        raise Conflict(
+            f"A {job.get_status_display().lower()} job cannot become {to}.",
+            code="invalid_state",
+        )
+    was_billed = job.status in BILLED_STATUSES
+    will_bill = to in BILLED_STATUSES
+    changed = ["status", "final_cost", "updated_at"]
+
+    if was_billed and not will_bill and job.billing_since is not None:
+        job.billed_seconds += max((now - job.billing_since).total_seconds(), 0.0)
+        job.billing_since = None
+        changed += ["billed_seconds", "billing_since"]
+    elif will_bill and not was_billed:
+        job.billing_since = now
+        changed.append("billing_since")
+
+    if to == S.PROVISIONING and job.started_at is None:
+        job.started_at = now
+        changed.append("started_at")
+    if to == S.QUEUED:
+        job.queued_at = now
+        changed.append("queued_at")
+    if to in FINISHED_STATUSES:
+        job.finished_at = now
+        changed.append("finished_at")
+
+    job.status = to
+    job.final_cost = job.spend_at(now)
+
+    if not will_bill or to == S.PROVISIONING:
+        # A slot was freed or taken: let the scheduler look at the queue once this commits.
+        job_id = job.pk
+        transaction.on_commit(lambda: job_slot_changed.send(sender=Job, job_id=job_id))
+    return changed
