@@ -14,7 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import Conflict
-from backend.jobs.models import BILLED_STATUSES, FINISHED_STATUSES, Job, JobStatus
+from backend.jobs.models import (
+    BILLED_STATUSES,
+    FINISHED_STATUSES,
+    Attempt,
+    AttemptEnd,
+    Job,
+    JobStatus,
+)
 from backend.jobs.signals import job_slot_changed
 
 S = JobStatus
@@ -27,6 +34,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.COMPLETED: frozenset(),
     S.FAILED: frozenset(),
     S.CANCELLED: frozenset(),
+}
+
+
+_END_REASON: dict[str, str] = {
+    S.COMPLETED: AttemptEnd.COMPLETED,
+    S.FAILED: AttemptEnd.FAILED,
+    S.CANCELLED: AttemptEnd.CANCELLED,
+    S.PAUSED: AttemptEnd.PAUSED,
+    S.QUEUED: AttemptEnd.LOST,
 }
 
 
@@ -51,10 +67,15 @@ def transition(job: Job, to: str, *, now: datetime | None = None) -> list[str]:
     will_bill = to in BILLED_STATUSES
     changed = ["status", "final_cost", "updated_at"]
 
-    if was_billed and not will_bill and job.billing_since is not None:
-        job.billed_seconds += max((now - job.billing_since).total_seconds(), 0.0)
-        job.billing_since = None
-        changed += ["billed_seconds", "billing_since"]
+    if was_billed and not will_bill:
+        if job.billing_since is not None:
+            job.billed_seconds += max((now - job.billing_since).total_seconds(), 0.0)
+            job.billing_since = None
+            changed += ["billed_seconds", "billing_since"]
+        # The attempt is over: its token dies with it (see Attempt for 401 vs 409).
+        Attempt.objects.filter(job_id=job.pk, number=job.attempt, ended_at__isnull=True).update(
+            ended_at=now, end_reason=_END_REASON[to]
+        )
     elif will_bill and not was_billed:
         job.billing_since = now
         changed.append("billing_since")

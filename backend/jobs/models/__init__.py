@@ -1,3 +1,4 @@
+from backend.jobs.models.attempt import Attempt, AttemptEnd
 from backend.jobs.models.checkpoint import Checkpoint
 from backend.jobs.models.gpu import GpuType
 from backend.jobs.models.job import (
@@ -18,6 +19,8 @@ __all__ = [
     "ACTIVE_STATUSES",
     "BILLED_STATUSES",
     "FINISHED_STATUSES",
+    "Attempt",
+    "AttemptEnd",
     "CancelReason",
     "Checkpoint",
     "ErrorCategory",

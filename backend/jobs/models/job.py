@@ -138,7 +138,6 @@ class Job(models.Model):
     # Attempt bookkeeping: every worker write carries (attempt, fence) and stale ones get 409.
     attempt = models.PositiveIntegerField(default=0)
     fence = models.BigIntegerField(null=True, blank=True)
-    attempt_token_hash = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     worker_host = models.CharField(max_length=200, blank=True)
 
