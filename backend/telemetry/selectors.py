@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import Least, RowNumber
 
+from backend.common.types import JobId
 from backend.telemetry.models import Event, MetricPoint
 
 
@@ -35,7 +36,7 @@ def _extremes_per_bucket(
 
 
 def metrics_downsampled(
-    *, job_id: object, after_step: int | None, max_points: int
+    *, job_id: JobId, after_step: int | None, max_points: int
 ) -> tuple[list[MetricPoint], int, bool]:
     """Metric points of a job (after `after_step`), at most `max_points` of them.
 
@@ -59,7 +60,7 @@ def metrics_downsampled(
 
 
 def events_for_job(
-    *, job_id: object, types: list[str] | None, search: str | None, after_seq: int | None
+    *, job_id: JobId, types: list[str] | None, search: str | None, after_seq: int | None
 ) -> QuerySet[Event]:
     qs = Event.objects.filter(job_id=job_id)
     if types:
