@@ -8,6 +8,7 @@ been restarted `max_restarts` times. A job that was being cancelled simply ends 
 from __future__ import annotations
 
 import logging
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Max, Min
@@ -57,7 +58,7 @@ def reap_lost() -> list[str]:
 
 
 @transaction.atomic
-def _reap_one(*, job_id: object, fence: int | None) -> bool:
+def _reap_one(*, job_id: UUID, fence: int | None) -> bool:
     # Lock, then look again: the worker may have finished, or the job been re-dispatched with a
     # new fence, since the scan. Under the lock nobody else can change its status.
     job = Job.objects.select_for_update().filter(pk=job_id).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +17,10 @@ from backend.jobs.policies import allowed_actions
 ACTIONS = ["cancel", "delete", "remove_from_queue", "promote"]
 
 
-def _now(context: dict[str, Any]) -> datetime:
+def _now(context: Mapping[str, Any]) -> datetime:
+    # One timestamp per response, so every row's cost and duration agree with each other.
     now = context.get("now")
-    if now is None:
-        now = context["now"] = timezone.now()
-    return now
+    return now if now is not None else timezone.now()
 
 
 class QueueGpuTypeSerializer(serializers.Serializer[None]):
@@ -96,13 +96,13 @@ class QueueJobSerializer(serializers.ModelSerializer[Job]):
         return allowed_actions(self.context["request"].user, job)
 
 
-class ActiveSlotSerializer(serializers.Serializer[None]):
+class ActiveSlotSerializer(serializers.Serializer[Any]):
     slot = serializers.IntegerField(help_text="1..concurrency_limit, oldest attempt first.")
     job = QueueJobSerializer()
     estimated_finish_at = serializers.DateTimeField()
 
 
-class QueuedEntrySerializer(serializers.Serializer[None]):
+class QueuedEntrySerializer(serializers.Serializer[Any]):
     position = serializers.IntegerField(help_text="1 = starts next.")
     job = QueueJobSerializer()
     estimated_start_at = serializers.DateTimeField(
@@ -114,7 +114,7 @@ class QueuedEntrySerializer(serializers.Serializer[None]):
     )
 
 
-class QueueAnalyticsSerializer(serializers.Serializer[None]):
+class QueueAnalyticsSerializer(serializers.Serializer[Any]):
     depth = serializers.IntegerField(help_text="Jobs queued now.")
     started_last_hour = serializers.IntegerField(
         help_text="Jobs first started within the last hour."
@@ -128,7 +128,7 @@ class QueueAnalyticsSerializer(serializers.Serializer[None]):
     longest_wait_seconds_7d = serializers.FloatField(allow_null=True)
 
 
-class QueueSerializer(serializers.Serializer[None]):
+class QueueSerializer(serializers.Serializer[Any]):
     concurrency_limit = serializers.IntegerField()
     active_count = serializers.IntegerField()
     active = ActiveSlotSerializer(many=True)

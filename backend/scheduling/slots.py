@@ -163,7 +163,7 @@ def slot_acquire(*, holder: str, limit: int, ttl: float) -> int | None:
     gets a fresh fence (the old one is dead). Returns None when every slot is taken.
     """
     scripts = _scripts()
-    args = [holder, int(limit), _ms(ttl)]
+    args: list[str | int] = [holder, int(limit), _ms(ttl)]
     result = int(scripts.acquire(keys=_keys(), args=args))
     if result == -1:
         # Redis lost its data: restore the leases of running jobs (and the fence counter)
@@ -226,8 +226,9 @@ def slots_rebuild() -> int:
         Attempt.objects.aggregate(m=Max("fence"))["m"] or 0,
         Job.objects.aggregate(m=Max("fence"))["m"] or 0,
     )
-    args: list[object] = [int(highest)]
+    args: list[str | int] = [int(highest)]
     for job_id, fence, status in rows:
+        assert fence is not None  # filtered above
         ttl = (
             settings.LORA_PROVISIONING_GRACE_SECONDS
             if status == JobStatus.PROVISIONING
