@@ -9,7 +9,7 @@ from backend.scheduling.models import SchedulerSettings
 
 
 @admin.register(SchedulerSettings)
-class SchedulerSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SchedulerSettingsAdmin(admin.ModelAdmin[SchedulerSettings]):
     """One row; the dispatcher reads it on every run, so changes apply within seconds."""
 
     list_display = ("concurrency_limit", "max_restarts", "updated_at")

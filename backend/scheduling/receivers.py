@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from uuid import UUID
 
+from backend.common.types import JobId
 from backend.jobs.models import ACTIVE_STATUSES, Job
 from backend.scheduling.dispatch import dispatch_queued, dispatching_now
 from backend.scheduling.slots import slot_release
@@ -18,7 +18,7 @@ from backend.scheduling.slots import slot_release
 logger = logging.getLogger(__name__)
 
 
-def slot_release_for_job(*, job_id: UUID | str) -> bool:
+def slot_release_for_job(*, job_id: JobId) -> bool:
     """Release the job's lease if the job no longer holds a slot; True when one was released.
 
     The fence check in Redis makes this safe against races: a lease taken by a newer attempt
@@ -30,7 +30,7 @@ def slot_release_for_job(*, job_id: UUID | str) -> bool:
     return slot_release(holder=str(job_id), fence=row["fence"])
 
 
-def on_job_slot_changed(sender: Any, job_id: UUID | str, **kwargs: Any) -> None:
+def on_job_slot_changed(sender: Any, job_id: JobId, **kwargs: Any) -> None:
     # Runs after the change committed; it must never break the request that caused it (the
     # periodic dispatcher and reaper catch up on anything missed here).
     try:

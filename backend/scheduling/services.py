@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from django.db import transaction
 
 from backend.common.errors import Conflict
+from backend.common.types import JobId
 from backend.jobs.models import CancelReason, Job, JobStatus
 from backend.jobs.services import job_cancel, job_promote
 from backend.jobs.transitions import lock_job
 
 
-def queue_promote(*, job_id: UUID | str, user: Any) -> Job:
+def queue_promote(*, job_id: JobId, user: Any) -> Job:
     """Move a queued job to the front (the caller checked the user is a manager)."""
     return job_promote(job_id=job_id, user=user)
 
 
 @transaction.atomic
-def queue_remove(*, job_id: UUID | str, user: Any) -> Job:
+def queue_remove(*, job_id: JobId, user: Any) -> Job:
     """Take a queued job out of the queue: it ends cancelled, reason "removed_from_queue".
 
     The row stays locked from the status check to the cancel, so a dispatcher cannot start the

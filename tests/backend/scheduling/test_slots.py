@@ -99,10 +99,10 @@ def _contender(index: int, start: Any, results: Any) -> None:
         fence = slot_acquire(holder=holder, limit=LIMIT, ttl=30)
         if fence is not None:
             fences.append(fence)
-            time.sleep(rng.uniform(0.001, 0.004))
+            time.sleep(rng.uniform(0.005, 0.010))
             assert slot_release(holder=holder, fence=fence)
         else:
-            time.sleep(rng.uniform(0.0, 0.002))
+            time.sleep(rng.uniform(0.002, 0.005))
     results.put(fences)
 
 
@@ -145,7 +145,7 @@ def test_500_concurrent_acquires_never_exceed_the_limit_nor_reuse_a_fence(
     most, samples = observed.get(timeout=30)
     observer.join(timeout=30)
 
-    assert samples > 100
+    assert samples >= 50, "the observer must sample throughout the run"
     assert most <= LIMIT
     assert most == LIMIT  # the slots really were contended
     assert len(fences) == len(set(fences)), "a fence was handed out twice"
