@@ -118,8 +118,11 @@ def metrics_ingest(
         )
         latest, previous = job.latest_metrics, job.previous_metrics
         for p in points:
-            if latest is None or p["step"] >= latest.get("step", -1):
+            newest_step = latest.get("step", -1) if latest else -1
+            if p["step"] > newest_step:
                 previous, latest = latest, snapshot(latest, p)
+            elif p["step"] == newest_step:  # a retried point: rewrite, do not shift the trend
+                latest = snapshot(previous, p)
         job.latest_metrics, job.previous_metrics = latest, previous
         changed += ["latest_metrics", "previous_metrics"]
         newest = points[-1]
