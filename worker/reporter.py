@@ -197,6 +197,8 @@ class ApiReporter:
         return bool(self._out.items) or self._out.dirty
 
     def _put(self, kind: str, item: Any) -> None:
+        if self.lost is not None:
+            return  # this attempt no longer owns the job: nothing more may be written
         with self._lock:
             self._out.items.append((kind, item))
             if len(self._out.items) >= self.batch_size:
@@ -220,6 +222,8 @@ class ApiReporter:
         while not self._closing.is_set() and self.lost is None:
             self._wake.wait(self.flush_seconds)
             self._wake.clear()
+            if self.lost is not None:
+                break
             try:
                 self._send_once()
             except StopWork as exc:
@@ -243,18 +247,18 @@ class ApiReporter:
         points: list[dict[str, Any]] = []
         sent = 0
 
-        def send_batches() -> None:
+        def send_batches(final: bool = False) -> None:
             nonlocal sent, dirty
             if events:
                 self._remember(self.client.events(list(events)))
                 sent += len(events)
                 events.clear()
-            if points or dirty:
+            if points or (dirty and final):
                 reply = self.client.metrics(list(points), progress=progress, substatus=substatus)
                 self._remember(reply)
                 sent += len(points)
                 points.clear()
-                if dirty:
+                if dirty and final:
                     with self._lock:
                         # Clear only if nothing newer arrived while we were sending.
                         if self._out.progress is progress and self._out.substatus is substatus:
@@ -279,7 +283,7 @@ class ApiReporter:
                 sent = 0
             if len(events) >= 500 or len(points) >= 500:
                 send_batches()
-        send_batches()
+        send_batches(final=True)
 
     def _drop(self, count: int) -> None:
         with self._lock:

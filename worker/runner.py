@@ -28,14 +28,6 @@ def _real_run_training() -> RunTraining:
     return run_training
 
 
-def _failure_types() -> tuple[type[BaseException], ...]:
-    try:
-        from worker.training import TrainingFailure
-    except ImportError:  # the training package is not installed on this host
-        return ()
-    return (TrainingFailure,)
-
-
 def _config(spec: dict[str, Any]) -> Any:
     from worker.training import TrainingConfig
 
@@ -95,7 +87,6 @@ def _run(
     run: RunTraining | None,
     make_config: Callable[[dict[str, Any]], Any],
 ) -> str:
-    failures = _failure_types()
     try:
         reporter.stage("preprocessing", state="active", message="Downloading dataset")
         dataset = client.download(
@@ -130,7 +121,7 @@ def _run(
             raise
         if reporter.lost is not None:
             return "lost"
-        return _fail(client, reporter, exc, failures)
+        return _fail(client, reporter, exc)
 
     if reporter.lost is not None:
         return "lost"  # stopped because another attempt owns the job: write nothing more
@@ -157,21 +148,16 @@ def _run(
     return "completed"
 
 
-def _fail(
-    client: ApiClient,
-    reporter: ApiReporter,
-    exc: BaseException,
-    failures: tuple[type[BaseException], ...],
-) -> str:
-    if failures and isinstance(exc, failures):
-        category = exc.category  # type: ignore[attr-defined]
-        kwargs = {
+def _fail(client: ApiClient, reporter: ApiReporter, exc: BaseException) -> str:
+    category = getattr(exc, "category", None)
+    if isinstance(category, str):  # worker.training.TrainingFailure (duck-typed: no import)
+        kwargs: dict[str, Any] = {
             "category": category,
-            "message": exc.message,  # type: ignore[attr-defined]
-            "step": exc.step,  # type: ignore[attr-defined]
-            "stage": exc.stage,  # type: ignore[attr-defined]
-            "line": exc.line,  # type: ignore[attr-defined]
-            "details": exc.details,  # type: ignore[attr-defined]
+            "message": getattr(exc, "message", None) or str(exc),
+            "step": getattr(exc, "step", None),
+            "stage": getattr(exc, "stage", None),
+            "line": getattr(exc, "line", None),
+            "details": getattr(exc, "details", None) or {},
         }
     else:
         logger.exception("Attempt failed outside the training loop")
