@@ -1,0 +1,3 @@
+export function CreateJobRoute() {
+  return <div className="page">Create job</div>;
+}
