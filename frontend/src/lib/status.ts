@@ -77,3 +77,10 @@ export function humanize(key: string): string {
   const s = key.replace(/[_-]+/g, ' ').trim();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** Queue position badge colour: #1–3 green, #4–7 yellow, #8+ orange. */
+export function positionTone(position: number): Tone {
+  if (position <= 3) return 'green';
+  if (position <= 7) return 'yellow';
+  return 'orange';
+}

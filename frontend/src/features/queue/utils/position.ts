@@ -1,11 +1,4 @@
-import type { Tone } from '../../../lib/status';
-
-/** Queue position badge colour: #1–3 green, #4–7 yellow, #8+ orange. */
-export function positionTone(position: number): Tone {
-  if (position <= 3) return 'green';
-  if (position <= 7) return 'yellow';
-  return 'orange';
-}
+export { positionTone } from '../../../lib/status';
 
 /** Slots for the "Active training jobs: 2 of 3 slots" panel: filled slots first, then free ones. */
 export function buildSlots<T extends { slot: number }>(active: T[], limit: number): ({ kind: 'busy'; item: T } | { kind: 'free'; index: number })[] {
