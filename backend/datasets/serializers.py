@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -7,14 +9,14 @@ from backend.accounts.serializers import UserSummarySerializer
 from backend.datasets.models import Dataset
 
 
-class DatasetErrorSerializer(serializers.Serializer[None]):
+class DatasetErrorSerializer(serializers.Serializer[Any]):
     line = serializers.IntegerField(allow_null=True)
     message = serializers.CharField()
 
 
 class DatasetSerializer(serializers.ModelSerializer[Dataset]):
     uploaded_by = UserSummarySerializer(read_only=True)
-    errors = DatasetErrorSerializer(many=True, read_only=True)
+    errors = DatasetErrorSerializer(many=True, read_only=True)  # type: ignore[assignment]
     format = serializers.ChoiceField(choices=Dataset.Format.choices, allow_null=True)
 
     class Meta:
@@ -39,7 +41,7 @@ class DatasetSerializer(serializers.ModelSerializer[Dataset]):
         return data
 
 
-class DatasetUploadSerializer(serializers.Serializer[None]):
+class DatasetUploadSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     file = serializers.FileField()
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 from django.db.models.functions import Coalesce, Now
 
+from backend.common.types import JobId
 from backend.jobs.models import Job, JobStatus
 from backend.telemetry.models import MetricPoint
 
@@ -33,7 +34,7 @@ def jobs_list(*, ordering: str = "-created_at") -> QuerySet[Job]:
     return qs.order_by(order, "-created_at", "pk")
 
 
-def job_detail(*, job_id: object) -> Job:
+def job_detail(*, job_id: JobId) -> Job:
     return (
         Job.objects.select_related("created_by", "gpu_type", "dataset", "cancelled_by")
         .prefetch_related("stages")
@@ -48,7 +49,7 @@ def queue_positions() -> dict[Any, int]:
     return {job_id: index for index, job_id in enumerate(ids.values_list("pk", flat=True), 1)}
 
 
-def metrics_for_job(*, job_id: object, after_step: int | None = None) -> QuerySet[MetricPoint]:
+def metrics_for_job(*, job_id: JobId, after_step: int | None = None) -> QuerySet[MetricPoint]:
     qs = MetricPoint.objects.filter(job_id=job_id).order_by("step")
     if after_step is not None:
         qs = qs.filter(step__gt=after_step)

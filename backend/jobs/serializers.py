@@ -20,7 +20,7 @@ ACTIONS = ["cancel", "delete", "remove_from_queue", "promote"]
 CANCEL_REASONS = [c for c in CancelReason.values if c != CancelReason.REMOVED_FROM_QUEUE]
 
 
-def _now(context: dict[str, Any]) -> datetime:
+def _now(context: Any) -> datetime:
     # One timestamp per response, so every row's cost and duration agree with each other.
     now = context.get("now")
     if now is None:
@@ -45,7 +45,7 @@ class GpuTypeSummarySerializer(serializers.ModelSerializer[GpuType]):
         read_only_fields = fields
 
 
-class HyperparametersSerializer(serializers.Serializer[None]):
+class HyperparametersSerializer(serializers.Serializer[Any]):
     """Overrides on top of the preset. Everything optional; bounds keep jobs sane."""
 
     epochs = serializers.IntegerField(min_value=1, max_value=100, required=False)
@@ -82,7 +82,7 @@ class HyperparametersSerializer(serializers.Serializer[None]):
         return super().to_internal_value(data)
 
 
-class JobCreateSerializer(serializers.Serializer[None]):
+class JobCreateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     dataset_id = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
     validation_dataset_id = serializers.PrimaryKeyRelatedField(
@@ -113,7 +113,7 @@ class JobCreateSerializer(serializers.Serializer[None]):
         return value
 
 
-class EstimateSerializer(serializers.Serializer[None]):
+class EstimateSerializer(serializers.Serializer[Any]):
     total_steps = serializers.IntegerField()
     total_tokens = serializers.IntegerField()
     epochs = serializers.IntegerField()
@@ -125,12 +125,12 @@ class EstimateSerializer(serializers.Serializer[None]):
     basis = serializers.ChoiceField(choices=["history", "flops"])
 
 
-class CancelSerializer(serializers.Serializer[None]):
+class CancelSerializer(serializers.Serializer[Any]):
     reason = serializers.ChoiceField(choices=CANCEL_REASONS)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class MetricPointSerializer(serializers.Serializer[None]):
+class MetricPointSerializer(serializers.Serializer[Any]):
     step = serializers.IntegerField()
     epoch = serializers.FloatField(allow_null=True)
     train_loss = serializers.FloatField(allow_null=True)
@@ -210,9 +210,9 @@ class JobListSerializer(serializers.ModelSerializer[Job]):
         return allowed_actions(self.context["request"].user, job)
 
 
-class PresetSerializer(serializers.Serializer[None]):
+class PresetSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     description = serializers.CharField()
     hyperparameters = serializers.DictField()
 
@@ -231,7 +231,7 @@ class PresetSerializer(serializers.Serializer[None]):
         ]
 
 
-class BaseModelSerializer(serializers.Serializer[None]):
+class BaseModelSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     parameters = serializers.IntegerField()

@@ -17,7 +17,7 @@ from backend.jobs.serializers import EstimateSerializer, JobListSerializer, Metr
 from backend.jobs.serializers import _now as response_now
 
 
-class ProgressSerializer(serializers.Serializer[None]):
+class ProgressSerializer(serializers.Serializer[Any]):
     current_step = serializers.IntegerField()
     total_steps = serializers.IntegerField()
     current_epoch = serializers.IntegerField()
@@ -25,9 +25,9 @@ class ProgressSerializer(serializers.Serializer[None]):
     percent = serializers.FloatField()
 
 
-class StageSerializer(serializers.Serializer[None]):
+class StageSerializer(serializers.Serializer[Any]):
     stage = serializers.ChoiceField(choices=Stage.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     state = serializers.ChoiceField(choices=StageState.choices)
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -36,7 +36,7 @@ class StageSerializer(serializers.Serializer[None]):
     substatus = serializers.CharField(allow_blank=True)
 
 
-class TimingSerializer(serializers.Serializer[None]):
+class TimingSerializer(serializers.Serializer[Any]):
     elapsed_seconds = serializers.FloatField(allow_null=True)
     remaining_seconds = serializers.FloatField(allow_null=True)
     remaining_basis = serializers.ChoiceField(
@@ -44,7 +44,7 @@ class TimingSerializer(serializers.Serializer[None]):
     )
 
 
-class CostSerializer(serializers.Serializer[None]):
+class CostSerializer(serializers.Serializer[Any]):
     current_spend = serializers.FloatField()
     hourly_rate = serializers.FloatField()
     pricing = serializers.CharField()
@@ -55,19 +55,19 @@ class CostSerializer(serializers.Serializer[None]):
     over_estimate = serializers.BooleanField()
 
 
-class QueueInfoSerializer(serializers.Serializer[None]):
+class QueueInfoSerializer(serializers.Serializer[Any]):
     position = serializers.IntegerField()
     estimated_start_at = serializers.DateTimeField(allow_null=True)
 
 
-class ErrorInfoSerializer(serializers.Serializer[None]):
+class ErrorInfoSerializer(serializers.Serializer[Any]):
     category = serializers.CharField()
     message = serializers.CharField()
     step = serializers.IntegerField(allow_null=True)
     is_user_error = serializers.BooleanField()
 
 
-class CancelInfoSerializer(serializers.Serializer[None]):
+class CancelInfoSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField()
     notes = serializers.CharField(allow_blank=True)
     cancelled_by = UserSummarySerializer(allow_null=True)
@@ -75,13 +75,13 @@ class CancelInfoSerializer(serializers.Serializer[None]):
     cancelled_at = serializers.DateTimeField(allow_null=True)
 
 
-class DatasetRefSerializer(serializers.Serializer[None]):
+class DatasetRefSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.CharField()
     num_examples = serializers.IntegerField()
 
 
-class AdapterSerializer(serializers.Serializer[None]):
+class AdapterSerializer(serializers.Serializer[Any]):
     available = serializers.BooleanField()
     size_bytes = serializers.IntegerField(allow_null=True)
     sha256 = serializers.CharField(allow_blank=True)
@@ -136,7 +136,7 @@ class JobDetailSerializer(JobListSerializer):
     adapter = serializers.SerializerMethodField()
 
     class Meta(JobListSerializer.Meta):
-        fields = (
+        fields: tuple[str, ...] = (  # type: ignore[assignment]
             *JobListSerializer.Meta.fields,
             "dataset",
             "hyperparameters",
@@ -156,13 +156,15 @@ class JobDetailSerializer(JobListSerializer):
             "adapter",
             "updated_at",
         )
-        read_only_fields = fields
+        read_only_fields = fields  # type: ignore[assignment]
 
     def _stages(self, job: Job) -> list[StageRun]:
         return list(job.stages.all())  # prefetched by the selector
 
     def _remaining(self, job: Job) -> tuple[float | None, str]:
-        cache = self.context.setdefault("_remaining", {})
+        cache: dict[Any, tuple[float | None, str]] = self.__dict__.setdefault(
+            "_remaining_cache", {}
+        )
         if job.pk not in cache:
             cache[job.pk] = remaining_seconds(job, self._stages(job), response_now(self.context))
         return cache[job.pk]

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.errors import ApplicationError
+from backend.common.types import JobId
 from backend.jobs import selectors, services
 from backend.jobs.catalog import BASE_MODELS, resolve_hyperparameters
 from backend.jobs.estimates import estimate_job
@@ -52,7 +53,7 @@ def _queue_context() -> dict[str, Any]:
     }
 
 
-def _detail_response(request: Request, job_id: object, **kw: Any) -> Response:
+def _detail_response(request: Request, job_id: JobId, **kw: Any) -> Response:
     job = selectors.job_detail(job_id=job_id)
     context: dict[str, Any] = {"request": request}
     if job.status == JobStatus.QUEUED:

@@ -1,25 +1,27 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from backend.jobs.serializers import MetricPointSerializer
 from backend.telemetry.models import Event, EventType
 
 
-class MetricsQuerySerializer(serializers.Serializer[None]):
+class MetricsQuerySerializer(serializers.Serializer[Any]):
     after_step = serializers.IntegerField(min_value=0, required=False)
     max_points = serializers.IntegerField(min_value=10, max_value=20000, required=False)
     latest = serializers.BooleanField(required=False, default=False)
 
 
-class MetricsResponseSerializer(serializers.Serializer[None]):
+class MetricsResponseSerializer(serializers.Serializer[Any]):
     job_id = serializers.UUIDField()
     total_points = serializers.IntegerField()
     downsampled = serializers.BooleanField()
     points = MetricPointSerializer(many=True)
 
 
-class EventsQuerySerializer(serializers.Serializer[None]):
+class EventsQuerySerializer(serializers.Serializer[Any]):
     type = serializers.CharField(required=False, help_text="Comma list of event types.")
     search = serializers.CharField(required=False, max_length=200)
     after_seq = serializers.IntegerField(min_value=0, required=False)
