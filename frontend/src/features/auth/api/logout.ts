@@ -1,0 +1,18 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../../lib/api-client';
+import { queryKeys } from '../../../lib/query-keys';
+
+export function logout(): Promise<void> {
+  return api<void>('/api/auth/logout', { method: 'POST' });
+}
+
+export function useLogout() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: logout,
+    onSettled: () => {
+      qc.clear();
+      qc.setQueryData(queryKeys.me, null);
+    },
+  });
+}

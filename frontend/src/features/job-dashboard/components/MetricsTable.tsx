@@ -1,0 +1,111 @@
+import type { MetricPoint } from '../../../lib/api-types';
+import { formatLearningRate, formatLoss, formatNumber, isNum } from '../../../lib/format';
+import { useChangeFlash } from '../../../lib/hooks';
+import { computeTrend, perplexity, type Trend } from '../utils/trend';
+
+interface Row {
+  key: string;
+  label: string;
+  value: string;
+  raw: number | null;
+  trend: Trend | null;
+  from?: string;
+  note?: string;
+}
+
+export function buildMetricRows(latest: MetricPoint | null, previous: MetricPoint | null): Row[] {
+  const gpuNull = latest !== null && latest.gpu_utilization === null;
+  const ppl = latest ? perplexity(latest.val_loss, latest.train_loss) : null;
+  const prevPpl = previous ? perplexity(isNum(latest?.val_loss) ? previous.val_loss : null, previous.train_loss) : null;
+  return [
+    {
+      key: 'train_loss',
+      label: 'Training Loss',
+      value: formatLoss(latest?.train_loss),
+      raw: latest?.train_loss ?? null,
+      trend: computeTrend(latest?.train_loss, previous?.train_loss, 'lower'),
+      from: isNum(previous?.train_loss) ? formatLoss(previous?.train_loss) : undefined,
+    },
+    {
+      key: 'val_loss',
+      label: 'Validation Loss',
+      value: formatLoss(latest?.val_loss),
+      raw: latest?.val_loss ?? null,
+      trend: computeTrend(latest?.val_loss, previous?.val_loss, 'lower'),
+      from: isNum(previous?.val_loss) ? formatLoss(previous?.val_loss) : undefined,
+      note: latest && !isNum(latest.val_loss) ? 'not evaluated yet' : undefined,
+    },
+    {
+      key: 'perplexity',
+      label: 'Perplexity',
+      value: isNum(ppl) ? (ppl >= 1000 ? formatNumber(Math.round(ppl)) : ppl.toFixed(2)) : '—',
+      raw: ppl,
+      trend: computeTrend(ppl, prevPpl, 'lower'),
+      note: isNum(ppl) ? (isNum(latest?.val_loss) ? 'exp(validation loss)' : 'exp(training loss)') : undefined,
+    },
+    {
+      key: 'learning_rate',
+      label: 'Learning Rate',
+      value: formatLearningRate(latest?.learning_rate),
+      raw: latest?.learning_rate ?? null,
+      trend: null,
+    },
+    {
+      key: 'gpu_utilization',
+      label: 'GPU Utilization',
+      value: gpuNull ? 'n/a (CPU)' : isNum(latest?.gpu_utilization) ? `${Math.round(latest!.gpu_utilization!)}%` : '—',
+      raw: latest?.gpu_utilization ?? null,
+      trend: null,
+      note: !gpuNull && isNum(latest?.gpu_memory_mb) ? `${formatNumber(Math.round(latest!.gpu_memory_mb! / 1024 * 10) / 10)} GB memory` : undefined,
+    },
+    {
+      key: 'tokens_per_second',
+      label: 'Throughput',
+      value: isNum(latest?.tokens_per_second) ? `${formatNumber(Math.round(latest!.tokens_per_second!))} tokens/s` : '—',
+      raw: latest?.tokens_per_second ?? null,
+      trend: computeTrend(latest?.tokens_per_second, previous?.tokens_per_second, 'higher'),
+    },
+  ];
+}
+
+function MetricRow({ row }: { row: Row }) {
+  const flash = useChangeFlash(row.raw);
+  const trendText = row.trend
+    ? `${row.trend.direction === 'flat' ? 'unchanged' : row.trend.direction === 'down' ? 'down' : 'up'}${row.trend.percent !== null ? ` ${Math.abs(row.trend.percent).toFixed(1)}%` : ''}${row.from ? ` from ${row.from}` : ''}`
+    : '';
+  return (
+    <li className="metric" data-testid={`metric-${row.key}`}>
+      <span className="metric__label">
+        {row.label}
+        {row.note ? <span className="cell-sub"> · {row.note}</span> : null}
+      </span>
+      <span className="metric__right">
+        <span className={`metric__value${flash ? ' metric__value--flash' : ''}`}>{row.value}</span>
+        {row.trend ? (
+          <span className={`trend trend--${row.trend.tone}`} aria-label={trendText} title={row.from ? `from ${row.from}` : undefined}>
+            {row.trend.text}
+          </span>
+        ) : null}
+      </span>
+    </li>
+  );
+}
+
+export function MetricsTable({ latest, previous }: { latest: MetricPoint | null; previous: MetricPoint | null }) {
+  if (!latest) {
+    return <p className="muted">No metrics reported yet. They appear once training starts logging steps.</p>;
+  }
+  return (
+    <>
+      <ul className="metrics-list" aria-label="Current metrics">
+        {buildMetricRows(latest, previous).map((r) => (
+          <MetricRow key={r.key} row={r} />
+        ))}
+      </ul>
+      <p className="cell-sub">
+        At step {formatNumber(latest.step)}
+        {previous ? ` · trends vs step ${formatNumber(previous.step)}` : ''}
+      </p>
+    </>
+  );
+}
