@@ -10,7 +10,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -173,7 +173,7 @@ class HeartbeatView(WorkerAPIView):
 class UploadView(WorkerAPIView):
     """Multipart endpoints: one file up to LORA_MAX_ARTIFACT_BYTES."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [MultiPartParser, FormParser]
 
     def body_limit(self) -> int:
         # The file plus its form fields and multipart framing.

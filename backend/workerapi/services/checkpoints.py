@@ -46,13 +46,23 @@ def checkpoint_store(
     metrics: dict[str, Any] | None,
     file: UploadedFile,
 ) -> Checkpoint:
-    """Verify and store a checkpoint, replacing an earlier one at the same step.
+    """Verify and store a checkpoint, replacing an earlier one at the same step (a retried
+    upload of identical bytes is a no-op).
 
     The bytes are hashed and written to storage before the job row is locked, so a large upload
     never holds the lock that a user's cancel or the reaper needs; the row is created under the
     lock, after re-checking that this attempt may still write.
     """
     verify_sha256(file, sha256)
+    same = Checkpoint.objects.filter(
+        job_id=attempt.job_id, step=step, sha256=sha256.lower()
+    ).first()
+    if same is not None:
+        # A retry whose first reply was lost: the bytes are already stored, write nothing
+        # (but a stale attempt still gets its 409).
+        with transaction.atomic():
+            lock_for_write(attempt=attempt)
+        return same
     checkpoint = Checkpoint(
         job_id=attempt.job_id,
         attempt=attempt.number,
