@@ -11,23 +11,10 @@ import logging
 from typing import Any
 
 from backend.common.types import JobId
-from backend.jobs.models import ACTIVE_STATUSES, Job
 from backend.scheduling.dispatch import dispatch_queued, dispatching_now
-from backend.scheduling.slots import slot_release
+from backend.scheduling.services import slot_release_for_job
 
 logger = logging.getLogger(__name__)
-
-
-def slot_release_for_job(*, job_id: JobId) -> bool:
-    """Release the job's lease if the job no longer holds a slot; True when one was released.
-
-    The fence check in Redis makes this safe against races: a lease taken by a newer attempt
-    (different fence) is never touched.
-    """
-    row = Job.objects.filter(pk=job_id).values("status", "fence").first()
-    if row is None or row["status"] in ACTIVE_STATUSES or row["fence"] is None:
-        return False
-    return slot_release(holder=str(job_id), fence=row["fence"])
 
 
 def on_job_slot_changed(sender: Any, job_id: JobId, **kwargs: Any) -> None:

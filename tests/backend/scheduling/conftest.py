@@ -10,6 +10,7 @@ import pytest
 
 from backend.scheduling import dispatch
 from backend.scheduling.slots import slots_flush
+from tests.backend.scheduling.redis_server import private_redis  # noqa: F401 (fixture)
 
 
 @pytest.fixture(autouse=True)

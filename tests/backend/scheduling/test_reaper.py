@@ -21,7 +21,8 @@ from backend.jobs.models import (
 )
 from backend.scheduling.dispatch import dispatch_queued
 from backend.scheduling.reaper import reap_lost
-from backend.scheduling.slots import slot_holders, slot_renew
+from backend.scheduling.services import slot_release_for_job, slot_renew_for_job
+from backend.scheduling.slots import slot_holders
 from backend.telemetry.models import Event
 from tests.backend.scheduling.helpers import move, set_limits
 from tests.factories import JobFactory
@@ -110,7 +111,7 @@ def test_heartbeats_keep_a_job_alive() -> None:
     alive.refresh_from_db()
     for _ in range(4):
         time.sleep(TTL / 2)
-        assert slot_renew(holder=str(alive.pk), fence=alive.fence, ttl=TTL)
+        assert slot_renew_for_job(job=alive)  # what the heartbeat endpoint calls
     assert reap_lost() == [str(dead.pk)]
     alive.refresh_from_db()
     assert alive.status == JobStatus.PROVISIONING and alive.recovering is False
@@ -178,3 +179,23 @@ def test_a_job_restarted_with_a_new_fence_is_not_reaped_for_the_old_lease() -> N
     assert job.attempt == 2
     assert slot_holders()[str(job.pk)].fence == job.fence
     assert reap_lost() == []
+
+
+def test_the_worker_api_lease_calls(settings: Any) -> None:
+    settings.LORA_LEASE_TTL_SECONDS = 30
+    (job,) = _queue(1)
+    dispatch_queued()
+    job.refresh_from_db()
+    stale = Job.objects.get(pk=job.pk)
+    assert slot_renew_for_job(job=job) is True
+    assert slot_holders()[str(job.pk)].fence == job.fence
+    # Still holding a slot: nothing to release.
+    assert slot_release_for_job(job_id=job.pk) is False
+    # Lost and restarted: the old attempt's view of the job (old fence) cannot renew.
+    Job.objects.filter(pk=job.pk).update(fence=None)
+    assert slot_renew_for_job(job=Job.objects.get(pk=job.pk)) is False
+    move(Job.objects.get(pk=job.pk), JobStatus.FAILED)
+    Job.objects.filter(pk=job.pk).update(fence=stale.fence)
+    assert slot_release_for_job(job_id=job.pk) is True
+    assert slot_renew_for_job(job=stale) is False  # the lease is gone
+    assert slot_holders() == {}

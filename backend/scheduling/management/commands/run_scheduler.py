@@ -38,7 +38,6 @@ class Command(BaseCommand):
             settings.LORA_DISPATCH_INTERVAL_SECONDS, settings.LORA_REAP_INTERVAL_SECONDS
         )
         while True:
-            close_old_connections()
             try:
                 reaped = reap_lost()
                 started = dispatch_queued()
@@ -50,3 +49,5 @@ class Command(BaseCommand):
             if options["once"]:
                 return
             time.sleep(interval)
+            # A long-lived process: drop a connection the database closed meanwhile.
+            close_old_connections()
