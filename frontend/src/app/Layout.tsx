@@ -1,7 +1,10 @@
-import { Link, NavLink, Outlet } from 'react-router';
+import { Link, Outlet, useLocation } from 'react-router';
 import { UserMenu } from '../features/auth/components/UserMenu';
 
 export function Layout() {
+  const { pathname, search } = useLocation();
+  const onJobs = pathname.startsWith('/dashboard/training-jobs') || pathname.startsWith('/training-jobs');
+  const onQueue = onJobs && new URLSearchParams(search).get('tab') === 'queue';
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -19,12 +22,20 @@ export function Layout() {
             </span>
           </Link>
           <nav className="topnav" aria-label="Main">
-            <NavLink to="/dashboard/training-jobs" className="topnav__link" end>
+            <Link
+              to="/dashboard/training-jobs"
+              className={`topnav__link${onJobs && !onQueue ? ' topnav__link--active' : ''}`}
+              aria-current={onJobs && !onQueue ? 'page' : undefined}
+            >
               Jobs
-            </NavLink>
-            <NavLink to="/dashboard/training-jobs?tab=queue" className="topnav__link topnav__link--plain">
+            </Link>
+            <Link
+              to="/dashboard/training-jobs?tab=queue"
+              className={`topnav__link${onQueue ? ' topnav__link--active' : ''}`}
+              aria-current={onQueue ? 'page' : undefined}
+            >
               Queue
-            </NavLink>
+            </Link>
           </nav>
           <div className="topbar__spacer" />
           <UserMenu />

@@ -1,198 +1,62 @@
 /**
  * API types for the training-jobs REST API.
  *
- * Hand-written from the API contract until `openapi.yaml` exists; `npm run gen:types`
- * then generates `api-schema.d.ts` and these aliases point into
- * `components['schemas'][...]`. The rest of the app only imports the names below.
+ * Generated: `npm run gen:types` turns `../openapi.yaml` (drf-spectacular, owned by the backend)
+ * into `api-schema.d.ts`; the names below alias into `components['schemas'][...]`. The rest of
+ * the app only imports these names. A few fields the schema types as free-form JSON
+ * (hyperparameters, metadata, payload) are narrowed here, and endpoints not yet in the schema
+ * (the queue) are written by hand from the API contract.
  */
+import type { components } from './api-schema';
 
-export type JobStatus =
-  | 'queued'
-  | 'provisioning'
-  | 'running'
-  | 'cancelling'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'paused';
+type S = components['schemas'];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export type StageKey = 'preprocessing' | 'model_loading' | 'training' | 'finalization';
-export type StageState = 'pending' | 'active' | 'completed' | 'failed' | 'recovering';
-export type Preset = 'conservative' | 'balanced' | 'aggressive' | 'custom';
-export type Pricing = 'spot' | 'on_demand';
-export type JobAction = 'cancel' | 'delete' | 'remove_from_queue' | 'promote';
-export type EventType = 'status' | 'metrics' | 'warning' | 'error' | 'info' | 'checkpoint';
-export type CancelReason =
-  | 'loss_not_decreasing'
-  | 'cost_too_high'
-  | 'wrong_configuration'
-  | 'testing'
-  | 'other';
+export type JobStatus = S['StatusEnum'];
+export type StageKey = S['StageEnum'];
+export type StageState = S['StateEnum'];
+export type Preset = S['PresetEnum'];
+export type Pricing = S['PricingEnum'];
+export type JobAction = S['AllowedActionsEnum'];
+export type EventType = S['TypeEnum'];
+export type CancelReason = S['ReasonEnum'];
 
-export interface UserRef {
-  id: number;
-  username: string;
-  display_name: string;
-}
+export type UserRef = S['UserSummary'];
+export type User = S['Me'];
+export type GpuTypeRef = S['GpuTypeSummary'];
+export type JobListItem = S['JobList'];
+export type Estimate = S['Estimate'];
+export type MetricPoint = S['MetricPoint'];
+export type JobStageInfo = S['Stage'];
+export type Hyperparameters = Mutable<S['HyperparametersRequest']> & { [key: string]: unknown };
 
-export interface User extends UserRef {
-  email: string;
-  is_manager: boolean;
-}
-
-export interface GpuTypeRef {
-  slug: string;
-  name: string;
-}
-
-export interface JobListItem {
-  id: string;
-  name: string;
-  status: JobStatus;
-  stage: StageKey | null;
-  percent_complete: number;
-  created_by: UserRef;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_seconds: number | null;
-  current_cost: number;
-  configuration_summary: string;
-  preset: Preset;
-  pricing: Pricing;
-  gpu_type: GpuTypeRef;
-  base_model: string;
-  queue_position: number | null;
-  recovering: boolean;
-  allowed_actions: JobAction[];
-}
-
-export interface Estimate {
-  total_steps: number;
-  total_tokens: number;
-  epochs: number;
-  duration_seconds: number;
-  cost_min: number;
-  cost_max: number;
-  hourly_rate: number;
-  basis: 'history' | 'flops';
-}
-
-export interface MetricPoint {
-  step: number;
-  epoch: number | null;
-  train_loss: number | null;
-  val_loss: number | null;
-  learning_rate: number | null;
-  grad_norm: number | null;
-  tokens_per_second: number | null;
-  gpu_utilization: number | null;
-  gpu_memory_mb: number | null;
-  recorded_at: string;
-}
-
-export interface JobStageInfo {
-  stage: StageKey;
-  label: string;
-  state: StageState;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_seconds: number | null;
-  estimated_seconds: number | null;
-  substatus: string;
-}
-
-export interface Hyperparameters {
-  epochs?: number;
-  learning_rate?: number;
-  batch_size?: number;
-  lora_r?: number;
-  lora_alpha?: number;
-  lora_dropout?: number;
-  [key: string]: unknown;
-}
-
-export interface JobDetail extends JobListItem {
-  dataset: { id: string | number; name: string; num_examples: number } | null;
-  hyperparameters: Hyperparameters;
-  progress: {
-    current_step: number;
-    total_steps: number | null;
-    current_epoch: number | null;
-    total_epochs: number | null;
-    percent: number;
-  };
-  stages: JobStageInfo[];
-  timing: { elapsed_seconds: number | null; remaining_seconds: number | null };
-  cost: {
-    current_spend: number;
-    hourly_rate: number;
-    pricing: Pricing;
-    estimate_min: number | null;
-    estimate_max: number | null;
-    percent_of_estimate: number | null;
-    projected_final: number | null;
-    over_estimate: boolean;
-  };
-  estimate: Estimate | null;
-  latest_metrics: MetricPoint | null;
-  previous_metrics: MetricPoint | null;
-  queue: { position: number; estimated_start_at: string | null } | null;
-  error: { category: string; message: string; step: number | null; is_user_error: boolean } | null;
-  cancel: {
-    reason: CancelReason | string;
-    notes: string;
-    cancelled_by: UserRef | null;
-    requested_at: string | null;
-    cancelled_at: string | null;
-  } | null;
-  checkpoint_count: number;
-  attempt: number;
-  metadata: Record<string, string>;
-  adapter: { available: boolean; size_bytes: number | null; sha256: string | null; download_url: string | null } | null;
-  updated_at: string;
-}
+export type JobDetail = Omit<S['JobDetail'], 'hyperparameters' | 'metadata'> & {
+  readonly hyperparameters: Hyperparameters;
+  readonly metadata: Record<string, string>;
+};
 
 export interface Paginated<T> {
   count: number;
   page: number;
   page_size: number;
   total_pages: number;
-  next: string | null;
-  previous: string | null;
+  next?: string | null;
+  previous?: string | null;
   results: T[];
 }
 
 export type JobList = Paginated<JobListItem>;
-
-export interface MetricsResponse {
-  job_id: string;
-  total_points: number;
-  downsampled: boolean;
-  points: MetricPoint[];
-}
-
-export interface JobEvent {
-  seq: number;
-  attempt: number;
-  created_at: string;
-  type: EventType;
-  message: string;
-  payload: Record<string, unknown>;
-}
-
+export type MetricsResponse = S['MetricsResponse'];
+export type JobEvent = Omit<S['Event'], 'payload'> & { readonly payload: Record<string, unknown> };
 export type EventList = Paginated<JobEvent>;
+export type Checkpoint = S['Checkpoint'];
+export type GpuType = S['GpuType'];
+export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameters: Hyperparameters };
+export type BaseModel = S['BaseModel'];
+export type Dataset = S['Dataset'];
+export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters'> & { hyperparameters?: Hyperparameters };
 
-export interface Checkpoint {
-  id: string | number;
-  step: number;
-  attempt: number;
-  metrics: Record<string, unknown>;
-  size_bytes: number;
-  sha256: string;
-  created_at: string;
-  download_url: string;
-}
+// ---- Queue: hand-written from the contract until the endpoints are in openapi.yaml ----
 
 export interface QueueActiveSlot {
   slot: number;
@@ -223,51 +87,6 @@ export interface QueueState {
   queued: QueueEntry[];
   depth: number;
   analytics: QueueAnalytics;
-}
-
-export interface GpuType {
-  slug: string;
-  name: string;
-  memory_gb: number;
-  spot_hourly_rate: number;
-  on_demand_hourly_rate: number;
-}
-
-export interface PresetInfo {
-  key: Preset;
-  label: string;
-  description: string;
-  hyperparameters: Hyperparameters;
-}
-
-export interface BaseModel {
-  key: string;
-  label: string;
-  parameters: number | string | null;
-}
-
-export interface Dataset {
-  id: string | number;
-  name: string;
-  format: 'chat' | 'prompt_completion' | null;
-  num_examples: number;
-  size_bytes: number;
-  is_valid: boolean;
-  errors: { line: number | null; message: string }[];
-  created_at: string;
-  uploaded_by: UserRef | null;
-}
-
-export interface JobCreateBody {
-  name: string;
-  dataset_id: string | number;
-  validation_dataset_id?: string | number;
-  base_model: string;
-  preset: Preset;
-  hyperparameters?: Hyperparameters;
-  gpu_type: string;
-  pricing: Pricing;
-  metadata?: Record<string, string>;
 }
 
 export interface ApiErrorBody {

@@ -66,6 +66,15 @@ export function formatTimeWithSeconds(iso: string): string {
   return new Date(iso).toLocaleTimeString(LOCALE, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
+/** "14:28:15" today, "Nov 28 14:28:15" on other days. */
+export function formatEventTime(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  const time = formatTimeWithSeconds(iso);
+  if (sameDay(d, now)) return time;
+  return `${d.toLocaleDateString(LOCALE, { month: 'short', day: 'numeric' })} ${time}`;
+}
+
 function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }

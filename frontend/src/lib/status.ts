@@ -3,14 +3,14 @@ import type { EventType, JobStatus, StageKey } from './api-types';
 export type Tone = 'grey' | 'blue' | 'indigo' | 'green' | 'yellow' | 'orange' | 'red' | 'purple';
 
 export const STATUS_META: Record<JobStatus, { label: string; tone: Tone; icon: string }> = {
-  queued: { label: 'Queued', tone: 'grey', icon: '⏳' },
-  provisioning: { label: 'Provisioning', tone: 'indigo', icon: '⚙' },
+  queued: { label: 'Queued', tone: 'grey', icon: '○' },
+  provisioning: { label: 'Provisioning', tone: 'indigo', icon: '◐' },
   running: { label: 'Running', tone: 'blue', icon: '▶' },
   cancelling: { label: 'Cancelling', tone: 'orange', icon: '…' },
   completed: { label: 'Completed', tone: 'green', icon: '✓' },
   failed: { label: 'Failed', tone: 'red', icon: '✕' },
   cancelled: { label: 'Cancelled', tone: 'orange', icon: '⊘' },
-  paused: { label: 'Paused', tone: 'yellow', icon: '❚❚' },
+  paused: { label: 'Paused', tone: 'yellow', icon: '‖' },
 };
 
 export const STAGE_LABELS: Record<StageKey, string> = {
@@ -73,7 +73,29 @@ export const ERROR_CATEGORY_LABELS: Record<string, string> = {
   internal_error: 'Internal error',
 };
 
+const FIELD_LABELS: Record<string, string> = {
+  epochs: 'Epochs',
+  learning_rate: 'Learning rate',
+  batch_size: 'Batch size',
+  grad_accum_steps: 'Gradient accumulation',
+  max_seq_len: 'Max sequence length',
+  lora_r: 'LoRA rank (r)',
+  lora_alpha: 'LoRA alpha',
+  lora_dropout: 'LoRA dropout',
+  target_modules: 'Target modules',
+  warmup_ratio: 'Warmup ratio',
+  lr_scheduler: 'LR schedule',
+  weight_decay: 'Weight decay',
+  max_grad_norm: 'Max grad norm',
+  eval_every: 'Evaluate every',
+  checkpoint_every: 'Checkpoint every',
+  log_every: 'Log every',
+  val_fraction: 'Validation fraction',
+  seed: 'Seed',
+};
+
 export function humanize(key: string): string {
+  if (FIELD_LABELS[key]) return FIELD_LABELS[key];
   const s = key.replace(/[_-]+/g, ' ').trim();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

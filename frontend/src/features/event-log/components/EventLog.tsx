@@ -6,7 +6,7 @@ import { EmptyState, ErrorState } from '../../../components/States';
 import { useToast } from '../../../components/Toast';
 import { errorMessage } from '../../../lib/api-client';
 import type { EventType, JobEvent } from '../../../lib/api-types';
-import { formatDateTime, formatTimeWithSeconds } from '../../../lib/format';
+import { formatDateTime, formatEventTime } from '../../../lib/format';
 import { useDebouncedValue } from '../../../lib/hooks';
 import { EVENT_TYPE_META } from '../../../lib/status';
 import { eventsExportUrl, useEvents } from '../api/get-events';
@@ -188,7 +188,7 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
                             data-type={e.type}
                           >
                             <td className="col-time" title={formatDateTime(e.created_at)}>
-                              <time dateTime={e.created_at}>{formatTimeWithSeconds(e.created_at)}</time>
+                              <time dateTime={e.created_at}>{formatEventTime(e.created_at)}</time>
                             </td>
                             <td className="col-type">
                               <Badge tone={meta.tone} label={`Event type: ${meta.label}`}>

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { StatusBadge } from '../../../components/Badge';
 import { Section } from '../../../components/Section';
@@ -16,6 +16,7 @@ import { useCancelJob } from '../api/cancel-job';
 import { useJob } from '../api/get-job';
 import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
+import { lastValidation } from '../utils/trend';
 import { CancelModal } from './CancelModal';
 import { CostTracker } from './CostTracker';
 import { DashboardSkeleton } from './DashboardSkeleton';
@@ -54,6 +55,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
     enabled: hasRun,
   });
   const now = useNow(5000, data?.status === 'cancelling');
+  const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
 
   useEffect(() => {
     if (data) document.title = `${data.name} · Training Jobs`;
@@ -241,7 +243,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
                 ) : metrics.isError && !metrics.data ? (
                   <ErrorState title="Could not load metrics" error={metrics.error} onRetry={() => metrics.refetch()} retrying={metrics.isFetching} />
                 ) : (
-                  <LossCurve points={metrics.data?.points ?? []} jobName={j.name} downsampled={metrics.data?.downsampled} totalPoints={metrics.data?.totalPoints} />
+                  <LossCurve points={metrics.data?.points ?? []} jobName={j.name} downsampled={metrics.data?.downsampled} totalPoints={metrics.data?.totalPoints} totalSteps={j.progress.total_steps} />
                 )}
               </Section>
               <Section title="Configuration" defaultOpen={false} testId="config-section">
@@ -250,7 +252,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
             </div>
             <div className="overview-grid__side">
               <Section title="Current Metrics" testId="metrics-section">
-                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} />
+                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} />
               </Section>
               <Section title="Cost Tracker" testId="cost-section">
                 <CostTracker job={j} />

@@ -4,7 +4,7 @@ import { Line } from 'react-chartjs-2';
 import type { MetricPoint } from '../../../lib/api-types';
 import { formatNumber } from '../../../lib/format';
 import { ChartJS } from './chart-setup';
-import { chartSummary, lossSeries, tooltipText, zoomInWindow } from '../utils/chart';
+import { chartSummary, lastValAtOrBefore, lossSeries, tooltipText, zoomInWindow } from '../utils/chart';
 
 const BLUE = '#2563eb';
 const ORANGE = '#f97316';
@@ -14,12 +14,19 @@ interface Props {
   jobName: string;
   downsampled?: boolean;
   totalPoints?: number;
+  totalSteps?: number | null;
 }
 
-export function LossCurve({ points, jobName, downsampled, totalPoints }: Props) {
+export function LossCurve({ points, jobName, downsampled, totalPoints, totalSteps }: Props) {
   const chartRef = useRef<ChartJS<'line', { x: number; y: number | null }[]> | null>(null);
   const [range, setRange] = useState<{ min: number; max: number } | null>(null);
   const series = useMemo(() => lossSeries(points), [points]);
+  const lastStep = points.length ? points[points.length - 1].step : null;
+  const axisMax = totalSteps && lastStep !== null && totalSteps >= lastStep ? totalSteps : undefined;
+  // The tooltip reads the current series through a ref so the options object stays the same
+  // across polls — new options would reset the user's zoom/pan.
+  const seriesRef = useRef(series);
+  seriesRef.current = series;
 
   const data = useMemo(
     () => ({
@@ -71,6 +78,9 @@ export function LossCurve({ points, jobName, downsampled, totalPoints }: Props) 
       scales: {
         x: {
           type: 'linear',
+          // Axis spans the whole run (0 → total steps) so the curve also shows how far along it is.
+          min: 0,
+          max: axisMax,
           title: { display: true, text: 'Step' },
           ticks: { callback: (v) => formatNumber(Number(v)), maxTicksLimit: 8 },
           grid: { color: '#eef2f7' },
@@ -98,9 +108,9 @@ export function LossCurve({ points, jobName, downsampled, totalPoints }: Props) 
             title: (items: TooltipItem<'line'>[]) => {
               if (!items.length) return '';
               const i = items[0].dataIndex;
-              const t = series.train[i];
-              const v = series.val[i];
-              return tooltipText(t?.x ?? v?.x ?? 0, t?.y, v?.y);
+              const t = seriesRef.current.train[i];
+              const v = lastValAtOrBefore(seriesRef.current.val, i);
+              return tooltipText(t?.x ?? v?.x ?? 0, t?.y, v?.y, v?.x);
             },
             label: () => '',
           },
@@ -118,7 +128,7 @@ export function LossCurve({ points, jobName, downsampled, totalPoints }: Props) 
         },
       },
     };
-  }, [series]);
+  }, [axisMax]);
 
   const zoomIn = () => {
     const chart = chartRef.current;

@@ -1,7 +1,7 @@
 import type { MetricPoint } from '../../../lib/api-types';
 import { formatLearningRate, formatLoss, formatNumber, isNum } from '../../../lib/format';
 import { useChangeFlash } from '../../../lib/hooks';
-import { computeTrend, perplexity, type Trend } from '../utils/trend';
+import { computeTrend, perplexity, type Trend, type ValPoint } from '../utils/trend';
 
 interface Row {
   key: string;
@@ -13,10 +13,29 @@ interface Row {
   note?: string;
 }
 
-export function buildMetricRows(latest: MetricPoint | null, previous: MetricPoint | null): Row[] {
+export interface ValidationHistory {
+  latest: ValPoint | null;
+  previous: ValPoint | null;
+}
+
+/**
+ * Rows of the metrics card. Validation only runs every N steps, so when the newest point has no
+ * validation loss the last evaluated one (from the loss history) is shown with its step.
+ */
+export function buildMetricRows(latest: MetricPoint | null, previous: MetricPoint | null, validation?: ValidationHistory): Row[] {
   const gpuNull = latest !== null && latest.gpu_utilization === null;
-  const ppl = latest ? perplexity(latest.val_loss, latest.train_loss) : null;
-  const prevPpl = previous ? perplexity(isNum(latest?.val_loss) ? previous.val_loss : null, previous.train_loss) : null;
+  let val: number | null = latest?.val_loss ?? null;
+  let prevVal: number | null = previous?.val_loss ?? null;
+  let valNote: string | undefined;
+  if (!isNum(val) && validation?.latest) {
+    val = validation.latest.value;
+    prevVal = validation.previous?.value ?? null;
+    valNote = `at step ${formatNumber(validation.latest.step)}`;
+  } else if (isNum(val) && !isNum(prevVal) && validation?.previous && validation.latest?.value === val) {
+    prevVal = validation.previous.value;
+  }
+  const ppl = latest ? perplexity(val, latest.train_loss) : null;
+  const prevPpl = previous ? perplexity(isNum(val) ? prevVal : null, isNum(val) ? null : previous.train_loss) : null;
   return [
     {
       key: 'train_loss',
@@ -29,11 +48,11 @@ export function buildMetricRows(latest: MetricPoint | null, previous: MetricPoin
     {
       key: 'val_loss',
       label: 'Validation Loss',
-      value: formatLoss(latest?.val_loss),
-      raw: latest?.val_loss ?? null,
-      trend: computeTrend(latest?.val_loss, previous?.val_loss, 'lower'),
-      from: isNum(previous?.val_loss) ? formatLoss(previous?.val_loss) : undefined,
-      note: latest && !isNum(latest.val_loss) ? 'not evaluated yet' : undefined,
+      value: formatLoss(val),
+      raw: val,
+      trend: computeTrend(val, prevVal, 'lower'),
+      from: isNum(prevVal) ? formatLoss(prevVal) : undefined,
+      note: latest && !isNum(val) ? 'not evaluated yet' : valNote,
     },
     {
       key: 'perplexity',
@@ -41,7 +60,7 @@ export function buildMetricRows(latest: MetricPoint | null, previous: MetricPoin
       value: isNum(ppl) ? (ppl >= 1000 ? formatNumber(Math.round(ppl)) : ppl.toFixed(2)) : '—',
       raw: ppl,
       trend: computeTrend(ppl, prevPpl, 'lower'),
-      note: isNum(ppl) ? (isNum(latest?.val_loss) ? 'exp(validation loss)' : 'exp(training loss)') : undefined,
+      note: isNum(ppl) ? (isNum(val) ? 'exp(validation loss)' : 'exp(training loss)') : undefined,
     },
     {
       key: 'learning_rate',
@@ -91,14 +110,14 @@ function MetricRow({ row }: { row: Row }) {
   );
 }
 
-export function MetricsTable({ latest, previous }: { latest: MetricPoint | null; previous: MetricPoint | null }) {
+export function MetricsTable({ latest, previous, validation }: { latest: MetricPoint | null; previous: MetricPoint | null; validation?: ValidationHistory }) {
   if (!latest) {
     return <p className="muted">No metrics reported yet. They appear once training starts logging steps.</p>;
   }
   return (
     <>
       <ul className="metrics-list" aria-label="Current metrics">
-        {buildMetricRows(latest, previous).map((r) => (
+        {buildMetricRows(latest, previous, validation).map((r) => (
           <MetricRow key={r.key} row={r} />
         ))}
       </ul>

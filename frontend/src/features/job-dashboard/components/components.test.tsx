@@ -135,3 +135,21 @@ describe('StageIndicator', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('CUDA out of memory');
   });
 });
+
+describe('MetricsTable validation fallback', () => {
+  it('shows the last evaluated validation loss with its step and trend', () => {
+    const j = jobDetail();
+    render(
+      <MetricsTable
+        latest={{ ...j.latest_metrics!, val_loss: null }}
+        previous={{ ...j.previous_metrics!, val_loss: null }}
+        validation={{ latest: { step: 800, value: 0.36 }, previous: { step: 700, value: 0.4 } }}
+      />,
+    );
+    const row = screen.getByTestId('metric-val_loss');
+    expect(row).toHaveTextContent('0.360');
+    expect(row).toHaveTextContent('at step 800');
+    expect(within(row).getByText(/↓/)).toHaveClass('trend--good');
+    expect(screen.getByTestId('metric-perplexity')).toHaveTextContent('exp(validation loss)');
+  });
+});

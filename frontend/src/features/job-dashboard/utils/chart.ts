@@ -35,12 +35,21 @@ export function lossSeries(points: MetricPoint[]): { train: XY[]; val: XY[]; has
   return { train, val, hasVal, hasTrain };
 }
 
-/** "Step X: Training Loss Y.YYY, Validation Loss Z.ZZZ" (validation omitted when not evaluated at that step). */
-export function tooltipText(step: number, train: number | null | undefined, val: number | null | undefined): string {
+/**
+ * "Step X: Training Loss Y.YYY, Validation Loss Z.ZZZ". Validation runs every N steps, so between
+ * evaluations the last one is shown with its step ("… (step 800)").
+ */
+export function tooltipText(step: number, train: number | null | undefined, val: number | null | undefined, valStep?: number): string {
   const parts: string[] = [];
   if (isNum(train)) parts.push(`Training Loss ${train.toFixed(3)}`);
-  if (isNum(val)) parts.push(`Validation Loss ${val.toFixed(3)}`);
+  if (isNum(val)) parts.push(`Validation Loss ${val.toFixed(3)}${valStep !== undefined && valStep !== step ? ` (step ${valStep.toLocaleString('en-US')})` : ''}`);
   return `Step ${step.toLocaleString('en-US')}: ${parts.join(', ') || 'no loss recorded'}`;
+}
+
+/** The validation point at index i, or the last one before it. */
+export function lastValAtOrBefore(val: XY[], i: number): XY | null {
+  for (let k = Math.min(i, val.length - 1); k >= 0; k--) if (val[k].y !== null) return val[k];
+  return null;
 }
 
 /** x-range for "Zoom In": the last 500 steps (or everything when shorter). */

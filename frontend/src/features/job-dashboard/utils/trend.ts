@@ -42,6 +42,24 @@ function make(direction: 'up' | 'down', better: 'lower' | 'higher' | 'neutral', 
   return { direction, tone, arrow, percent, text: `${arrow}${pctText}`.trim() };
 }
 
+export interface ValPoint {
+  step: number;
+  value: number;
+}
+
+/** The last two validation losses in the history (validation runs only every N steps). */
+export function lastValidation(points: { step: number; val_loss: number | null }[]): { latest: ValPoint | null; previous: ValPoint | null } {
+  let latest: ValPoint | null = null;
+  let previous: ValPoint | null = null;
+  for (let i = points.length - 1; i >= 0 && !previous; i--) {
+    const v = points[i].val_loss;
+    if (!isNum(v)) continue;
+    if (!latest) latest = { step: points[i].step, value: v };
+    else previous = { step: points[i].step, value: v };
+  }
+  return { latest, previous };
+}
+
 /** exp(loss), using validation loss when known, else training loss. Null when neither is. */
 export function perplexity(valLoss: number | null | undefined, trainLoss: number | null | undefined): number | null {
   const loss = isNum(valLoss) ? valLoss : isNum(trainLoss) ? trainLoss : null;

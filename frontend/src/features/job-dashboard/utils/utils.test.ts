@@ -169,6 +169,14 @@ describe('loss chart helpers', () => {
   it('formats the tooltip like the spec', () => {
     expect(tooltipText(850, 0.3421, 0.358)).toBe('Step 850: Training Loss 0.342, Validation Loss 0.358');
     expect(tooltipText(1200, 0.3, null)).toBe('Step 1,200: Training Loss 0.300');
+    expect(tooltipText(570, 1.05, 1.16, 500)).toBe('Step 570: Training Loss 1.050, Validation Loss 1.160 (step 500)');
+    expect(tooltipText(500, 1.05, 1.16, 500)).toBe('Step 500: Training Loss 1.050, Validation Loss 1.160');
+  });
+  it('finds the last validation point at or before an index', async () => {
+    const { lastValAtOrBefore } = await import('./chart');
+    const val = [{ x: 1, y: 2 }, { x: 2, y: null }, { x: 3, y: null }];
+    expect(lastValAtOrBefore(val, 2)).toEqual({ x: 1, y: 2 });
+    expect(lastValAtOrBefore([{ x: 1, y: null }], 0)).toBeNull();
   });
   it('zoom in shows the last 500 steps', () => {
     expect(zoomInWindow([{ x: 0 }, { x: 1000 }, { x: 2000 }])).toEqual({ min: 1500, max: 2000 });
@@ -180,5 +188,16 @@ describe('loss chart helpers', () => {
     expect(chartSummary([pt(1, 2), pt(2, 1.5, 1.6)])).toBe(
       'Loss curve over 2 logged steps (step 1 to 2). Training loss went from 2.000 to 1.500 at step 2. Latest validation loss 1.600 at step 2.',
     );
+  });
+});
+
+describe('validation history', () => {
+  it('finds the last two validation losses', async () => {
+    const { lastValidation } = await import('./trend');
+    expect(lastValidation([pt(1, 2, 2.2), pt(2, 1.9), pt(3, 1.8, 2.0), pt(4, 1.7)])).toEqual({
+      latest: { step: 3, value: 2.0 },
+      previous: { step: 1, value: 2.2 },
+    });
+    expect(lastValidation([pt(1, 2)])).toEqual({ latest: null, previous: null });
   });
 });

@@ -1,10 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ConfirmModal } from '../../../components/Modal';
 import { Pagination } from '../../../components/Pagination';
 import { EmptyState, ErrorState } from '../../../components/States';
 import { useToast } from '../../../components/Toast';
-import { errorMessage } from '../../../lib/api-client';
+import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { JobListItem } from '../../../lib/api-types';
 import { useUser } from '../../../lib/auth';
 import { useDeleteJob } from '../api/delete-job';
@@ -26,6 +26,12 @@ export function JobsList({ state, onChange }: Props) {
   const toast = useToast();
   const del = useDeleteJob();
   const [toDelete, setToDelete] = useState<JobListItem | null>(null);
+
+  // A page past the end (e.g. after deleting the last row of the last page): go back to page 1.
+  const outOfRange = jobs.isError && jobs.error instanceof ApiError && jobs.error.isNotFound && state.page > 1;
+  useEffect(() => {
+    if (outOfRange) onChange({ page: 1 });
+  }, [outOfRange]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const data = jobs.data;
   const results = data?.results ?? [];

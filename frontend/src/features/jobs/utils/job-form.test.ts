@@ -17,7 +17,7 @@ describe('job form', () => {
   it('builds the create body', () => {
     expect(buildJobBody({ ...complete, notes: 'for Q3' })).toEqual({
       name: 'Elena',
-      dataset_id: 12,
+      dataset_id: '12',
       base_model: 'tiny-random-llama',
       preset: 'balanced',
       gpu_type: 'h100',
@@ -26,7 +26,7 @@ describe('job form', () => {
     });
   });
 
-  it('keeps uuid dataset ids as strings and sends custom hyperparameters', () => {
+  it('sends dataset ids as strings and custom hyperparameters', () => {
     const body = buildJobBody({ ...complete, datasetId: 'a1b2-c3', preset: 'custom', hyperparameters: { epochs: '3', learning_rate: '0.0002', lora_r: '' } });
     expect(body?.dataset_id).toBe('a1b2-c3');
     expect(body?.hyperparameters).toEqual({ epochs: 3, learning_rate: 0.0002 });

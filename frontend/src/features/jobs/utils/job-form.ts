@@ -48,23 +48,19 @@ export function parseHyperparameters(values: Record<string, string>): { value: H
   return { value, errors };
 }
 
-function idValue(id: string): string | number {
-  return /^\d+$/.test(id) ? Number(id) : id;
-}
-
 /** Request body for create/estimate, or null while required choices are missing or invalid. */
 export function buildJobBody(form: JobFormState, { forEstimate = false } = {}): JobCreateBody | null {
   if (!form.datasetId || !form.baseModel || !form.preset || !form.gpuType) return null;
   if (!forEstimate && !form.name.trim()) return null;
   const body: JobCreateBody = {
     name: form.name.trim() || 'Untitled job',
-    dataset_id: idValue(form.datasetId),
+    dataset_id: form.datasetId,
     base_model: form.baseModel,
     preset: form.preset,
     gpu_type: form.gpuType,
     pricing: form.pricing,
   };
-  if (form.validationDatasetId) body.validation_dataset_id = idValue(form.validationDatasetId);
+  if (form.validationDatasetId) body.validation_dataset_id = form.validationDatasetId;
   if (form.preset === 'custom') {
     const { value, errors } = parseHyperparameters(form.hyperparameters);
     if (Object.keys(errors).length) return null;
