@@ -46,14 +46,14 @@ DEMO_JOBS: tuple[DemoJob, ...] = (
     DemoJob("support-bot quick check", "sample", "balanced", {"epochs": 1, **_FAST}),
     DemoJob("support-bot pasted logs", "overlong", "balanced", {"epochs": 1, **_FAST}),
     DemoJob("support-bot balanced r16", "sample", "balanced", {"epochs": 3, **_FAST}),
-    DemoJob("support-bot long run r32", "sample", "aggressive", {"epochs": 40, **_LONG}),
+    DemoJob("support-bot long run r32", "sample", "aggressive", {"epochs": 25, **_LONG}),
     DemoJob(
-        "support-bot conservative r8", "sample", "conservative", {"epochs": 30, **_LONG},
+        "support-bot conservative r8", "sample", "conservative", {"epochs": 20, **_LONG},
         pricing="on_demand",
     ),
-    DemoJob("support-bot rank sweep r64", "sample", "custom", {"epochs": 30, "lora_r": 64,
+    DemoJob("support-bot rank sweep r64", "sample", "custom", {"epochs": 20, "lora_r": 64,
                                                                 "lora_alpha": 128, **_LONG}),
-    DemoJob("support-bot lr sweep 1e-4", "sample", "custom", {"epochs": 30,
+    DemoJob("support-bot lr sweep 1e-4", "sample", "custom", {"epochs": 20,
                                                               "learning_rate": 1e-4, **_LONG}),
 )  # fmt: skip
 

@@ -261,8 +261,11 @@ def test_make_run_trains_demo_jobs_and_stops_cleanly(
     assert len(losses) >= 2, losses
     assert losses[-1] < losses[0], f"validation loss did not improve: {losses}"
 
-    detail = api.call("GET", f"/api/training/jobs/{failed['id']}")
-    assert json.dumps(detail).count("invalid_dataset") >= 1, detail
+    # The overlong-prompt dataset passed the upload check; the worker's preprocessing found
+    # nothing trainable within max_seq_len and failed it as the user's error.
+    error = api.call("GET", f"/api/training/jobs/{failed['id']}")["error"]
+    assert error["category"] == "invalid_dataset", error
+    assert error["is_user_error"] is True, error
 
     # Ctrl-C: SIGINT to the foreground group, as a terminal does.
     started = _descendants(proc.pid)

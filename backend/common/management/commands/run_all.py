@@ -180,8 +180,8 @@ class Command(BaseCommand):
                 "--bind", f"{host}:{port}",
                 "--workers", "2", "--threads", "8", "--worker-class", "gthread",
                 "--timeout", "120", "--graceful-timeout", "5",
-                # Checkpoint and adapter uploads stream through the API.
-                "--limit-request-line", "8190",
+                # Its default control socket is one path per user: two runs would collide.
+                "--no-control-socket",
             ),
             env=env,
         )  # fmt: skip
