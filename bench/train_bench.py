@@ -48,7 +48,7 @@ from worker.training.background import ThreadedReporter
 from worker.training.config import TrainingConfig
 from worker.training.data import Example, TokenizeStats
 from worker.training.gpu import GpuMonitor
-from worker.training.loop import TrainState, train
+from worker.training.loop import train
 from worker.training.models import (
     SMOLLM2_PRESET,
     TINY_PRESET,
@@ -60,6 +60,7 @@ from worker.training.models import (
 from worker.training.packing import BatchPlan, pack, padding_efficiency
 from worker.training.prepare import PreparedData
 from worker.training.reporting import NullReporter, Reporter
+from worker.training.state import TrainState
 
 LORA: dict[str, Any] = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
 LR = 1e-4
