@@ -118,6 +118,7 @@ def run_training(
                 state = resume(
                     loaded.model,
                     optimizer,
+                    config,
                     data.total_steps,
                     data.steps_per_epoch,
                     resume_from,
