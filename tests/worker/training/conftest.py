@@ -20,6 +20,10 @@ torch.set_num_threads(1)
 def pytest_configure(config: pytest.Config) -> None:
     # Registered here too so this folder runs on its own (the project config also declares it).
     config.addinivalue_line("markers", "slow: long-running tests (real models)")
+    # peft 0.21 calls a transformers 5 API that transformers itself marks as deprecated
+    config.addinivalue_line(
+        "filterwarnings", "ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"
+    )
 
 
 def chat_record(a: int, b: int) -> dict[str, Any]:
