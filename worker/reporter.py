@@ -87,7 +87,8 @@ class ApiReporter:
         self.heartbeat_seconds = (
             float(env) if env else heartbeat_seconds or DEFAULT_HEARTBEAT_SECONDS
         )
-        self.flush_seconds = flush_seconds
+        flush_env = os.environ.get("LORA_REPORT_FLUSH_SECONDS")
+        self.flush_seconds = float(flush_env) if flush_env else flush_seconds
         self.batch_size = batch_size
         self._out = _Outbox()
         self._lock = threading.Lock()
