@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from backend.accounts.models import User
@@ -24,10 +26,10 @@ class MeSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
-class LoginSerializer(serializers.Serializer[None]):
+class LoginSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"})
 
 
-class TokenSerializer(serializers.Serializer[None]):
+class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField(read_only=True)

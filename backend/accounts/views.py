@@ -75,6 +75,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeSerializer}, tags=["auth"])
     def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)
         return Response(MeSerializer(request.user).data)
 
 

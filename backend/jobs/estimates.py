@@ -54,7 +54,7 @@ class Estimate:
 
 
 def _history_tokens_per_second(base_model: str, gpu_type: GpuType) -> float | None:
-    rates = list(
+    rates: list[float | None] = list(
         Job.objects.filter(
             status=JobStatus.COMPLETED,
             base_model=base_model,
@@ -64,8 +64,8 @@ def _history_tokens_per_second(base_model: str, gpu_type: GpuType) -> float | No
         .order_by("-finished_at")
         .values_list("measured_tokens_per_second", flat=True)[:HISTORY_SAMPLE]
     )
-    rates = [r for r in rates if r and r > 0]
-    return statistics.median(rates) if rates else None
+    positive = [r for r in rates if r is not None and r > 0]
+    return statistics.median(positive) if positive else None
 
 
 def _flops_tokens_per_second(info: BaseModelInfo, gpu_type: GpuType) -> float | None:

@@ -9,6 +9,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
+from backend.common.types import JobId
 from backend.datasets.models import Dataset
 from backend.jobs.catalog import resolve_hyperparameters
 from backend.jobs.estimates import estimate_job
@@ -123,7 +124,7 @@ def job_create(
 
 
 @transaction.atomic
-def job_cancel(*, job_id: object, user: Any, reason: str, notes: str = "") -> Job:
+def job_cancel(*, job_id: JobId, user: Any, reason: str, notes: str = "") -> Job:
     """Cancel a job. Queued: at once, it never starts. Running: `cancelling` until the worker
     stops at its next step. Repeating the call is harmless; a finished job is a conflict."""
     # Lock: a worker completing and a user cancelling must not both win.
@@ -165,7 +166,7 @@ def job_cancel(*, job_id: object, user: Any, reason: str, notes: str = "") -> Jo
 
 
 @transaction.atomic
-def job_delete(*, job_id: object) -> None:
+def job_delete(*, job_id: JobId) -> None:
     """Delete a finished job with its metrics, events, checkpoints and files."""
     job = lock_job(job_id)
     if job.status not in FINISHED_STATUSES:
@@ -177,13 +178,14 @@ def job_delete(*, job_id: object) -> None:
 
     def remove_files() -> None:
         for f in files:
-            f.storage.delete(f.name)
+            if f.name:
+                f.storage.delete(f.name)
 
     transaction.on_commit(remove_files)
 
 
 @transaction.atomic
-def job_promote(*, job_id: object, user: Any) -> Job:
+def job_promote(*, job_id: JobId, user: Any) -> Job:
     """Move a queued job to the front of the queue (managers only; checked by the caller)."""
     job = lock_job(job_id)
     if job.status != JobStatus.QUEUED:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import Conflict
+from backend.common.types import JobId
 from backend.jobs.models import (
     BILLED_STATUSES,
     FINISHED_STATUSES,
@@ -46,7 +47,7 @@ _END_REASON: dict[str, str] = {
 }
 
 
-def lock_job(job_id: object) -> Job:
+def lock_job(job_id: JobId) -> Job:
     """Fetch a job with its row locked for the rest of the transaction."""
     return Job.objects.select_for_update().get(pk=job_id)
 

@@ -1,3 +1,11 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from backend.scheduling.views import QueuePromoteView, QueueRemoveView, QueueView
+
+urlpatterns = [
+    path("queue", QueueView.as_view(), name="queue"),
+    path("queue/<uuid:job_id>/promote", QueuePromoteView.as_view(), name="queue-promote"),
+    path("queue/<uuid:job_id>/remove", QueueRemoveView.as_view(), name="queue-remove"),
+]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from backend.common.types import JobId
 from backend.jobs.models import Job
 from backend.telemetry.models import Event
 
@@ -24,7 +25,7 @@ class EventIn:
 
 
 @transaction.atomic
-def events_append(*, job_id: object, attempt: int, items: list[EventIn]) -> list[Event]:
+def events_append(*, job_id: JobId, attempt: int, items: list[EventIn]) -> list[Event]:
     """Append events to a job's log, skipping worker events already stored (retried batches).
 
     The job row is locked while sequence numbers are taken, so seq order is commit order and a
@@ -36,11 +37,13 @@ def events_append(*, job_id: object, attempt: int, items: list[EventIn]) -> list
     worker_seqs = [i.worker_seq for i in items if i.worker_seq is not None]
     seen: set[int] = set()
     if worker_seqs:
-        seen = set(
-            Event.objects.filter(
+        seen = {
+            s
+            for s in Event.objects.filter(
                 job_id=job.pk, attempt=attempt, worker_seq__in=worker_seqs
             ).values_list("worker_seq", flat=True)
-        )
+            if s is not None
+        }
     fresh: list[EventIn] = []
     for item in items:
         if item.worker_seq is not None:

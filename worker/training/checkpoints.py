@@ -131,7 +131,7 @@ def load_checkpoint(path: Path | str, expected_sha256: str | None = None) -> dic
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
+    except Exception as exc:  # any unpickling error means the file is unusable
         raise CheckpointError(f"checkpoint {path.name} could not be read: {exc}") from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a {FORMAT} file")

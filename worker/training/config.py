@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_TARGET_MODULES: tuple[str, ...] = (
@@ -46,7 +46,6 @@ class TrainingConfig:
     log_every: int = 10
     val_fraction: float = 0.05
     seed: int = 42
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tokens_per_micro_batch(self) -> int:
@@ -61,11 +60,11 @@ class TrainingConfig:
         """
         if not isinstance(data, dict):
             raise ValueError("config: must be an object")
-        known = {f.name for f in dataclasses.fields(cls) if f.name != "extra"}
+        known = {f.name for f in dataclasses.fields(cls)}
         errors: list[str] = [f"{k}: unknown field" for k in sorted(set(data) - known)]
         kwargs: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            if f.name == "extra" or f.name not in data:
+            if f.name not in data:
                 continue
             value = data[f.name]
             try:
@@ -115,7 +114,6 @@ class TrainingConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (round-trips through from_dict)."""
         out = dataclasses.asdict(self)
-        out.pop("extra", None)
         out["target_modules"] = list(self.target_modules)
         return out
 

@@ -35,7 +35,7 @@ class GpuMonitor:
             pynvml.nvmlInit()
             self._handle = pynvml.nvmlDeviceGetHandleByIndex(_physical_index(device_index))
             self._nvml = pynvml
-        except Exception:
+        except Exception:  # no driver, no library, no device: report nothing
             self._handle = None
             self._nvml = None
 
@@ -52,7 +52,7 @@ class GpuMonitor:
             with self._lock:
                 util = self._nvml.nvmlDeviceGetUtilizationRates(self._handle)
                 mem = self._nvml.nvmlDeviceGetMemoryInfo(self._handle)
-        except Exception:
+        except Exception:  # a transient NVML error must not kill training
             return None
         return GpuSample(
             utilization_percent=float(util.gpu),

@@ -237,7 +237,7 @@ def load_tokenizer(base_model: str) -> Any:
             tokenizer = AutoTokenizer.from_pretrained(_model_path(base_model))
     except ModelLoadError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # any loader failure is about the user's model choice
         raise ModelLoadError(f"could not load tokenizer of {base_model!r}: {exc}") from exc
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token

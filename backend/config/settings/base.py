@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 from backend.config.env import env_bool, env_float, env_int, env_list, env_optional, env_str
+
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(env_str("LORA_VAR_DIR", str(BASE_DIR / "var")))
@@ -117,6 +120,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
+    # `?format=csv` is the event export's own parameter, not a renderer override.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -144,11 +149,27 @@ LORA_MAX_RESTARTS = env_int("LORA_MAX_RESTARTS", 3, minimum=0)
 LORA_LEASE_TTL_SECONDS = env_float("LORA_LEASE_TTL_SECONDS", 60.0)
 LORA_HEARTBEAT_SECONDS = env_float("LORA_HEARTBEAT_SECONDS", 10.0)
 LORA_DISPATCH_INTERVAL_SECONDS = env_float("LORA_DISPATCH_INTERVAL_SECONDS", 5.0)
+# A worker that has not started within this grace loses its (provisioning) slot; heartbeats then
+# renew the lease for LORA_LEASE_TTL_SECONDS at a time.
+LORA_PROVISIONING_GRACE_SECONDS = env_float("LORA_PROVISIONING_GRACE_SECONDS", 180.0)
+LORA_REAP_INTERVAL_SECONDS = env_float("LORA_REAP_INTERVAL_SECONDS", 5.0)
+# Every Redis key this project writes starts with this, so several deployments (or test runs)
+# can share one Redis server and clean up only their own keys.
+LORA_REDIS_PREFIX = env_str("LORA_REDIS_PREFIX", "lora:")
 # Where workers reach the API (the task message carries it so GPU hosts need no Django).
 LORA_API_URL = env_str("LORA_API_URL", "http://127.0.0.1:8000")
 
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
 CELERY_TASK_ALWAYS_EAGER = False
+# Periodic scheduling for deployments that run `celery beat` (the `run_scheduler` management
+# command is the alternative without beat). Both tasks are idempotent and cheap.
+CELERY_BEAT_SCHEDULE = {
+    "scheduling-dispatch": {
+        "task": "scheduling.dispatch",
+        "schedule": LORA_DISPATCH_INTERVAL_SECONDS,
+    },
+    "scheduling-reap": {"task": "scheduling.reap", "schedule": LORA_REAP_INTERVAL_SECONDS},
+}
 
 LOGGING = {
     "version": 1,

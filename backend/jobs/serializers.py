@@ -1,0 +1,237 @@
+"""Request and response shapes of the user-facing jobs API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backend.accounts.serializers import UserSummarySerializer
+from backend.datasets.models import Dataset
+from backend.jobs.catalog import BASE_HYPERPARAMETERS, PRESETS
+from backend.jobs.models import CancelReason, GpuType, Job, Pricing, Stage
+from backend.jobs.models.job import Preset
+from backend.jobs.policies import allowed_actions
+
+ACTIONS = ["cancel", "delete", "remove_from_queue", "promote"]
+CANCEL_REASONS = [c for c in CancelReason.values if c != CancelReason.REMOVED_FROM_QUEUE]
+
+
+def _now(context: Any) -> datetime:
+    # One timestamp per response, so every row's cost and duration agree with each other.
+    now = context.get("now")
+    if now is None:
+        now = context["now"] = timezone.now()
+    return now
+
+
+class GpuTypeSerializer(serializers.ModelSerializer[GpuType]):
+    spot_hourly_rate = serializers.FloatField()
+    on_demand_hourly_rate = serializers.FloatField()
+
+    class Meta:
+        model = GpuType
+        fields = ("slug", "name", "memory_gb", "spot_hourly_rate", "on_demand_hourly_rate")
+        read_only_fields = fields
+
+
+class GpuTypeSummarySerializer(serializers.ModelSerializer[GpuType]):
+    class Meta:
+        model = GpuType
+        fields = ("slug", "name")
+        read_only_fields = fields
+
+
+class HyperparametersSerializer(serializers.Serializer[Any]):
+    """Overrides on top of the preset. Everything optional; bounds keep jobs sane."""
+
+    epochs = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    learning_rate = serializers.FloatField(min_value=1e-7, max_value=1e-1, required=False)
+    batch_size = serializers.IntegerField(min_value=1, max_value=1024, required=False)
+    grad_accum_steps = serializers.IntegerField(min_value=1, max_value=1024, required=False)
+    max_seq_len = serializers.IntegerField(min_value=16, max_value=131072, required=False)
+    lora_r = serializers.IntegerField(min_value=1, max_value=1024, required=False)
+    lora_alpha = serializers.IntegerField(min_value=1, max_value=4096, required=False)
+    lora_dropout = serializers.FloatField(min_value=0.0, max_value=0.9, required=False)
+    target_modules = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Za-z0-9_.]+$", max_length=64),
+        min_length=1,
+        max_length=32,
+        required=False,
+    )
+    warmup_ratio = serializers.FloatField(min_value=0.0, max_value=0.5, required=False)
+    lr_scheduler = serializers.ChoiceField(choices=["cosine", "linear"], required=False)
+    weight_decay = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
+    max_grad_norm = serializers.FloatField(min_value=0.0, max_value=100.0, required=False)
+    eval_every = serializers.IntegerField(min_value=1, required=False)
+    checkpoint_every = serializers.IntegerField(min_value=1, required=False)
+    log_every = serializers.IntegerField(min_value=1, required=False)
+    val_fraction = serializers.FloatField(min_value=0.0, max_value=0.5, required=False)
+    seed = serializers.IntegerField(min_value=0, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(BASE_HYPERPARAMETERS))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown hyperparameter."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class JobCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    dataset_id = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
+    validation_dataset_id = serializers.PrimaryKeyRelatedField(
+        queryset=Dataset.objects.all(), required=False, allow_null=True
+    )
+    base_model = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$",
+        max_length=300,
+        help_text="A preset (tiny-random-llama, smollm2-135m-instruct), a hub id or a path.",
+    )
+    preset = serializers.ChoiceField(choices=Preset.choices, default=Preset.BALANCED)
+    hyperparameters = HyperparametersSerializer(required=False)
+    gpu_type = serializers.SlugRelatedField(
+        slug_field="slug", queryset=GpuType.objects.filter(is_active=True)
+    )
+    pricing = serializers.ChoiceField(choices=Pricing.choices, default=Pricing.SPOT)
+    metadata = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Free-form string key/values for API clients (at most 50 keys).",
+    )
+
+    def validate_metadata(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 50:
+            raise serializers.ValidationError("At most 50 keys.")
+        if any(len(k) > 100 for k in value):
+            raise serializers.ValidationError("Keys are at most 100 characters.")
+        return value
+
+
+class EstimateSerializer(serializers.Serializer[Any]):
+    total_steps = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    epochs = serializers.IntegerField()
+    duration_seconds = serializers.FloatField()
+    cost_min = serializers.FloatField()
+    cost_max = serializers.FloatField()
+    hourly_rate = serializers.FloatField()
+    tokens_per_second = serializers.FloatField(required=False)
+    basis = serializers.ChoiceField(choices=["history", "flops"])
+
+
+class CancelSerializer(serializers.Serializer[Any]):
+    reason = serializers.ChoiceField(choices=CANCEL_REASONS)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class MetricPointSerializer(serializers.Serializer[Any]):
+    step = serializers.IntegerField()
+    epoch = serializers.FloatField(allow_null=True)
+    train_loss = serializers.FloatField(allow_null=True)
+    val_loss = serializers.FloatField(allow_null=True)
+    learning_rate = serializers.FloatField(allow_null=True)
+    grad_norm = serializers.FloatField(allow_null=True)
+    tokens_per_second = serializers.FloatField(allow_null=True)
+    gpu_utilization = serializers.FloatField(allow_null=True)
+    gpu_memory_mb = serializers.FloatField(allow_null=True)
+    recorded_at = serializers.DateTimeField(allow_null=True, required=False)
+
+
+class JobListSerializer(serializers.ModelSerializer[Job]):
+    """A row of the jobs table / a queue card. Context: request, optional queue_positions."""
+
+    stage = serializers.SerializerMethodField()
+    percent_complete = serializers.FloatField(read_only=True)
+    created_by = UserSummarySerializer(read_only=True)
+    duration_seconds = serializers.SerializerMethodField()
+    current_cost = serializers.SerializerMethodField()
+    configuration_summary = serializers.SerializerMethodField()
+    gpu_type = GpuTypeSummarySerializer(read_only=True)
+    queue_position = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = (
+            "id",
+            "name",
+            "status",
+            "stage",
+            "percent_complete",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "current_cost",
+            "configuration_summary",
+            "preset",
+            "pricing",
+            "gpu_type",
+            "base_model",
+            "queue_position",
+            "recovering",
+            "allowed_actions",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Stage.choices, allow_null=True))
+    def get_stage(self, job: Job) -> str | None:
+        return job.stage or None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_duration_seconds(self, job: Job) -> float | None:
+        if job.started_at is None:
+            return None
+        end = job.finished_at or _now(self.context)
+        return round((end - job.started_at).total_seconds(), 1)
+
+    @extend_schema_field(serializers.FloatField())
+    def get_current_cost(self, job: Job) -> float:
+        return round(float(job.spend_at(_now(self.context))), 2)
+
+    @extend_schema_field(serializers.CharField())
+    def get_configuration_summary(self, job: Job) -> str:
+        return f"{job.get_preset_display()} • {job.get_pricing_display()} {job.gpu_type.name}"
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_queue_position(self, job: Job) -> int | None:
+        positions: dict[Any, int] = self.context.get("queue_positions") or {}
+        return positions.get(job.pk)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ACTIONS)))
+    def get_allowed_actions(self, job: Job) -> list[str]:
+        return allowed_actions(self.context["request"].user, job)
+
+
+class PresetSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    description = serializers.CharField()
+    hyperparameters = serializers.DictField()
+
+    @staticmethod
+    def all() -> list[dict[str, Any]]:
+        from backend.jobs.catalog import resolve_hyperparameters
+
+        return [
+            {
+                "key": key,
+                "label": p["label"],
+                "description": p["description"],
+                "hyperparameters": resolve_hyperparameters(key, None),
+            }
+            for key, p in PRESETS.items()
+        ]
+
+
+class BaseModelSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    parameters = serializers.IntegerField()

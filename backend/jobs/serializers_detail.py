@@ -1,0 +1,307 @@
+"""The job dashboard payload: everything the detail page shows, computed at one instant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backend.accounts.serializers import UserSummarySerializer
+from backend.jobs.models import FINISHED_STATUSES, Job, JobStatus, Stage, StageRun
+from backend.jobs.models.stage import StageState
+from backend.jobs.serializers import EstimateSerializer, JobListSerializer, MetricPointSerializer
+from backend.jobs.serializers import _now as response_now
+
+
+class ProgressSerializer(serializers.Serializer[Any]):
+    current_step = serializers.IntegerField()
+    total_steps = serializers.IntegerField()
+    current_epoch = serializers.IntegerField()
+    total_epochs = serializers.IntegerField()
+    percent = serializers.FloatField()
+
+
+class StageSerializer(serializers.Serializer[Any]):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    label = serializers.CharField()  # type: ignore[assignment]
+    state = serializers.ChoiceField(choices=StageState.choices)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration_seconds = serializers.FloatField(allow_null=True)
+    estimated_seconds = serializers.FloatField(allow_null=True)
+    substatus = serializers.CharField(allow_blank=True)
+
+
+class TimingSerializer(serializers.Serializer[Any]):
+    elapsed_seconds = serializers.FloatField(allow_null=True)
+    remaining_seconds = serializers.FloatField(allow_null=True)
+    remaining_basis = serializers.ChoiceField(
+        choices=["measured", "estimate"], allow_null=True, required=False
+    )
+
+
+class CostSerializer(serializers.Serializer[Any]):
+    current_spend = serializers.FloatField()
+    hourly_rate = serializers.FloatField()
+    pricing = serializers.CharField()
+    estimate_min = serializers.FloatField(allow_null=True)
+    estimate_max = serializers.FloatField(allow_null=True)
+    percent_of_estimate = serializers.FloatField(allow_null=True)
+    projected_final = serializers.FloatField(allow_null=True)
+    over_estimate = serializers.BooleanField()
+
+
+class QueueInfoSerializer(serializers.Serializer[Any]):
+    position = serializers.IntegerField()
+    estimated_start_at = serializers.DateTimeField(allow_null=True)
+
+
+class ErrorInfoSerializer(serializers.Serializer[Any]):
+    category = serializers.CharField()
+    message = serializers.CharField()
+    step = serializers.IntegerField(allow_null=True)
+    is_user_error = serializers.BooleanField()
+
+
+class CancelInfoSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField()
+    notes = serializers.CharField(allow_blank=True)
+    cancelled_by = UserSummarySerializer(allow_null=True)
+    requested_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+class DatasetRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    num_examples = serializers.IntegerField()
+
+
+class AdapterSerializer(serializers.Serializer[Any]):
+    available = serializers.BooleanField()
+    size_bytes = serializers.IntegerField(allow_null=True)
+    sha256 = serializers.CharField(allow_blank=True)
+    download_url = serializers.CharField(allow_null=True)
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round(max((end - start).total_seconds(), 0.0), 1)
+
+
+def remaining_seconds(job: Job, stages: list[StageRun], now: datetime) -> tuple[float | None, str]:
+    """Time left: from the measured step rate once training has run a few steps, else from
+    the stage estimates of what has not finished yet."""
+    if job.status in FINISHED_STATUSES:
+        return 0.0, "measured"
+    after_training = sum(
+        s.estimated_seconds or 0.0 for s in stages if s.stage == Stage.FINALIZATION
+    )
+    training_left = job.measured_training_seconds_left(now)
+    if job.stage == Stage.TRAINING and training_left is not None:
+        return round(training_left + after_training, 1), "measured"
+    pending = [s for s in stages if s.state != StageState.COMPLETED]
+    if not pending or any(s.estimated_seconds is None for s in pending):
+        return None, "estimate"
+    total = 0.0
+    for s in pending:
+        assert s.estimated_seconds is not None
+        spent = _seconds(s.started_at, now) or 0.0 if s.state == StageState.ACTIVE else 0.0
+        total += max(s.estimated_seconds - spent, 0.0)
+    return round(total, 1), "estimate"
+
+
+class JobDetailSerializer(JobListSerializer):
+    """Context: request, now (optional), queue_positions, estimated_starts."""
+
+    dataset = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    stages = serializers.SerializerMethodField()
+    timing = serializers.SerializerMethodField()
+    cost = serializers.SerializerMethodField()
+    estimate = serializers.SerializerMethodField()
+    latest_metrics = serializers.SerializerMethodField()
+    previous_metrics = serializers.SerializerMethodField()
+    queue = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    cancel = serializers.SerializerMethodField()
+    checkpoint_count = serializers.SerializerMethodField()
+    adapter = serializers.SerializerMethodField()
+
+    class Meta(JobListSerializer.Meta):
+        fields: tuple[str, ...] = (  # type: ignore[assignment]
+            *JobListSerializer.Meta.fields,
+            "dataset",
+            "hyperparameters",
+            "metadata",
+            "progress",
+            "stages",
+            "timing",
+            "cost",
+            "estimate",
+            "latest_metrics",
+            "previous_metrics",
+            "queue",
+            "error",
+            "cancel",
+            "checkpoint_count",
+            "attempt",
+            "adapter",
+            "updated_at",
+        )
+        read_only_fields = fields  # type: ignore[assignment]
+
+    def _stages(self, job: Job) -> list[StageRun]:
+        return list(job.stages.all())  # prefetched by the selector
+
+    def _remaining(self, job: Job) -> tuple[float | None, str]:
+        cache: dict[Any, tuple[float | None, str]] = self.__dict__.setdefault(
+            "_remaining_cache", {}
+        )
+        if job.pk not in cache:
+            cache[job.pk] = remaining_seconds(job, self._stages(job), response_now(self.context))
+        return cache[job.pk]
+
+    @extend_schema_field(DatasetRefSerializer)
+    def get_dataset(self, job: Job) -> dict[str, Any]:
+        d = job.dataset
+        return {"id": d.pk, "name": d.name, "num_examples": d.num_examples}
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, job: Job) -> dict[str, Any]:
+        return {
+            "current_step": job.current_step,
+            "total_steps": job.total_steps,
+            "current_epoch": job.current_epoch,
+            "total_epochs": job.total_epochs,
+            "percent": job.percent_complete,
+        }
+
+    @extend_schema_field(StageSerializer(many=True))
+    def get_stages(self, job: Job) -> list[dict[str, Any]]:
+        now = response_now(self.context)
+        out = []
+        for s in self._stages(job):
+            end = s.finished_at or (now if s.state == StageState.ACTIVE else None)
+            out.append(
+                {
+                    "stage": s.stage,
+                    "label": Stage(s.stage).label,
+                    "state": s.state,
+                    "started_at": s.started_at,
+                    "finished_at": s.finished_at,
+                    "duration_seconds": _seconds(s.started_at, end),
+                    "estimated_seconds": s.estimated_seconds,
+                    "substatus": s.substatus,
+                }
+            )
+        return out
+
+    @extend_schema_field(TimingSerializer)
+    def get_timing(self, job: Job) -> dict[str, Any]:
+        now = response_now(self.context)
+        remaining, basis = self._remaining(job)
+        return {
+            "elapsed_seconds": _seconds(job.started_at, job.finished_at or now),
+            "remaining_seconds": remaining,
+            "remaining_basis": basis if remaining is not None else None,
+        }
+
+    @extend_schema_field(CostSerializer)
+    def get_cost(self, job: Job) -> dict[str, Any]:
+        now = response_now(self.context)
+        spend = job.spend_at(now)
+        est_max = job.est_cost_max
+        remaining, _ = self._remaining(job)
+        projected: Decimal | None = None
+        if job.status in FINISHED_STATUSES:
+            projected = spend
+        elif remaining is not None:
+            projected = spend + Decimal(str(remaining)) / Decimal(3600) * job.hourly_rate
+        return {
+            "current_spend": round(float(spend), 2),
+            "hourly_rate": float(job.hourly_rate),
+            "pricing": job.pricing,
+            "estimate_min": float(job.est_cost_min) if job.est_cost_min is not None else None,
+            "estimate_max": float(est_max) if est_max is not None else None,
+            "percent_of_estimate": (round(float(spend / est_max) * 100, 1) if est_max else None),
+            "projected_final": round(float(projected), 2) if projected is not None else None,
+            "over_estimate": bool(est_max is not None and spend > est_max),
+        }
+
+    @extend_schema_field(EstimateSerializer(allow_null=True))
+    def get_estimate(self, job: Job) -> dict[str, Any] | None:
+        if job.est_total_steps is None:
+            return None
+        return {
+            "total_steps": job.est_total_steps,
+            "total_tokens": job.est_total_tokens,
+            "epochs": job.total_epochs,
+            "duration_seconds": job.est_duration_seconds,
+            "cost_min": float(job.est_cost_min or 0),
+            "cost_max": float(job.est_cost_max or 0),
+            "hourly_rate": float(job.hourly_rate),
+            "basis": job.est_basis,
+        }
+
+    @extend_schema_field(MetricPointSerializer(allow_null=True))
+    def get_latest_metrics(self, job: Job) -> dict[str, Any] | None:
+        return job.latest_metrics
+
+    @extend_schema_field(MetricPointSerializer(allow_null=True))
+    def get_previous_metrics(self, job: Job) -> dict[str, Any] | None:
+        return job.previous_metrics
+
+    @extend_schema_field(QueueInfoSerializer(allow_null=True))
+    def get_queue(self, job: Job) -> dict[str, Any] | None:
+        if job.status != JobStatus.QUEUED:
+            return None
+        positions: dict[Any, int] = self.context.get("queue_positions") or {}
+        starts: dict[Any, datetime] = self.context.get("estimated_starts") or {}
+        if job.pk not in positions:
+            return None
+        return {"position": positions[job.pk], "estimated_start_at": starts.get(job.pk)}
+
+    @extend_schema_field(ErrorInfoSerializer(allow_null=True))
+    def get_error(self, job: Job) -> dict[str, Any] | None:
+        if not job.error_category:
+            return None
+        return {
+            "category": job.error_category,
+            "message": job.error_message,
+            "step": job.error_step,
+            "is_user_error": job.is_user_error,
+        }
+
+    @extend_schema_field(CancelInfoSerializer(allow_null=True))
+    def get_cancel(self, job: Job) -> dict[str, Any] | None:
+        if not job.cancel_reason:
+            return None
+        by = job.cancelled_by
+        return {
+            "reason": job.cancel_reason,
+            "notes": job.cancel_notes,
+            "cancelled_by": UserSummarySerializer(by).data if by else None,
+            "requested_at": job.cancel_requested_at,
+            "cancelled_at": job.finished_at if job.status == JobStatus.CANCELLED else None,
+        }
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_checkpoint_count(self, job: Job) -> int:
+        return int(getattr(job, "checkpoint_count", 0))
+
+    @extend_schema_field(AdapterSerializer(allow_null=True))
+    def get_adapter(self, job: Job) -> dict[str, Any] | None:
+        if not job.adapter_file:
+            return None
+        return {
+            "available": True,
+            "size_bytes": job.adapter_size_bytes,
+            "sha256": job.adapter_sha256,
+            "download_url": reverse("job-adapter", kwargs={"pk": job.pk}),
+        }

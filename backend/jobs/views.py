@@ -1,0 +1,231 @@
+"""User-facing job endpoints: thin views that validate, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db.models import Max
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.errors import ApplicationError
+from backend.common.types import JobId
+from backend.jobs import selectors, services
+from backend.jobs.catalog import BASE_MODELS, resolve_hyperparameters
+from backend.jobs.estimates import estimate_job
+from backend.jobs.filters import JobFilter
+from backend.jobs.models import GpuType, Job, JobStatus
+from backend.jobs.policies import can_manage
+from backend.jobs.serializers import (
+    BaseModelSerializer,
+    CancelSerializer,
+    EstimateSerializer,
+    GpuTypeSerializer,
+    JobCreateSerializer,
+    JobListSerializer,
+    PresetSerializer,
+)
+from backend.jobs.serializers_detail import JobDetailSerializer
+from backend.scheduling.selectors import estimated_starts, queue_positions
+
+ORDERING_PARAM = OpenApiParameter(
+    "ordering",
+    str,
+    description="Sort: created_at, name, status, started_at, duration, cost; prefix - for "
+    "descending. Default -created_at.",
+    enum=[f"{p}{f}" for f in selectors.ORDERING_FIELDS for p in ("", "-")],
+)
+
+
+def _queue_context() -> dict[str, Any]:
+    return {
+        "queue_positions": queue_positions(),
+        "estimated_starts": estimated_starts(),
+    }
+
+
+def _detail_response(request: Request, job_id: JobId, **kw: Any) -> Response:
+    job = selectors.job_detail(job_id=job_id)
+    context: dict[str, Any] = {"request": request}
+    if job.status == JobStatus.QUEUED:
+        context |= _queue_context()
+    return Response(JobDetailSerializer(job, context=context).data, **kw)
+
+
+class JobListCreateView(generics.ListAPIView[Job]):
+    serializer_class = JobListSerializer
+    filterset_class = JobFilter
+
+    def get_queryset(self) -> Any:
+        ordering = self.request.query_params.get("ordering", "-created_at")
+        if ordering.lstrip("-") not in selectors.ORDERING_FIELDS:
+            raise ApplicationError(
+                "Unknown ordering.",
+                code="validation_error",
+                fields={"ordering": [f"Use one of {', '.join(selectors.ORDERING_FIELDS)}."]},
+            )
+        return selectors.jobs_list(ordering=ordering)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "queue_positions": queue_positions()}
+
+    @extend_schema(parameters=[ORDERING_PARAM], tags=["jobs"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=JobCreateSerializer,
+        responses={201: JobDetailSerializer},
+        tags=["jobs"],
+        summary="Submit a job",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = JobCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        job = services.job_create(
+            created_by=request.user,
+            name=data["name"],
+            dataset=data["dataset_id"],
+            validation_dataset=data.get("validation_dataset_id"),
+            base_model=data["base_model"],
+            preset=data["preset"],
+            hyperparameters=data.get("hyperparameters"),
+            gpu_type=data["gpu_type"],
+            pricing=data["pricing"],
+            metadata=data.get("metadata"),
+        )
+        return _detail_response(request, job.pk, status=status.HTTP_201_CREATED)
+
+
+class JobEstimateView(APIView):
+    @extend_schema(
+        request=JobCreateSerializer,
+        responses={200: EstimateSerializer},
+        tags=["jobs"],
+        summary="Estimate steps, duration and cost without creating a job",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = JobCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        estimate = estimate_job(
+            dataset=data["dataset_id"],
+            validation_dataset=data.get("validation_dataset_id"),
+            base_model=data["base_model"],
+            hyperparameters=resolve_hyperparameters(data["preset"], data.get("hyperparameters")),
+            gpu_type=data["gpu_type"],
+            pricing=data["pricing"],
+        )
+        if estimate is None:
+            raise ApplicationError(
+                "Cannot estimate this model: its size is unknown.",
+                code="estimate_unavailable",
+                fields={"base_model": ["Unknown model size; pick a listed model."]},
+            )
+        return Response(EstimateSerializer(estimate.as_dict()).data)
+
+
+def _etag(request: Request, job: Job) -> str:
+    """Cheap validator for polling: anything the payload shows changes one of these."""
+    parts = [str(job.pk), job.updated_at.isoformat(), str(job.last_event_seq), str(request.user.pk)]
+    if job.status == JobStatus.QUEUED:
+        # Queue position and estimated start move when any job ahead moves.
+        latest = Job.objects.filter(status__in=["queued", "provisioning", "running"]).aggregate(
+            m=Max("updated_at")
+        )["m"]
+        parts.append(latest.isoformat() if latest else "")
+    return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+class JobDetailView(APIView):
+    @extend_schema(
+        responses={200: JobDetailSerializer, 304: OpenApiResponse(description="Not modified")},
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER)],
+        tags=["jobs"],
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        job = get_object_or_404(
+            Job.objects.only("pk", "updated_at", "last_event_seq", "status"), pk=pk
+        )
+        etag = _etag(request, job)
+        if etag in request.headers.get("If-None-Match", ""):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response = _detail_response(request, pk)
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    @extend_schema(responses={204: None}, tags=["jobs"], summary="Delete a finished job")
+    def delete(self, request: Request, pk: str) -> Response:
+        job = get_object_or_404(Job, pk=pk)
+        if not can_manage(request.user, job):
+            raise PermissionDenied("Only the job's creator or a manager can delete it.")
+        services.job_delete(job_id=job.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JobCancelView(APIView):
+    @extend_schema(request=CancelSerializer, responses={200: JobDetailSerializer}, tags=["jobs"])
+    def post(self, request: Request, pk: str) -> Response:
+        job = get_object_or_404(Job, pk=pk)
+        if not can_manage(request.user, job):
+            raise PermissionDenied("Only the job's creator or a manager can cancel it.")
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.job_cancel(
+            job_id=job.pk,
+            user=request.user,
+            reason=serializer.validated_data["reason"],
+            notes=serializer.validated_data["notes"],
+        )
+        return _detail_response(request, job.pk)
+
+
+class JobAdapterDownloadView(APIView):
+    @extend_schema(responses={(200, "application/gzip"): OpenApiTypes.BINARY}, tags=["jobs"])
+    def get(self, request: Request, pk: str) -> FileResponse:
+        job = get_object_or_404(Job, pk=pk)
+        if not job.adapter_file:
+            raise ApplicationError(
+                "This job has no adapter yet.", code="not_found", status_code=404
+            )
+        return FileResponse(
+            job.adapter_file.open("rb"),
+            as_attachment=True,
+            filename=f"{job.name}-adapter.tar.gz".replace("/", "_"),
+        )
+
+
+class GpuTypeListView(generics.ListAPIView[GpuType]):
+    serializer_class = GpuTypeSerializer
+    pagination_class = None
+    queryset = GpuType.objects.filter(is_active=True)
+
+    @extend_schema(tags=["catalog"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class PresetListView(APIView):
+    @extend_schema(responses={200: PresetSerializer(many=True)}, tags=["catalog"])
+    def get(self, request: Request) -> Response:
+        return Response(PresetSerializer(PresetSerializer.all(), many=True).data)
+
+
+class BaseModelListView(APIView):
+    @extend_schema(responses={200: BaseModelSerializer(many=True)}, tags=["catalog"])
+    def get(self, request: Request) -> Response:
+        models = [
+            {"key": m.key, "label": m.label, "parameters": m.parameters}
+            for m in BASE_MODELS.values()
+        ]
+        return Response(BaseModelSerializer(models, many=True).data)

@@ -1,0 +1,84 @@
+"""The queue endpoints: view it, move a job to the front, remove a job from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.jobs.models import Job
+from backend.jobs.policies import can_manage
+from backend.scheduling.selectors import queue_view
+from backend.scheduling.serializers import QueueSerializer
+from backend.scheduling.services import queue_promote, queue_remove
+
+_ERRORS = {
+    403: OpenApiResponse(description="Not allowed for this user."),
+    404: OpenApiResponse(description="No such job."),
+    409: OpenApiResponse(description="The job is not queued."),
+}
+
+
+def _queue_response(request: Request) -> Response:
+    now = timezone.now()
+    view = queue_view(now=now)
+    payload: dict[str, Any] = {
+        "concurrency_limit": view.concurrency_limit,
+        "active_count": len(view.active),
+        "active": view.active,
+        "queued": view.queued,
+        "depth": len(view.queued),
+        "analytics": view.analytics,
+    }
+    context = {"request": request, "now": now, "queue_positions": view.positions}
+    return Response(QueueSerializer(payload, context=context).data)
+
+
+class QueueView(APIView):
+    @extend_schema(
+        operation_id="training_queue_retrieve",
+        summary="The queue: active slots, queued jobs with positions and estimated starts",
+        responses={200: QueueSerializer},
+        tags=["queue"],
+    )
+    def get(self, request: Request) -> Response:
+        return _queue_response(request)
+
+
+class QueuePromoteView(APIView):
+    @extend_schema(
+        operation_id="training_queue_promote",
+        summary="Move a queued job to the front of the queue (managers only)",
+        request=None,
+        responses={200: QueueSerializer, **_ERRORS},
+        tags=["queue"],
+    )
+    def post(self, request: Request, job_id: str) -> Response:
+        job = get_object_or_404(Job, pk=job_id)
+        if not getattr(request.user, "is_manager", False):
+            raise PermissionDenied("Only managers can reorder the queue.")
+        queue_promote(job_id=job.pk, user=request.user)
+        return _queue_response(request)
+
+
+class QueueRemoveView(APIView):
+    @extend_schema(
+        operation_id="training_queue_remove",
+        summary="Remove a queued job from the queue (its creator or a manager)",
+        description='The job ends cancelled with reason "removed_from_queue".',
+        request=None,
+        responses={200: QueueSerializer, **_ERRORS},
+        tags=["queue"],
+    )
+    def post(self, request: Request, job_id: str) -> Response:
+        job = get_object_or_404(Job, pk=job_id)
+        if not can_manage(request.user, job):
+            raise PermissionDenied("Only the job's creator or a manager can remove it.")
+        queue_remove(job_id=job.pk, user=request.user)
+        return _queue_response(request)

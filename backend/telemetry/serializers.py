@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from backend.jobs.serializers import MetricPointSerializer
+from backend.telemetry.models import Event, EventType
+
+
+class MetricsQuerySerializer(serializers.Serializer[Any]):
+    after_step = serializers.IntegerField(min_value=0, required=False)
+    max_points = serializers.IntegerField(min_value=10, max_value=20000, required=False)
+    latest = serializers.BooleanField(required=False, default=False)
+
+
+class MetricsResponseSerializer(serializers.Serializer[Any]):
+    job_id = serializers.UUIDField()
+    total_points = serializers.IntegerField()
+    downsampled = serializers.BooleanField()
+    points = MetricPointSerializer(many=True)
+
+
+class EventsQuerySerializer(serializers.Serializer[Any]):
+    type = serializers.CharField(required=False, help_text="Comma list of event types.")
+    search = serializers.CharField(required=False, max_length=200)
+    after_seq = serializers.IntegerField(min_value=0, required=False)
+
+    def validate_type(self, value: str) -> list[str]:
+        types = [t.strip() for t in value.split(",") if t.strip()]
+        unknown = [t for t in types if t not in EventType.values]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown type {unknown[0]!r}; use {', '.join(EventType.values)}."
+            )
+        return types
+
+
+class EventExportQuerySerializer(EventsQuerySerializer):
+    format = serializers.ChoiceField(choices=["json", "csv"], default="json")
+
+
+class EventSerializer(serializers.ModelSerializer[Event]):
+    class Meta:
+        model = Event
+        fields = ("seq", "attempt", "created_at", "type", "message", "payload")
+        read_only_fields = fields
