@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.conf import settings
@@ -219,7 +220,9 @@ class CompleteRequestSerializer(FencedSerializer):
     result = serializers.JSONField(required=False, binary=True, default=dict)
     final_metrics = serializers.JSONField(required=False, binary=True, default=dict)
     adapter = serializers.FileField(required=False, allow_null=True, default=None)
-    adapter_sha256 = serializers.RegexField(SHA256, required=False, allow_blank=True, default="")
+    adapter_sha256 = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Hex sha256."
+    )
 
     def validate_result(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -227,6 +230,11 @@ class CompleteRequestSerializer(FencedSerializer):
         return value
 
     validate_final_metrics = validate_result
+
+    def validate_adapter_sha256(self, value: str) -> str:
+        if value and not re.fullmatch(SHA256, value):
+            raise serializers.ValidationError("Must be 64 hex digits.")
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("adapter") is not None and not attrs.get("adapter_sha256"):

@@ -1,7 +1,8 @@
 """End to end: live API server + a real Celery worker process + real Redis + real training.
 
 The worker subprocess runs `celery -A worker.celery_app worker -Q training --pool solo`, exactly
-as on a GPU host; the test starts attempts the way the dispatcher does and sends `worker.run_job`.
+as on a GPU host. Jobs are started by the real dispatcher (slot lease in Redis, Attempt with fence
+and hashed token, `worker.run_job` sent after commit) and recovered by the real reaper.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from django.core.files.base import ContentFile
 
 from backend.jobs.models import Checkpoint, Job, JobStatus, StageRun
 from backend.jobs.services import job_cancel
+from backend.scheduling.dispatch import dispatch_queued
+from backend.scheduling.reaper import reap_lost
+from backend.scheduling.slots import slot_release
 from backend.telemetry.models import Event, MetricPoint
-from tests.attempts import RUN_JOB_TASK, TRAINING_QUEUE, Started, attempt_lose, attempt_start
+from tests.attempts import TRAINING_QUEUE
 from tests.factories import DatasetFactory, JobFactory, UserFactory
 from tests.worker.conftest import wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_prefix")]
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ["preprocessing", "model_loading", "training", "finalization"]
@@ -118,10 +122,15 @@ def celery_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             proc.wait()
 
 
-def _send(started: Started, api_url: str) -> None:
-    from worker.celery_app import app
+@pytest.fixture(autouse=True)
+def api_url(live_server: Any, settings: Any) -> str:
+    """The dispatcher puts this in every task message: the workers reach the live server."""
+    settings.LORA_API_URL = live_server.url
+    return str(live_server.url)
 
-    app.send_task(RUN_JOB_TASK, kwargs=started.task_kwargs(api_url), queue=TRAINING_QUEUE)
+
+def _dispatch(job: Job) -> None:
+    assert str(job.pk) in dispatch_queued()
 
 
 def _wait_status(job: Job, statuses: set[str], log: Path, timeout: float = 90) -> Job:
@@ -145,7 +154,7 @@ def test_a_job_trains_through_all_stages_and_its_adapter_reloads(
     live_server: Any, celery_worker: Path
 ) -> None:
     job = _job()
-    _send(attempt_start(job), live_server.url)
+    _dispatch(job)
     job = _wait_status(job, {JobStatus.COMPLETED, JobStatus.FAILED}, celery_worker)
     assert job.status == JobStatus.COMPLETED, (job.error_category, job.error_message)
 
@@ -191,11 +200,13 @@ def test_a_lost_attempt_resumes_from_its_checkpoint_without_duplicate_steps(
     live_server: Any, celery_worker: Path
 ) -> None:
     job = _job(epochs=6)  # ~100 steps: long enough to interrupt after the checkpoint at 10
-    _send(attempt_start(job), live_server.url)
+    _dispatch(job)
     wait_for(lambda: Checkpoint.objects.filter(job=job).exists(), timeout=90, interval=0.1)
-    attempt_lose(job)  # what the reaper does when the lease expires
-    second = attempt_start(job)
-    _send(second, live_server.url)
+    # The worker "goes silent": its lease is gone, so the reaper re-queues the job and the
+    # dispatcher (run after that commit) starts attempt 2, which resumes from the checkpoint.
+    lost = Job.objects.get(pk=job.pk)
+    slot_release(holder=str(lost.pk), fence=lost.fence)
+    assert reap_lost() == [str(job.pk)]
     job = _wait_status(job, {JobStatus.COMPLETED, JobStatus.FAILED}, celery_worker)
     assert job.status == JobStatus.COMPLETED, (job.error_category, job.error_message)
     assert job.attempt == 2 and job.resume_step >= 10
@@ -213,7 +224,7 @@ def test_a_lost_attempt_resumes_from_its_checkpoint_without_duplicate_steps(
 
 def test_cancel_stops_a_running_job_within_seconds(live_server: Any, celery_worker: Path) -> None:
     job = _job(epochs=200)
-    _send(attempt_start(job), live_server.url)
+    _dispatch(job)
     wait_for(lambda: Job.objects.get(pk=job.pk).current_step >= 12, timeout=90, interval=0.1)
     asked = time.monotonic()
     job_cancel(job_id=job.pk, user=UserFactory(), reason="testing")
@@ -231,7 +242,7 @@ def test_a_malformed_dataset_fails_with_the_offending_line(
     good = _chat_jsonl(4).decode().splitlines()
     content = "\n".join([good[0], good[1], '{"messages": [{"role": "user"', good[2]]) + "\n"
     job = _job(content.encode())
-    _send(attempt_start(job), live_server.url)
+    _dispatch(job)
     job = _wait_status(job, {JobStatus.FAILED, JobStatus.COMPLETED}, celery_worker)
     assert job.status == JobStatus.FAILED
     assert job.error_category == "invalid_dataset"

@@ -17,7 +17,7 @@ from backend.jobs.transitions import lock_job, transition
 from backend.telemetry.models import MetricPoint
 from backend.telemetry.services import EventIn, event_record, events_append
 from backend.workerapi.auth import check_attempt
-from backend.workerapi.lease import lease_release, lease_renew
+from backend.workerapi.lease import lease_renew
 from backend.workerapi.services.checkpoints import verify_sha256
 from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
 from backend.workerapi.services.reports import METRIC_FIELDS, snapshot
@@ -29,11 +29,6 @@ class ClaimResult:
     job: Job
     attempt: Attempt
     checkpoint: Checkpoint | None
-
-
-def _release_after_commit(job: Job, attempt: Attempt) -> None:
-    job_id, fence = job.pk, attempt.fence
-    transaction.on_commit(lambda: lease_release(job_id=job_id, fence=fence))
 
 
 def _rebuild_snapshots(job: Job) -> None:
@@ -78,10 +73,13 @@ def attempt_claim(
             message="Cancelled before training started",
             payload={"status": JobStatus.CANCELLED, "attempt": current.number},
         )
-        _release_after_commit(job, current)
         return ClaimResult(action="cancel", job=job, attempt=current, checkpoint=None)
     if job.status != JobStatus.PROVISIONING:
         raise Conflict(f"The job is {job.status}, not provisioning.", code="not_claimable")
+    if job.fence != current.fence or not lease_renew(job=job):
+        # The dispatcher's lease ran out before a worker got here (the reaper will re-queue
+        # the job): starting now would run a job that no longer holds a slot.
+        raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
 
     checkpoint = Checkpoint.objects.filter(job_id=job.pk).order_by("-step").first()
     resume_step = checkpoint.step if checkpoint else 0
@@ -135,7 +133,7 @@ def attempt_heartbeat(
     """
     now = now or timezone.now()
     job, current = lock_for_write(attempt=attempt)
-    if not lease_renew(job_id=job.pk, fence=current.fence):
+    if job.fence != current.fence or not lease_renew(job=job):
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
     job.heartbeat_at = now
     job.final_cost = job.spend_at(now)
@@ -162,10 +160,11 @@ def _finish(
 ) -> Job:
     # Lock: a user's cancel and this completion must not both decide the final status.
     job, current = lock_for_write(attempt=attempt)
-    if stopped == "cancel":
-        if job.status != JobStatus.CANCELLING:
-            raise Conflict("Only a job being cancelled may stop early.", code="invalid_state")
+    if stopped and job.status == JobStatus.CANCELLING:
+        # Cancelled while stopping for any reason (a pause included): the user's cancel wins.
         target = JobStatus.CANCELLED
+    elif stopped == "cancel":
+        raise Conflict("Only a job being cancelled may stop early.", code="invalid_state")
     elif stopped == "pause":
         target = JobStatus.PAUSED
     else:
@@ -209,7 +208,6 @@ def _finish(
     else:
         message = f"Worker stopped at step {job.current_step:,}; job {target}"
     event_record(job=job, type="status", message=message, payload={"status": target, **result})
-    _release_after_commit(job, current)
     return job
 
 
@@ -306,5 +304,4 @@ def attempt_fail(
             "details": details or {},
         },
     )
-    _release_after_commit(job, current)
     return job
