@@ -150,7 +150,9 @@ class MetricPointInSerializer(serializers.Serializer):
 
 
 class MetricsRequestSerializer(FencedSerializer):
-    points = MetricPointInSerializer(many=True, max_length=MAX_METRIC_POINTS, allow_empty=True)
+    points = serializers.ListField(
+        child=MetricPointInSerializer(), max_length=MAX_METRIC_POINTS, allow_empty=True
+    )
     progress = ProgressSerializer(required=False)
     substatus = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     worker_warns = serializers.BooleanField(
@@ -175,7 +177,9 @@ class EventInSerializer(serializers.Serializer):
 
 
 class EventsRequestSerializer(FencedSerializer):
-    events = EventInSerializer(many=True, max_length=MAX_EVENTS, allow_empty=True)
+    events = serializers.ListField(
+        child=EventInSerializer(), max_length=MAX_EVENTS, allow_empty=True
+    )
 
 
 class HeartbeatRequestSerializer(FencedSerializer):
@@ -254,7 +258,9 @@ class FailRequestSerializer(FencedSerializer):
     stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
     line = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     details = serializers.DictField(required=False, default=dict)
-    events = EventInSerializer(many=True, max_length=MAX_EVENTS, required=False, default=list)
+    events = serializers.ListField(
+        child=EventInSerializer(), max_length=MAX_EVENTS, required=False, default=list
+    )
 
 
 class FailResponseSerializer(serializers.Serializer):
@@ -265,7 +271,14 @@ class FailResponseSerializer(serializers.Serializer):
 class WorkerErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `fields` is the error shape's key, but also a Serializer attribute: add it here.
+        fields = super().get_fields()
+        fields["fields"] = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField())
+        )
+        return fields
 
 
 class WorkerErrorSerializer(serializers.Serializer):

@@ -145,7 +145,7 @@ def attempt_heartbeat(
 def _store_adapter(job: Job, file: UploadedFile, sha256: str) -> str:
     verify_sha256(file, sha256, field="adapter_sha256")
     job.adapter_file.save(f"{job.pk}.tar.gz", file, save=False)
-    return job.adapter_file.name
+    return str(job.adapter_file.name)
 
 
 @transaction.atomic

@@ -47,13 +47,14 @@ def snapshot(previous: dict[str, Any] | None, point: dict[str, Any]) -> dict[str
 
 
 def _spike_warnings(job: Job, points: list[dict[str, Any]]) -> list[EventIn]:
-    losses = [
+    losses: list[float] = [
         loss
         for loss in MetricPoint.objects.filter(
             job_id=job.pk, step__lt=points[0]["step"], train_loss__isnull=False
         )
         .order_by("-step")
         .values_list("train_loss", flat=True)[:SPIKE_WINDOW]
+        if loss is not None
     ][::-1]
     warnings: list[EventIn] = []
     for point in points:
