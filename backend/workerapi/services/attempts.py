@@ -91,6 +91,9 @@ def attempt_claim(
     job.current_step = resume_step
     job.substatus = f"Worker started on {host}" if host else "Worker started"
     changed += ["worker_host", "heartbeat_at", "resume_step", "current_step", "substatus"]
+    if job.recovering:  # set by the reaper when the previous attempt was lost
+        job.recovering = False
+        changed.append("recovering")
     if replaced:
         _rebuild_snapshots(job)
         changed += ["latest_metrics", "previous_metrics"]
