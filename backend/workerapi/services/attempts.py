@@ -40,7 +40,11 @@ def _rebuild_snapshots(job: Job) -> None:
 
 
 def _point_dict(point: MetricPoint) -> dict[str, Any]:
-    return {"step": point.step, **{f: getattr(point, f) for f in METRIC_FIELDS}}
+    return {
+        "step": point.step,
+        "recorded_at": point.recorded_at,
+        **{f: getattr(point, f) for f in METRIC_FIELDS},
+    }
 
 
 @transaction.atomic
