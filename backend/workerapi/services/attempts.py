@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Avg
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
@@ -188,7 +189,11 @@ def _finish(
     if isinstance(step, int) and step >= 0:
         job.current_step = step
         changed.append("current_step")
-    rate = result.get("tokens_per_second")
+    # The estimator's history: the mean throughput of the logged training intervals (the
+    # whole-run figure would also count data and model loading); the worker's figure otherwise.
+    rate = MetricPoint.objects.filter(job_id=job.pk, tokens_per_second__gt=0).aggregate(
+        mean=Avg("tokens_per_second")
+    )["mean"] or result.get("tokens_per_second")
     if isinstance(rate, int | float) and rate > 0:
         job.measured_tokens_per_second = float(rate)
         changed.append("measured_tokens_per_second")
