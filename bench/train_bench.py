@@ -9,7 +9,7 @@ Same model, same LoRA config, same 2,000 synthetic sequences (lengths uniform in
 
 Each measurement runs in a fresh process (after a short warm-up there), so memory figures do
 not inherit another approach's allocator state. Prints real (non-padding) tokens/s, padding
-efficiency, peak memory (CPU: RSS growth during the timed run; CUDA: max allocated) and the
+efficiency, peak memory (CPU: peak RSS of that process; CUDA: max allocated) and the
 ratios a/b and a/c; then the cost of reporting through a background thread that serializes
 JSON vs a NullReporter. Writes nothing into the repository.
 
@@ -31,11 +31,11 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from worker.training.background import ThreadedReporter
 from worker.training.config import TrainingConfig
 from worker.training.data import Example, TokenizeStats
 from worker.training.gpu import GpuMonitor
-from worker.training.loop import TrainState, train
+from worker.training.loop import train
 from worker.training.models import (
     SMOLLM2_PRESET,
     TINY_PRESET,
@@ -60,6 +60,7 @@ from worker.training.models import (
 from worker.training.packing import BatchPlan, pack, padding_efficiency
 from worker.training.prepare import PreparedData
 from worker.training.reporting import NullReporter, Reporter
+from worker.training.state import TrainState
 
 LORA: dict[str, Any] = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
 LR = 1e-4
@@ -87,11 +88,21 @@ class Measured:
 # ---- data -----------------------------------------------------------------------------------
 
 
-def make_sequences(n: int, lo: int, hi: int, vocab: int, seed: int) -> list[list[int]]:
-    """n random token sequences, lengths uniform in [lo, hi]."""
+def make_sequences(
+    n: int, lo: int, hi: int, id_range: tuple[int, int], seed: int
+) -> list[list[int]]:
+    """n random token sequences, lengths uniform in [lo, hi], ids uniform in id_range."""
     rng = np.random.default_rng(seed)
     lengths = rng.integers(lo, hi + 1, size=n)
-    return [rng.integers(0, vocab, size=int(k)).tolist() for k in lengths]
+    return [rng.integers(*id_range, size=int(k)).tolist() for k in lengths]
+
+
+def plain_id_range(tokenizer: Any) -> tuple[int, int]:
+    """Widest [lo, hi) of ids holding no special token: a random pad/EOS id would be masked
+    out of the Trainer's labels and skew the comparison."""
+    edges = sorted({-1, len(tokenizer), *tokenizer.all_special_ids})
+    lo, hi = max(pairwise(edges), key=lambda e: e[1] - e[0])
+    return lo + 1, hi
 
 
 def take_budget(seqs: list[list[int]], budget: int | None) -> list[list[int]]:
@@ -112,35 +123,20 @@ def take_budget(seqs: list[list[int]], budget: int | None) -> list[list[int]]:
 
 @contextmanager
 def peak_memory(device: torch.device) -> Iterator[dict[str, float]]:
-    """Peak CUDA allocation, or peak RSS growth sampled every 20 ms on CPU (MiB)."""
+    """CUDA: max allocated during the block (MiB). CPU: the process's peak RSS so far (MiB);
+    each approach runs in its own fresh process, so that is its peak working set."""
     result = {"peak_mb": float("nan")}
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-        yield result
+    yield result
+    if device.type == "cuda":
         torch.cuda.synchronize()
         result["peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
-        return
-    import psutil
+    else:
+        import resource
 
-    proc = psutil.Process()
-    base = proc.memory_info().rss
-    peak = [base]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.02):
-            peak[0] = max(peak[0], proc.memory_info().rss)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    try:
-        yield result
-    finally:
-        stop.set()
-        t.join()
-        peak[0] = max(peak[0], proc.memory_info().rss)
-        result["peak_mb"] = (peak[0] - base) / 2**20
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---- (a) our loop ----------------------------------------------------------------------------
@@ -397,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    vocab = len(load_tokenizer(args.base_model))
-    seqs = make_sequences(args.sequences, args.min_len, args.max_len, vocab, args.seed)
+    id_range = plain_id_range(load_tokenizer(args.base_model))
+    seqs = make_sequences(args.sequences, args.min_len, args.max_len, id_range, args.seed)
     seqs = take_budget(seqs, args.tokens)
     real = sum(len(s) for s in seqs)
     print(
@@ -415,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  round {r + 1}: {m.name:<28} {m.seconds:7.1f}s {m.tokens_per_s:9.0f} tok/s")
 
     print()
-    mem_label = "peak MiB" if device.type == "cuda" else "+RSS MiB"
+    mem_label = "CUDA MiB" if device.type == "cuda" else "RSS MiB"
     print(f"{'approach':<28} {'real tok/s':>11} {'pad eff':>8} {mem_label:>9} {'seconds':>8}")
     med: dict[str, float] = {}
     for name, ms in results.items():
