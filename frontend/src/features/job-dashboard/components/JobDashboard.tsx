@@ -11,7 +11,7 @@ import type { JobDetail } from '../../../lib/api-types';
 import { formatCurrency } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
 import { queryKeys } from '../../../lib/query-keys';
-import { isTerminal } from '../../../lib/status';
+import { isActive, isTerminal } from '../../../lib/status';
 import { useCancelJob } from '../api/cancel-job';
 import { useJob } from '../api/get-job';
 import { useJobMetrics } from '../api/get-metrics';
@@ -49,7 +49,8 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   const cancel = useCancelJob();
   const data = job.data;
   const live = !!data && !isTerminal(data.status);
-  const hasRun = !!data && (data.started_at !== null || data.status !== 'queued');
+  // Jobs removed/cancelled while queued never ran: no progress, curve or metrics to show.
+  const hasRun = !!data && (data.started_at !== null || isActive(data.status));
   const metrics = useJobMetrics(jobId, data?.attempt ?? 1, {
     live: !!data && (data.status === 'running' || data.status === 'provisioning' || data.status === 'cancelling'),
     enabled: hasRun,
@@ -209,7 +210,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         </div>
       ) : null}
       {j.recovering && !isTerminal(j.status) ? <RecoveringBanner job={j} /> : null}
-      {j.cost.over_estimate ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
+      {j.cost.over_estimate && (j.cost.estimate_max ?? 0) > 0 ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
       {j.status === 'failed' ? <ErrorCard job={j} /> : null}
       {j.status === 'cancelled' || j.status === 'cancelling' ? <CancelledCard job={j} /> : null}
       {j.status === 'queued' ? <QueuedCard job={j} /> : null}
