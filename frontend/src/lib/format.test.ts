@@ -10,6 +10,7 @@ import {
   formatLearningRate,
   formatLoss,
   formatNumber,
+  formatValue,
 } from './format';
 
 describe('formatters', () => {
@@ -70,5 +71,8 @@ describe('formatters', () => {
     expect(formatLearningRate(1.5e-7)).toBe('1.50e-7');
     expect(formatBytes(1536)).toBe('1.5 KB');
     expect(formatBytes(512)).toBe('512 B');
+    expect(formatValue(['q_proj', 'v_proj'])).toBe('q_proj, v_proj');
+    expect(formatValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatValue(null)).toBe('—');
   });
 });

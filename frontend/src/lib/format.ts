@@ -154,3 +154,11 @@ export function formatParams(n: number | string | null | undefined): string {
   if (typeof n === 'string') return n;
   return isNum(n) ? `${formatCompact(n)} params` : '';
 }
+
+/** Display a free-form config value: arrays as "a, b", objects as JSON. */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
