@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { StatusBadge } from '../../../components/Badge';
 import { Section } from '../../../components/Section';
@@ -57,6 +57,15 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   });
   const now = useNow(5000, data?.status === 'cancelling');
   const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
+
+  // When the job finishes, fetch the metrics once more so the curve ends with the final steps.
+  const status = data?.status;
+  const prevStatus = useRef(status);
+  useEffect(() => {
+    const was = prevStatus.current;
+    prevStatus.current = status;
+    if (was && status && was !== status && isTerminal(status) && hasRun) void metrics.refetch();
+  }, [status]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (data) document.title = `${data.name} · Training Jobs`;
