@@ -332,10 +332,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The queue: active slots, queued jobs with positions and estimated starts */
+        get: operations["training_queue_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/queue/{job_id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a queued job to the front of the queue (managers only) */
+        post: operations["training_queue_promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/queue/{job_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a queued job from the queue (its creator or a manager)
+         * @description The job ends cancelled with reason "removed_from_queue".
+         */
+        post: operations["training_queue_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActiveSlot: {
+            /** @description 1..concurrency_limit, oldest attempt first. */
+            slot: number;
+            job: components["schemas"]["JobList"];
+            /** Format: date-time */
+            estimated_finish_at: string;
+        };
         Adapter: {
             available: boolean;
             size_bytes: number | null;
@@ -730,10 +791,50 @@ export interface components {
             /** Format: double */
             percent: number;
         };
+        Queue: {
+            concurrency_limit: number;
+            active_count: number;
+            active: components["schemas"]["ActiveSlot"][];
+            queued: components["schemas"]["QueuedEntry"][];
+            depth: number;
+            analytics: components["schemas"]["QueueAnalytics"];
+        };
+        QueueAnalytics: {
+            /** @description Jobs queued now. */
+            depth: number;
+            /** @description Jobs first started within the last hour. */
+            started_last_hour: number;
+            /**
+             * Format: double
+             * @description Mean of started_at - created_at over jobs first started in the last 24 h.
+             */
+            average_wait_seconds_24h: number | null;
+            /** Format: double */
+            longest_wait_seconds_24h: number | null;
+            /** Format: double */
+            average_wait_seconds_7d: number | null;
+            /** Format: double */
+            longest_wait_seconds_7d: number | null;
+        };
         QueueInfo: {
             position: number;
             /** Format: date-time */
             estimated_start_at: string | null;
+        };
+        QueuedEntry: {
+            /** @description 1 = starts next. */
+            position: number;
+            job: components["schemas"]["JobList"];
+            /**
+             * Format: date-time
+             * @description Simulated: active jobs free their slots at their estimated finish and each queued job, in order, takes the earliest free slot.
+             */
+            estimated_start_at: string;
+            /**
+             * Format: double
+             * @description How long the job has waited so far (since it last entered the queue).
+             */
+            wait_seconds: number;
         };
         /**
          * @description * `loss_not_decreasing` - loss_not_decreasing
@@ -1378,6 +1479,109 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Preset"][];
                 };
+            };
+        };
+    };
+    training_queue_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+        };
+    };
+    training_queue_promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            /** @description Not allowed for this user. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The job is not queued. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    training_queue_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            /** @description Not allowed for this user. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The job is not queued. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

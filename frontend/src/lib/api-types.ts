@@ -4,8 +4,7 @@
  * Generated: `npm run gen:types` turns `../openapi.yaml` (drf-spectacular, owned by the backend)
  * into `api-schema.d.ts`; the names below alias into `components['schemas'][...]`. The rest of
  * the app only imports these names. A few fields the schema types as free-form JSON
- * (hyperparameters, metadata, payload) are narrowed here, and endpoints not yet in the schema
- * (the queue) are written by hand from the API contract.
+ * (hyperparameters, metadata, payload) are narrowed here.
  */
 import type { components } from './api-schema';
 
@@ -56,38 +55,10 @@ export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
 export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters'> & { hyperparameters?: Hyperparameters };
 
-// ---- Queue: hand-written from the contract until the endpoints are in openapi.yaml ----
-
-export interface QueueActiveSlot {
-  slot: number;
-  job: JobListItem;
-  estimated_finish_at: string | null;
-}
-
-export interface QueueEntry {
-  position: number;
-  job: JobListItem;
-  estimated_start_at: string | null;
-  wait_seconds: number;
-}
-
-export interface QueueAnalytics {
-  depth: number;
-  started_last_hour: number;
-  average_wait_seconds_24h: number | null;
-  longest_wait_seconds_24h: number | null;
-  average_wait_seconds_7d: number | null;
-  longest_wait_seconds_7d: number | null;
-}
-
-export interface QueueState {
-  concurrency_limit: number;
-  active_count: number;
-  active: QueueActiveSlot[];
-  queued: QueueEntry[];
-  depth: number;
-  analytics: QueueAnalytics;
-}
+export type QueueActiveSlot = S['ActiveSlot'];
+export type QueueEntry = S['QueuedEntry'];
+export type QueueAnalytics = S['QueueAnalytics'];
+export type QueueState = S['Queue'];
 
 export interface ApiErrorBody {
   error: {

@@ -150,7 +150,3 @@ export function formatParams(n: number | string | null | undefined): string {
   if (typeof n === 'string') return n;
   return isNum(n) ? `${formatCompact(n)} params` : '';
 }
-
-export function pluralize(n: number, one: string, many = `${one}s`): string {
-  return `${formatNumber(n)} ${n === 1 ? one : many}`;
-}

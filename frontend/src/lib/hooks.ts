@@ -21,17 +21,6 @@ export function useDebouncedValue<T>(value: T, delayMs: number): T {
   return debounced;
 }
 
-/** The previous render's value of `value`. */
-export function usePrevious<T>(value: T): T | undefined {
-  const ref = useRef<T | undefined>(undefined);
-  const [prev, setPrev] = useState<T | undefined>(undefined);
-  useEffect(() => {
-    setPrev(ref.current);
-    ref.current = value;
-  }, [value]);
-  return prev;
-}
-
 /** True for `ms` after `value` changes (not on first render) — drives highlight animations. */
 export function useChangeFlash(value: unknown, ms = 1200): boolean {
   const first = useRef(true);
@@ -50,18 +39,4 @@ export function useChangeFlash(value: unknown, ms = 1200): boolean {
     return () => window.clearTimeout(id);
   }, [value, ms]);
   return flash;
-}
-
-export function useMediaQuery(query: string): boolean {
-  const get = () => (typeof window !== 'undefined' && window.matchMedia ? window.matchMedia(query).matches : false);
-  const [matches, setMatches] = useState(get);
-  useEffect(() => {
-    if (!window.matchMedia) return;
-    const mql = window.matchMedia(query);
-    const onChange = () => setMatches(mql.matches);
-    onChange();
-    mql.addEventListener('change', onChange);
-    return () => mql.removeEventListener('change', onChange);
-  }, [query]);
-  return matches;
 }

@@ -11,8 +11,9 @@ export function useLogout() {
   return useMutation({
     mutationFn: logout,
     onSettled: () => {
-      qc.clear();
+      // Show the sign-in page first (AuthGate watches `me`), then drop everyone else's cached data.
       qc.setQueryData(queryKeys.me, null);
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
     },
   });
 }

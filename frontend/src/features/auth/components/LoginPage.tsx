@@ -35,9 +35,12 @@ export function LoginPage() {
                 : errorMessage(login.error)}
             </div>
           ) : null}
-          <label className="field">
-            <span className="field__label">Username</span>
+          <div className="field">
+            <label className="field__label" htmlFor="login-username">
+              Username
+            </label>
             <input
+              id="login-username"
               className="input"
               name="username"
               autoComplete="username"
@@ -46,12 +49,20 @@ export function LoginPage() {
               required
               autoFocus
               aria-invalid={!!fieldErrors.username}
+              aria-describedby={fieldErrors.username ? 'login-username-error' : undefined}
             />
-            {fieldErrors.username ? <span className="field__error">{fieldErrors.username.join(' ')}</span> : null}
-          </label>
-          <label className="field">
-            <span className="field__label">Password</span>
+            {fieldErrors.username ? (
+              <span className="field__error" id="login-username-error">
+                {fieldErrors.username.join(' ')}
+              </span>
+            ) : null}
+          </div>
+          <div className="field">
+            <label className="field__label" htmlFor="login-password">
+              Password
+            </label>
             <input
+              id="login-password"
               className="input"
               type="password"
               name="password"
@@ -60,9 +71,14 @@ export function LoginPage() {
               onChange={(e) => setPassword(e.target.value)}
               required
               aria-invalid={!!fieldErrors.password}
+              aria-describedby={fieldErrors.password ? 'login-password-error' : undefined}
             />
-            {fieldErrors.password ? <span className="field__error">{fieldErrors.password.join(' ')}</span> : null}
-          </label>
+            {fieldErrors.password ? (
+              <span className="field__error" id="login-password-error" role="alert">
+                {fieldErrors.password.join(' ')}
+              </span>
+            ) : null}
+          </div>
           <button type="submit" className="btn btn--primary btn--block" disabled={login.isPending || !username || !password}>
             {login.isPending ? 'Signing in…' : 'Sign in'}
           </button>

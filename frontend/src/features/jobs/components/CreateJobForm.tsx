@@ -64,7 +64,12 @@ export function CreateJobForm() {
     e.preventDefault();
     setTouchedSubmit(true);
     const body = buildJobBody(form);
-    if (!body) return;
+    if (!body) {
+      const formEl = e.currentTarget as HTMLFormElement;
+      // Move focus to the first field that needs attention once the errors have rendered.
+      window.setTimeout(() => formEl.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+      return;
+    }
     create.mutate(body, {
       onSuccess: (job) => {
         toast.show(job.status === 'queued' && job.queue_position ? `Job created — queued at position #${job.queue_position}` : 'Job created');

@@ -14,6 +14,7 @@ interface Props {
 export function JobsFilters({ state, onChange, showStatus }: Props) {
   const gpuTypes = useGpuTypes();
   const [search, setSearch] = useState(state.search);
+  const [open, setOpen] = useState(false);
   const debounced = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
 
   // URL → input (back/forward, "clear filters").
@@ -27,9 +28,12 @@ export function JobsFilters({ state, onChange, showStatus }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [debounced]);
 
+  const activeCount = [showStatus && state.status, state.dateRange, state.creator, state.gpuType].filter(Boolean).length;
+
   return (
-    <div className="filters" role="search" aria-label="Filter jobs">
+    <div className={`filters${open ? ' filters--open' : ''}`} role="search" aria-label="Filter jobs">
       <div className="filters__row">
+        <div className="filters__more" id="jobs-filters-more">
         {showStatus ? (
           <label className="field field--inline">
             <span className="field__label">Status</span>
@@ -77,7 +81,8 @@ export function JobsFilters({ state, onChange, showStatus }: Props) {
             ) : null}
           </select>
         </label>
-        <div className="filters__search">
+        </div>
+        <div className="filters__top">
           <label className="field field--inline field--grow">
             <span className="field__label">Search</span>
             <span className="search-input">
@@ -95,6 +100,15 @@ export function JobsFilters({ state, onChange, showStatus }: Props) {
               />
             </span>
           </label>
+          <button
+            type="button"
+            className="btn btn--secondary filters__toggle"
+            aria-expanded={open}
+            aria-controls="jobs-filters-more"
+            onClick={() => setOpen((o) => !o)}
+          >
+            Filters{activeCount ? ` (${activeCount})` : ''}
+          </button>
         </div>
         {hasActiveFilters(state) ? (
           <button

@@ -91,13 +91,13 @@ export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDel
                       navigate(`/training-jobs/${job.id}`);
                     }}
                   >
-                    <td>
+                    <td className="cell-name">
                       <Link className="job-link" to={`/training-jobs/${job.id}`}>
                         {job.name}
                       </Link>
                       <div className="cell-sub show-md">{job.configuration_summary}</div>
                     </td>
-                    <td>
+                    <td className="cell-status">
                       <StatusBadge status={job.status} recovering={job.recovering} />
                       {showProgress ? (
                         <div className="cell-progress">
@@ -117,8 +117,8 @@ export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDel
                     </td>
                     <td className="hide-sm">{me && job.created_by.id === me.id ? 'You' : job.created_by.display_name || job.created_by.username}</td>
                     <td className="hide-sm nowrap">{job.started_at ? formatDayTime(job.started_at) : <span className="muted">Not started</span>}</td>
-                    <td className="nowrap">{formatDuration(job.duration_seconds)}</td>
-                    <td className="num nowrap">{formatCurrency(job.current_cost)}</td>
+                    <td className="nowrap cell-duration" data-label="Duration">{formatDuration(job.duration_seconds)}</td>
+                    <td className="num nowrap cell-cost" data-label="Cost">{formatCurrency(job.current_cost)}</td>
                     <td className="col-actions">
                       <ActionsMenu label={`Actions for ${job.name}`} items={items} />
                     </td>

@@ -16,8 +16,8 @@ function queue(over: Partial<QueueState> = {}): QueueState {
     concurrency_limit: 3,
     active_count: 2,
     active: [
-      { slot: 0, job: jobListItem({ id: 'a', name: 'Job A', percent_complete: 42 }), estimated_finish_at: null },
-      { slot: 1, job: jobListItem({ id: 'b', name: 'Job B', percent_complete: 78 }), estimated_finish_at: null },
+      { slot: 0, job: jobListItem({ id: 'a', name: 'Job A', percent_complete: 42 }), estimated_finish_at: new Date(Date.now() + 3600_000).toISOString() },
+      { slot: 1, job: jobListItem({ id: 'b', name: 'Job B', percent_complete: 78 }), estimated_finish_at: new Date(Date.now() + 3600_000).toISOString() },
     ],
     queued: Array.from({ length: 9 }, (_, i) => ({
       position: i + 1,
