@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ from worker.training.background import ThreadedReporter
 from worker.training.config import TrainingConfig
 from worker.training.data import Example, TokenizeStats
 from worker.training.gpu import GpuMonitor
-from worker.training.loop import TrainState, train
+from worker.training.loop import train
 from worker.training.models import (
     SMOLLM2_PRESET,
     TINY_PRESET,
@@ -60,6 +61,7 @@ from worker.training.models import (
 from worker.training.packing import BatchPlan, pack, padding_efficiency
 from worker.training.prepare import PreparedData
 from worker.training.reporting import NullReporter, Reporter
+from worker.training.state import TrainState
 
 LORA: dict[str, Any] = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
 LR = 1e-4
@@ -87,11 +89,21 @@ class Measured:
 # ---- data -----------------------------------------------------------------------------------
 
 
-def make_sequences(n: int, lo: int, hi: int, vocab: int, seed: int) -> list[list[int]]:
-    """n random token sequences, lengths uniform in [lo, hi]."""
+def make_sequences(
+    n: int, lo: int, hi: int, id_range: tuple[int, int], seed: int
+) -> list[list[int]]:
+    """n random token sequences, lengths uniform in [lo, hi], ids uniform in id_range."""
     rng = np.random.default_rng(seed)
     lengths = rng.integers(lo, hi + 1, size=n)
-    return [rng.integers(0, vocab, size=int(k)).tolist() for k in lengths]
+    return [rng.integers(*id_range, size=int(k)).tolist() for k in lengths]
+
+
+def plain_id_range(tokenizer: Any) -> tuple[int, int]:
+    """Widest [lo, hi) of ids holding no special token: a random pad/EOS id would be masked
+    out of the Trainer's labels and skew the comparison."""
+    edges = sorted({-1, len(tokenizer), *tokenizer.all_special_ids})
+    lo, hi = max(pairwise(edges), key=lambda e: e[1] - e[0])
+    return lo + 1, hi
 
 
 def take_budget(seqs: list[list[int]], budget: int | None) -> list[list[int]]:
@@ -397,8 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    vocab = len(load_tokenizer(args.base_model))
-    seqs = make_sequences(args.sequences, args.min_len, args.max_len, vocab, args.seed)
+    id_range = plain_id_range(load_tokenizer(args.base_model))
+    seqs = make_sequences(args.sequences, args.min_len, args.max_len, id_range, args.seed)
     seqs = take_budget(seqs, args.tokens)
     real = sum(len(s) for s in seqs)
     print(

@@ -107,7 +107,7 @@ def use_packed_attention(model: Any, device: torch.device) -> str:
 def attention_kwargs(impl: str, bounds: list[int], device: torch.device) -> dict[str, Any]:
     """Extra forward kwargs describing the packed segments for ``impl``."""
     if impl == FLASH_ATTENTION:
-        cu = torch.tensor(bounds, dtype=torch.int32).to(device, non_blocking=True)
+        cu = torch.tensor(bounds, dtype=torch.int32).pin_memory().to(device, non_blocking=True)
         longest = max(e - s for s, e in pairwise(bounds))
         return {
             "cu_seq_lens_q": cu,

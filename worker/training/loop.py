@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import random
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +17,18 @@ import numpy as np
 import torch
 
 from .artifacts import save_adapter_archive
-from .checkpoints import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .config import TrainingConfig
-from .errors import TrainingFailure, TrainingResult
+from .errors import TrainingResult
 from .gpu import GpuMonitor
 from .models import load_for_training, load_tokenizer, pick_device
 from .monitoring import GpuDropWatch, SpikeWatch, StageTracker
 from .packing import collate, eval_batches
 from .prepare import prepare_data
 from .reporting import MetricPoint, Reporter
+from .resume import resume, write_checkpoint
 from .schedule import lr_at, warmup_steps_for
+from .state import TrainState, check_finite, flush_interval, gpu_fields, warn_on_anomalies
 from .steps import ModelParts, evaluate, loss_sum, to_device
-
-KEEP_CHECKPOINTS = 3
 
 
 def run_training(
@@ -65,8 +63,9 @@ def run_training(
         with stages.run("preprocessing"):
             reporter.substatus("Loading tokenizer")
             tokenizer = load_tokenizer(config.base_model)
-            reporter.substatus(f"Tokenizing and packing {Path(dataset_path).name}")
-            data = prepare_data(config, tokenizer, dataset_path, val_dataset_path)
+            data = prepare_data(
+                config, tokenizer, dataset_path, val_dataset_path, on_status=reporter.substatus
+            )
             counts = data.counts()
             reporter.substatus(
                 f"Tokenized {counts['records']:,} examples · {counts['train_tokens']:,} tokens"
@@ -85,6 +84,12 @@ def run_training(
                     f"{len(data.stats.dropped_no_target)} dropped (no assistant tokens left)",
                     {"dropped_lines": data.stats.dropped_no_target[:20]},
                 )
+            if resume_from is None:  # total steps are known now: let the API show them
+                reporter.progress(
+                    step=0, total_steps=data.total_steps, epoch=1, total_epochs=data.epochs
+                )
+        if (early := stop_request(reporter)) is not None:  # cancelled while preprocessing
+            return stopped_before_training(early, data, t_start, resume_from, resume_sha256)
 
         # ---- 2. model loading: base + LoRA, optimizer, optional resume state
         with stages.run("model_loading"):
@@ -124,6 +129,14 @@ def run_training(
                     f"Resumed from checkpoint at step {state.step}",
                     {"step": state.step, "path": str(resume_from)},
                 )
+                reporter.progress(
+                    step=state.step,
+                    total_steps=data.total_steps,
+                    epoch=min(state.step // data.steps_per_epoch + 1, data.epochs),
+                    total_epochs=data.epochs,
+                )
+        if (early := stop_request(reporter)) is not None:  # cancelled while loading the model
+            return stopped_before_training(early, data, t_start, resume_from, resume_sha256)
 
         # ---- 3. training
         with stages.run("training", complete=False):
@@ -178,49 +191,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-@dataclass
-class TrainState:
-    """Mutable run state; everything here is in the checkpoint.
-
-    The ``interval_*`` fields are sums since the last metric point. Tensors live on the device
-    and are only read when a point is emitted.
-    """
-
-    step: int
-    interval_loss: torch.Tensor
-    interval_grad_norm: torch.Tensor
-    first_bad_step: torch.Tensor
-    interval_trainable: int = 0
-    interval_tokens: int = 0
-    interval_steps: int = 0
-    interval_seconds: float = 0.0
-    tokens_seen: int = 0
-    initial_val_loss: float | None = None
-    last_val_loss: float | None = None
-    last_train_loss: float | None = None
-
-    @classmethod
-    def fresh(cls, dev: torch.device) -> TrainState:
-        """Step 0 with empty sums."""
-        z = torch.zeros((), device=dev, dtype=torch.float64)
-        return cls(0, z, z.clone(), torch.full((), -1, device=dev, dtype=torch.long))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Checkpointable form (tensors moved to CPU)."""
-        out = dict(vars(self))
-        for key in ("interval_loss", "interval_grad_norm", "first_bad_step"):
-            out[key] = out[key].detach().cpu()
-        return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any], dev: torch.device) -> TrainState:
-        """Inverse of to_dict."""
-        d = dict(d)
-        for key in ("interval_loss", "interval_grad_norm", "first_bad_step"):
-            d[key] = d[key].to(dev)
-        return cls(**d)
-
-
 def train(
     config: TrainingConfig,
     data: Any,
@@ -251,8 +221,8 @@ def train(
     order_epoch, order = -1, []
     t_mark = time.perf_counter()
     while state.step < total:
-        stop = reporter.should_stop()
-        if stop in ("cancel", "pause"):
+        stop = stop_request(reporter)
+        if stop is not None:
             state.interval_seconds += time.perf_counter() - t_mark
             check_finite(state)
             return stop
@@ -324,162 +294,6 @@ def train(
     return None
 
 
-def check_finite(state: TrainState) -> None:
-    """Raise nan_loss if any step so far had a non-finite loss (this syncs)."""
-    bad = int(state.first_bad_step.item())
-    if bad >= 0:
-        raise TrainingFailure(
-            category="nan_loss",
-            step=bad,
-            message=f"loss became NaN/inf at step {bad}; lower learning_rate",
-        )
-
-
-def flush_interval(state: TrainState, lr: float, epoch: float, monitor: GpuMonitor) -> MetricPoint:
-    """Turn the interval sums into a MetricPoint (one device sync) and reset them."""
-    loss_sum_, gn_sum, bad = torch.stack(
-        [state.interval_loss, state.interval_grad_norm, state.first_bad_step.double()]
-    ).tolist()
-    if bad >= 0:
-        raise TrainingFailure(
-            category="nan_loss",
-            step=int(bad),
-            message=f"loss became NaN/inf at step {int(bad)}; lower learning_rate",
-        )
-    n = max(1, state.interval_steps)
-    point = MetricPoint(
-        step=state.step,
-        epoch=round(epoch, 4),
-        train_loss=loss_sum_ / max(1, state.interval_trainable),
-        learning_rate=lr,
-        grad_norm=gn_sum / n,
-        tokens_per_second=state.interval_tokens / max(state.interval_seconds, 1e-9),
-        **gpu_fields(monitor),
-    )
-    state.last_train_loss = point.train_loss
-    state.interval_loss.zero_()
-    state.interval_grad_norm.zero_()
-    state.interval_trainable = state.interval_tokens = state.interval_steps = 0
-    state.interval_seconds = 0.0
-    return point
-
-
-def gpu_fields(monitor: GpuMonitor) -> dict[str, float | None]:
-    """NVML utilization/memory, or None for both on a CPU host."""
-    sample = monitor.sample()
-    if sample is None:
-        return {"gpu_utilization": None, "gpu_memory_mb": None}
-    return {"gpu_utilization": sample.utilization_percent, "gpu_memory_mb": sample.memory_used_mb}
-
-
-def warn_on_anomalies(
-    point: MetricPoint, spikes: SpikeWatch, drops: GpuDropWatch, reporter: Reporter
-) -> None:
-    """Loss spike (> 2x running mean) and GPU utilization drop warnings."""
-    if point.train_loss is not None:
-        mean = spikes.update(point.train_loss)
-        if mean is not None:
-            reporter.event(
-                "warning",
-                f"Loss spike at step {point.step}: {point.train_loss:.3f} "
-                f"vs running mean {mean:.3f}",
-                {"step": point.step, "train_loss": point.train_loss, "mean": mean},
-            )
-    dropped = drops.update(point.gpu_utilization)
-    if dropped is not None:
-        reporter.event(
-            "warning",
-            f"GPU utilization dropped to {point.gpu_utilization:.0f}% "
-            f"(running mean {dropped:.0f}%)",
-            {"step": point.step},
-        )
-
-
-def write_checkpoint(
-    work: Path,
-    config: TrainingConfig,
-    data: Any,
-    model: Any,
-    optimizer: torch.optim.Optimizer,
-    state: TrainState,
-    reporter: Reporter,
-) -> tuple[Path, str]:
-    """Save a resumable checkpoint for ``state.step``, report it, prune old local files."""
-    from peft import get_peft_model_state_dict
-
-    check_finite(state)  # never persist a diverged run as a resume point
-    epoch, step_in_epoch = divmod(state.step, data.steps_per_epoch)
-    metrics = {
-        "train_loss": state.last_train_loss,
-        "val_loss": state.last_val_loss,
-        "initial_val_loss": state.initial_val_loss,
-    }
-    payload = {
-        "step": state.step,
-        "epoch": epoch,
-        "data_position": {
-            "epoch": epoch,
-            "step_in_epoch": step_in_epoch,
-            "steps_per_epoch": data.steps_per_epoch,
-            "total_steps": data.total_steps,
-        },
-        "adapter": {k: v.detach().cpu() for k, v in get_peft_model_state_dict(model).items()},
-        "optimizer": optimizer.state_dict(),
-        "scheduler": {
-            "kind": config.lr_scheduler,
-            "base_lr": config.learning_rate,
-            "warmup_steps": warmup_steps_for(data.total_steps, config.warmup_ratio),
-            "total_steps": data.total_steps,
-            "step": state.step,
-        },
-        "rng": capture_rng(),
-        "train_state": state.to_dict(),
-        "config": config.to_dict(),
-        "metrics": metrics,
-    }
-    ckpt_dir = work / "checkpoints"
-    path = ckpt_dir / f"step-{state.step:07d}.pt"
-    digest = save_checkpoint(path, payload)
-    reporter.checkpoint(path=path, step=state.step, sha256=digest, metrics=metrics)
-    reporter.event(
-        "checkpoint",
-        f"Checkpoint saved at step {state.step}",
-        {"step": state.step, "sha256": digest, "bytes": path.stat().st_size},
-    )
-    # The reporter uploads from its own thread; keep a few recent files so it can finish.
-    for old in sorted(ckpt_dir.glob("step-*.pt"))[:-KEEP_CHECKPOINTS]:
-        old.unlink(missing_ok=True)
-        old.with_name(old.name + ".sha256").unlink(missing_ok=True)
-    return path, digest
-
-
-def resume(
-    model: Any,
-    optimizer: torch.optim.Optimizer,
-    total_steps: int,
-    steps_per_epoch: int,
-    path: Path | str,
-    sha256: str | None,
-    dev: torch.device,
-) -> TrainState:
-    """Load adapter, optimizer, RNG and loop state from a verified checkpoint."""
-    from peft import set_peft_model_state_dict
-
-    ckpt = load_checkpoint(path, sha256)
-    pos = ckpt["data_position"]
-    if pos["total_steps"] != total_steps or pos["steps_per_epoch"] != steps_per_epoch:
-        raise TrainingFailure(
-            category="internal_error",
-            message=f"checkpoint was made for {pos['total_steps']} steps "
-            f"({pos['steps_per_epoch']}/epoch), this run has {total_steps} "
-            f"({steps_per_epoch}/epoch): dataset or config changed",
-        )
-    set_peft_model_state_dict(model, ckpt["adapter"])
-    optimizer.load_state_dict(ckpt["optimizer"])
-    restore_rng(ckpt["rng"])
-    return TrainState.from_dict(ckpt["train_state"], dev)
-
-
 def result(state: TrainState, data: Any, loaded: Any, t_start: float, **kw: Any) -> TrainingResult:
     """Assemble the TrainingResult."""
     return TrainingResult(
@@ -495,4 +309,34 @@ def result(state: TrainState, data: Any, loaded: Any, t_start: float, **kw: Any)
         duration_s=time.perf_counter() - t_start,
         counts=data.counts(),
         **kw,
+    )
+
+
+def stop_request(reporter: Reporter) -> str | None:
+    """ "cancel" or "pause" when the reporter asks for it; anything else means keep going."""
+    action = reporter.should_stop()
+    return action if action in ("cancel", "pause") else None
+
+
+def stopped_before_training(
+    stopped: str,
+    data: Any,
+    t_start: float,
+    resume_from: Path | str | None,
+    resume_sha256: str | None,
+) -> TrainingResult:
+    """Result for a stop request that arrived before the first step: nothing new to save, so
+    the resume point stays the checkpoint this attempt started from (if any)."""
+    step = 0
+    if resume_from is not None:
+        step = int(torch.load(resume_from, map_location="cpu", weights_only=True)["step"])
+    return TrainingResult(
+        stopped=stopped,
+        step=step,
+        total_steps=data.total_steps,
+        epoch=round(step / data.steps_per_epoch, 4),
+        checkpoint_path=Path(resume_from) if resume_from is not None else None,
+        checkpoint_sha256=resume_sha256,
+        duration_s=time.perf_counter() - t_start,
+        counts=data.counts(),
     )

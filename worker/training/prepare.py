@@ -6,6 +6,7 @@ and the padding efficiency from the start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,18 +63,33 @@ def prepare_data(
     tokenizer: Any,
     dataset_path: Path | str,
     val_dataset_path: Path | str | None = None,
+    on_status: Callable[[str], None] | None = None,
 ) -> PreparedData:
-    """Load, validate, tokenize, split and pack. Raises DatasetError (line-numbered)."""
+    """Load, validate, tokenize, split and pack. Raises DatasetError (line-numbered).
+
+    ``on_status`` receives short progress lines ("Tokenizing 1,204 conversations").
+    """
+    status = on_status or (lambda _msg: None)
+    status(f"Validating {Path(dataset_path).name}")
     records = load_records(dataset_path)
+    status(f"Tokenizing {len(records):,} {_kind(records)}")
     examples, stats = tokenize_records(records, tokenizer, max_seq_len=config.max_seq_len)
     if val_dataset_path is not None:
-        val_records = load_records(val_dataset_path)
+        status(f"Validating {Path(val_dataset_path).name}")
+        try:
+            val_records = load_records(val_dataset_path)
+        except DatasetError as exc:
+            # line numbers refer to the validation file; say so
+            raise DatasetError(
+                line=exc.line, message=f"validation file: {exc.message}", errors=exc.errors
+            ) from exc
         val_examples, _ = tokenize_records(val_records, tokenizer, max_seq_len=config.max_seq_len)
         train_examples = examples
     else:
         train_examples, val_examples = split_train_val(
             examples, val_fraction=config.val_fraction, seed=config.seed
         )
+    status(f"Packing {len(train_examples):,} examples")
     if not train_examples:
         raise DatasetError(line=0, message="no trainable examples left after tokenization")
     # One row per micro-batch, as long as the whole token budget: with varlen attention the row
@@ -96,3 +112,10 @@ def prepare_data(
         n_records=len(records),
         padding_efficiency=padding_efficiency(train, plan),
     )
+
+
+def _kind(records: list[Any]) -> str:
+    chats = sum(1 for r in records if r.messages)
+    if chats == len(records):
+        return "conversations"
+    return "prompt/completion pairs" if chats == 0 else "examples"

@@ -47,11 +47,18 @@ class ModelParts:
 def to_device(mb: MicroBatch, parts: ModelParts) -> dict[str, Any]:
     """Copy a micro-batch to the device, with the attention kwargs for its segments."""
     device = parts.device
+    # A copy from pageable host memory makes CUDA wait for the stream to drain first; pinned
+    # memory lets the copy queue up behind the running step, so the CPU keeps running ahead.
+    pin = device.type == "cuda"
+
+    def move(t: torch.Tensor) -> torch.Tensor:
+        return (t.pin_memory() if pin else t).to(device, non_blocking=True)
+
     return {
-        "input_ids": mb.input_ids.to(device, non_blocking=True),
-        "position_ids": mb.position_ids.to(device, non_blocking=True),
-        "target_index": mb.target_index.to(device, non_blocking=True),
-        "target_ids": mb.target_ids.to(device, non_blocking=True),
+        "input_ids": move(mb.input_ids),
+        "position_ids": move(mb.position_ids),
+        "target_index": move(mb.target_index),
+        "target_ids": move(mb.target_ids),
         "attn": attention_kwargs(parts.attn_impl, mb.bounds, device) if mb.bounds else {},
     }
 

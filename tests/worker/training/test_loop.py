@@ -77,7 +77,9 @@ def test_metrics_are_unique_increasing_and_honest(full_run) -> None:  # type: ig
     assert [p.step for p in rep.points if p.val_loss is not None] == sorted(
         {0, *range(6, res.total_steps + 1, 6), res.total_steps}
     )
-    assert [c[0] for c in rep.progress_calls] == list(range(1, res.total_steps + 1))
+    # step 0 right after preprocessing (total steps known before training), then every step
+    assert [c[0] for c in rep.progress_calls] == list(range(0, res.total_steps + 1))
+    assert rep.progress_calls[0] == (0, res.total_steps, 1, 2)
 
 
 def test_stages_and_events(full_run) -> None:  # type: ignore[no-untyped-def]
@@ -89,6 +91,7 @@ def test_stages_and_events(full_run) -> None:  # type: ignore[no-untyped-def]
     ckpt_steps = [c.step for c in rep.checkpoints]
     assert ckpt_steps == list(range(10, res.total_steps, 10))
     assert any(s.startswith("Epoch 2/2 · Step") for s in rep.substatuses)
+    assert "Tokenizing 96 conversations" in rep.substatuses
 
 
 def test_adapter_archive_reloads_with_same_val_loss(full_run) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +124,8 @@ def test_pause_then_resume_matches_uninterrupted_run(full_run, tmp_path: Path) -
         resume_sha256=res_b.checkpoint_sha256,
     )
     assert res_c.step == res_c.total_steps == res_a.total_steps
-    assert rep_c.progress_calls[0][0] == stop_step + 1  # no duplicated step
+    # resumed at the saved step, then continues with the next one: no step runs twice
+    assert [c[0] for c in rep_c.progress_calls[:2]] == [stop_step, stop_step + 1]
     b_steps = [p.step for p in rep_b.points]
     c_steps = [p.step for p in rep_c.points]
     assert min(c_steps) > stop_step and c_steps == sorted(set(c_steps))
@@ -141,11 +145,19 @@ def test_cancel_stops_within_one_step(dataset: Path, tmp_path: Path) -> None:
     rep = RecordingReporter(stop_at=(2, "cancel"))
     res = run_training(config=fast_config(), dataset_path=dataset, work_dir=tmp_path, reporter=rep)
     assert res.stopped == "cancel" and res.step == 2
-    assert [c[0] for c in rep.progress_calls] == [1, 2]
-    assert rep.stop_requests == 3  # asked before every step, non-blocking
+    assert [c[0] for c in rep.progress_calls] == [0, 1, 2]
+    assert rep.stop_requests == 2 + 3  # after each setup stage, then before every step
     state = load_checkpoint(res.checkpoint_path, res.checkpoint_sha256)
     assert state["step"] == 2 and state["data_position"]["step_in_epoch"] == 2
     assert any("cancelled at step 2" in m for _, m, _ in rep.events)
+
+
+def test_cancel_before_training_starts(dataset: Path, tmp_path: Path) -> None:
+    rep = RecordingReporter(stop_at=(0, "cancel"))
+    res = run_training(config=fast_config(), dataset_path=dataset, work_dir=tmp_path, reporter=rep)
+    assert res.stopped == "cancel" and res.step == 0 and res.checkpoint_path is None
+    assert [(s, st) for s, st, _ in rep.stages] == STAGE_ORDER[:2]
+    assert rep.points == []
 
 
 def test_nan_loss_fails_with_the_step(dataset: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
