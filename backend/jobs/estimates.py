@@ -115,7 +115,9 @@ def estimate_job(
     duration = sum(stage_seconds.values())
     rate = gpu_type.hourly_rate(pricing)
     cost = Decimal(str(duration)) / Decimal(3600) * rate
-    quant = Decimal("0.01")
+    # Four decimals: a short job on a cheap GPU costs fractions of a cent, and an estimate
+    # rounded to $0.00 would flag every such job as over budget.
+    quant = Decimal("0.0001")
     return Estimate(
         total_steps=steps_per_epoch * epochs,
         total_tokens=total_tokens,

@@ -194,7 +194,7 @@ class JobListSerializer(serializers.ModelSerializer[Job]):
 
     @extend_schema_field(serializers.FloatField())
     def get_current_cost(self, job: Job) -> float:
-        return round(float(job.spend_at(_now(self.context))), 2)
+        return round(float(job.spend_at(_now(self.context))), 4)
 
     @extend_schema_field(serializers.CharField())
     def get_configuration_summary(self, job: Job) -> str:

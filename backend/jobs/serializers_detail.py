@@ -224,13 +224,13 @@ class JobDetailSerializer(JobListSerializer):
         elif remaining is not None:
             projected = spend + Decimal(str(remaining)) / Decimal(3600) * job.hourly_rate
         return {
-            "current_spend": round(float(spend), 2),
+            "current_spend": round(float(spend), 4),
             "hourly_rate": float(job.hourly_rate),
             "pricing": job.pricing,
             "estimate_min": float(job.est_cost_min) if job.est_cost_min is not None else None,
             "estimate_max": float(est_max) if est_max is not None else None,
             "percent_of_estimate": (round(float(spend / est_max) * 100, 1) if est_max else None),
-            "projected_final": round(float(projected), 2) if projected is not None else None,
+            "projected_final": round(float(projected), 4) if projected is not None else None,
             "over_estimate": bool(est_max is not None and spend > est_max),
         }
 

@@ -164,3 +164,12 @@ def test_unknown_model_size_has_no_estimate_but_can_still_run(
     assert response.json()["error"]["code"] == "estimate_unavailable"
     created = owner_client.post(URL, payload(dataset, base_model="acme/mystery")).json()
     assert created["estimate"] is None and created["cost"]["estimate_max"] is None
+
+
+def test_sub_cent_estimates_keep_their_value(owner_client: Any, dataset: Any) -> None:
+    # A tiny model on a cheap GPU costs fractions of a cent: the estimate must not round to $0,
+    # or every such job would show as over budget from its first second.
+    body = owner_client.post(
+        f"{URL}/estimate", payload(dataset, base_model="tiny-random-llama", gpu_type="a10g-24gb")
+    ).json()
+    assert 0 < body["cost_min"] < body["cost_max"] < 0.01
