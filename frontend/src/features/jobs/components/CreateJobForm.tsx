@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { Field } from '../../../components/Field';
 import { useToast } from '../../../components/Toast';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { Preset, Pricing } from '../../../lib/api-types';
-import { formatParams, formatRate } from '../../../lib/format';
+import { formatParams, formatRate, formatValue } from '../../../lib/format';
 import { useDebouncedValue } from '../../../lib/hooks';
 import { humanize } from '../../../lib/status';
 import { useCreateJob } from '../api/create-job';
@@ -98,19 +99,19 @@ export function CreateJobForm() {
 
         <section className="card stack">
           <h2 className="card__title">1. Job & data</h2>
-          <label className="field">
-            <span className="field__label">Job name</span>
-            <input
-              className="input"
-              value={form.name}
-              onChange={(e) => set('name', e.target.value)}
-              placeholder="e.g. Elena Morales Financial"
-              maxLength={200}
-              aria-invalid={!!err('name')}
-              data-testid="job-name-input"
-            />
-            {err('name') ? <span className="field__error">{err('name')}</span> : null}
-          </label>
+          <Field label="Job name" error={err('name')}>
+            {(p) => (
+              <input
+                {...p}
+                className="input"
+                value={form.name}
+                onChange={(e) => set('name', e.target.value)}
+                placeholder="e.g. Elena Morales Financial"
+                maxLength={200}
+                data-testid="job-name-input"
+              />
+            )}
+          </Field>
           <DatasetPicker value={form.datasetId} onChange={(id) => set('datasetId', id)} error={err('dataset_id', 'dataset')} testId="dataset-picker" />
           <details>
             <summary className="small" style={{ cursor: 'pointer', color: 'var(--text-2)' }}>
@@ -130,19 +131,19 @@ export function CreateJobForm() {
 
         <section className="card stack">
           <h2 className="card__title">2. Model & preset</h2>
-          <label className="field">
-            <span className="field__label">Base model</span>
-            <select className="select" value={form.baseModel} onChange={(e) => set('baseModel', e.target.value)} aria-invalid={!!err('base_model')} disabled={baseModels.isPending}>
-              <option value="">{baseModels.isPending ? 'Loading…' : 'Select a base model…'}</option>
-              {(baseModels.data ?? []).map((m) => (
-                <option key={m.key} value={m.key}>
-                  {m.label}
-                  {m.parameters ? ` (${formatParams(m.parameters)})` : ''}
-                </option>
-              ))}
-            </select>
-            {err('base_model') ? <span className="field__error">{err('base_model')}</span> : null}
-          </label>
+          <Field label="Base model" error={err('base_model')}>
+            {(p) => (
+              <select {...p} className="select" value={form.baseModel} onChange={(e) => set('baseModel', e.target.value)} disabled={baseModels.isPending}>
+                <option value="">{baseModels.isPending ? 'Loading…' : 'Select a base model…'}</option>
+                {(baseModels.data ?? []).map((m) => (
+                  <option key={m.key} value={m.key}>
+                    {m.label}
+                    {m.parameters ? ` (${formatParams(m.parameters)})` : ''}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           <fieldset className="field" style={{ border: 0, padding: 0, margin: 0 }}>
             <legend className="field__label" style={{ marginBottom: 6 }}>
               Preset
@@ -172,21 +173,21 @@ export function CreateJobForm() {
                 const placeholder = presets.data?.find((p) => p.key === 'balanced')?.hyperparameters?.[f.key];
                 const e = hp.errors[f.key] ?? fieldError(apiFields, `hyperparameters.${f.key}`, f.key);
                 return (
-                  <label key={f.key} className="field">
-                    <span className="field__label">{f.label}</span>
-                    <input
-                      className="input"
-                      type="number"
-                      inputMode="decimal"
-                      step={f.step}
-                      min={f.min}
-                      value={form.hyperparameters[f.key] ?? ''}
-                      placeholder={placeholder !== undefined ? String(placeholder) : ''}
-                      onChange={(ev) => set('hyperparameters', { ...form.hyperparameters, [f.key]: ev.target.value })}
-                      aria-invalid={!!e}
-                    />
-                    {e ? <span className="field__error">{e}</span> : null}
-                  </label>
+                  <Field key={f.key} label={f.label} error={e}>
+                    {(p) => (
+                      <input
+                        {...p}
+                        className="input"
+                        type="number"
+                        inputMode="decimal"
+                        step={f.step}
+                        min={f.min}
+                        value={form.hyperparameters[f.key] ?? ''}
+                        placeholder={placeholder !== undefined ? String(placeholder) : ''}
+                        onChange={(ev) => set('hyperparameters', { ...form.hyperparameters, [f.key]: ev.target.value })}
+                      />
+                    )}
+                  </Field>
                 );
               })}
               {fieldError(apiFields, 'hyperparameters') ? <span className="field__error">{fieldError(apiFields, 'hyperparameters')}</span> : null}
@@ -196,7 +197,7 @@ export function CreateJobForm() {
               {Object.entries(selectedPreset.hyperparameters ?? {}).map(([k, v]) => (
                 <div key={k} className="kv__pair">
                   <dt>{humanize(k)}</dt>
-                  <dd className="mono">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+                  <dd className="mono">{formatValue(v)}</dd>
                 </div>
               ))}
             </dl>
@@ -206,18 +207,18 @@ export function CreateJobForm() {
         <section className="card stack">
           <h2 className="card__title">3. GPU</h2>
           <div className="form-grid">
-            <label className="field">
-              <span className="field__label">GPU type</span>
-              <select className="select" value={form.gpuType} onChange={(e) => set('gpuType', e.target.value)} aria-invalid={!!err('gpu_type')} disabled={gpuTypes.isPending}>
-                <option value="">{gpuTypes.isPending ? 'Loading…' : 'Select a GPU…'}</option>
-                {(gpuTypes.data ?? []).map((g) => (
-                  <option key={g.slug} value={g.slug}>
-                    {g.name} · {g.memory_gb} GB
-                  </option>
-                ))}
-              </select>
-              {err('gpu_type') ? <span className="field__error">{err('gpu_type')}</span> : null}
-            </label>
+            <Field label="GPU type" error={err('gpu_type')}>
+              {(p) => (
+                <select {...p} className="select" value={form.gpuType} onChange={(e) => set('gpuType', e.target.value)} disabled={gpuTypes.isPending}>
+                  <option value="">{gpuTypes.isPending ? 'Loading…' : 'Select a GPU…'}</option>
+                  {(gpuTypes.data ?? []).map((g) => (
+                    <option key={g.slug} value={g.slug}>
+                      {g.name} · {g.memory_gb} GB
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
             <div className="field">
               <span className="field__label" id="pricing-label">
                 Pricing
@@ -234,10 +235,9 @@ export function CreateJobForm() {
               {err('pricing') ? <span className="field__error">{err('pricing')}</span> : null}
             </div>
           </div>
-          <label className="field">
-            <span className="field__label">Notes (optional)</span>
-            <textarea className="textarea" value={form.notes} onChange={(e) => set('notes', e.target.value)} placeholder="What is this run for?" maxLength={1000} />
-          </label>
+          <Field label="Notes (optional)" error={err('metadata', 'metadata.notes')}>
+            {(p) => <textarea {...p} className="textarea" value={form.notes} onChange={(e) => set('notes', e.target.value)} placeholder="What is this run for?" maxLength={1000} />}
+          </Field>
         </section>
       </div>
 
