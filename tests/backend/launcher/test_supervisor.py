@@ -47,7 +47,8 @@ def test_children_get_their_own_group_and_stop_all_leaves_nothing(tmp_path: Path
     started = time.monotonic()
     sup.stop_all(grace=1.0)
     assert time.monotonic() - started < 10
-    assert not [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    _, alive = psutil.wait_procs(family, timeout=5)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
     assert sup.children == []
 
 
