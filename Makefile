@@ -25,6 +25,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 test: install
+	$(VENV)/bin/ruff check backend worker tests bench
+	$(VENV)/bin/mypy backend worker
 	$(MAKE) test-python
 	@if [ -f frontend/package.json ]; then $(MAKE) test-frontend; fi
 

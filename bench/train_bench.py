@@ -9,7 +9,7 @@ Same model, same LoRA config, same 2,000 synthetic sequences (lengths uniform in
 
 Each measurement runs in a fresh process (after a short warm-up there), so memory figures do
 not inherit another approach's allocator state. Prints real (non-padding) tokens/s, padding
-efficiency, peak memory (CPU: RSS growth during the timed run; CUDA: max allocated) and the
+efficiency, peak memory (CPU: peak RSS of that process; CUDA: max allocated) and the
 ratios a/b and a/c; then the cost of reporting through a background thread that serializes
 JSON vs a NullReporter. Writes nothing into the repository.
 
@@ -31,7 +31,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -124,35 +123,20 @@ def take_budget(seqs: list[list[int]], budget: int | None) -> list[list[int]]:
 
 @contextmanager
 def peak_memory(device: torch.device) -> Iterator[dict[str, float]]:
-    """Peak CUDA allocation, or peak RSS growth sampled every 20 ms on CPU (MiB)."""
+    """CUDA: max allocated during the block (MiB). CPU: the process's peak RSS so far (MiB);
+    each approach runs in its own fresh process, so that is its peak working set."""
     result = {"peak_mb": float("nan")}
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-        yield result
+    yield result
+    if device.type == "cuda":
         torch.cuda.synchronize()
         result["peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
-        return
-    import psutil
+    else:
+        import resource
 
-    proc = psutil.Process()
-    base = proc.memory_info().rss
-    peak = [base]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.02):
-            peak[0] = max(peak[0], proc.memory_info().rss)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    try:
-        yield result
-    finally:
-        stop.set()
-        t.join()
-        peak[0] = max(peak[0], proc.memory_info().rss)
-        result["peak_mb"] = (peak[0] - base) / 2**20
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---- (a) our loop ----------------------------------------------------------------------------
@@ -427,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  round {r + 1}: {m.name:<28} {m.seconds:7.1f}s {m.tokens_per_s:9.0f} tok/s")
 
     print()
-    mem_label = "peak MiB" if device.type == "cuda" else "+RSS MiB"
+    mem_label = "CUDA MiB" if device.type == "cuda" else "RSS MiB"
     print(f"{'approach':<28} {'real tok/s':>11} {'pad eff':>8} {mem_label:>9} {'seconds':>8}")
     med: dict[str, float] = {}
     for name, ms in results.items():

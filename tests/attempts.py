@@ -1,12 +1,12 @@
 """Start an attempt the way the dispatcher does (shared by the worker API and worker tests).
 
-When the queue's slot module is present the helper also takes a real lease, so heartbeats renew
-it as in production; otherwise the worker API's lease adapter is a no-op.
+The helper takes a real slot lease in Redis (under the test's private key prefix), so claims and
+heartbeats renew it exactly as in production. Tests that need the whole path use the real
+dispatcher (`backend.scheduling.dispatch.dispatch_queued`) instead.
 """
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +16,7 @@ from django.db.models import Max
 
 from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
 from backend.jobs.transitions import lock_job, transition
+from backend.scheduling.slots import slot_acquire
 from backend.workerapi.auth import token_hash
 
 RUN_JOB_TASK = "worker.run_job"
@@ -41,24 +42,21 @@ class Started:
         }
 
 
-def _lease(job_id: str) -> int | None:
-    try:
-        slots = importlib.import_module("backend.scheduling.slots")
-    except ModuleNotFoundError:
-        return None
-    fence = slots.slot_acquire(holder=job_id, limit=10_000, ttl=600.0)
-    return int(fence) if fence else None
+def _lease(job_id: str) -> int:
+    fence = slot_acquire(holder=job_id, limit=10_000, ttl=600.0)
+    assert fence, "could not take a slot lease"
+    return int(fence)
 
 
-def attempt_start(job: Job | str, *, fence: int | None = None) -> Started:
+def attempt_start(job: Job | str) -> Started:
     """queued -> provisioning with a new Attempt (fence + hashed token), as the dispatcher."""
     job_id = str(job.pk if isinstance(job, Job) else job)
-    lease_fence = _lease(job_id)
+    fence = _lease(job_id)
     with transaction.atomic():
         locked = lock_job(job_id)
         changed = transition(locked, JobStatus.PROVISIONING)
         locked.attempt += 1
-        locked.fence = fence or lease_fence or 1000 + locked.attempt
+        locked.fence = fence
         resume = Checkpoint.objects.filter(job_id=job_id).aggregate(m=Max("step"))["m"] or 0
         locked.resume_step = resume
         locked.save(update_fields=[*changed, "attempt", "fence", "resume_step"])

@@ -87,7 +87,8 @@ class ApiReporter:
         self.heartbeat_seconds = (
             float(env) if env else heartbeat_seconds or DEFAULT_HEARTBEAT_SECONDS
         )
-        self.flush_seconds = flush_seconds
+        flush_env = os.environ.get("LORA_REPORT_FLUSH_SECONDS")
+        self.flush_seconds = float(flush_env) if flush_env else flush_seconds
         self.batch_size = batch_size
         self._out = _Outbox()
         self._lock = threading.Lock()
@@ -204,6 +205,21 @@ class ApiReporter:
             if len(self._out.items) >= self.batch_size:
                 self._wake.set()
 
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """One API call; a request the API refuses for good (4xx other than 401/409) is logged
+        and dropped, or it would block everything queued behind it forever."""
+        try:
+            reply: dict[str, Any] = method(*args, **kwargs)
+            return reply
+        except StopWork:
+            raise
+        except ApiError as exc:
+            if exc.status is None:
+                raise  # retry budget ran out (API down): keep the items for the next wake
+            logger.error("Report refused by the API, dropped: %s", exc)
+            self.errors.append(str(exc))
+            return {}
+
     def _remember(self, reply: dict[str, Any]) -> None:
         action = reply.get("action")
         if action in ("continue", "cancel", "pause"):
@@ -250,11 +266,13 @@ class ApiReporter:
         def send_batches(final: bool = False) -> None:
             nonlocal sent, dirty
             if events:
-                self._remember(self.client.events(list(events)))
+                self._remember(self._call(self.client.events, list(events)))
                 sent += len(events)
                 events.clear()
             if points or (dirty and final):
-                reply = self.client.metrics(list(points), progress=progress, substatus=substatus)
+                reply = self._call(
+                    self.client.metrics, list(points), progress=progress, substatus=substatus
+                )
                 self._remember(reply)
                 sent += len(points)
                 points.clear()
@@ -275,7 +293,7 @@ class ApiReporter:
             else:
                 send_batches()
                 if kind == "stage":
-                    self._remember(self.client.stage(*item))
+                    self._remember(self._call(self.client.stage, *item))
                 else:
                     self._upload(item)
                 sent += 1
@@ -294,18 +312,13 @@ class ApiReporter:
         if not ckpt.path.exists():  # pruned by the loop before we got to it; a later one exists
             logger.warning("Checkpoint %s is gone; skipping its upload", ckpt.path)
             return
-        try:
-            self.client.checkpoint(
-                path=ckpt.path, step=ckpt.step, sha256=ckpt.sha256, metrics=ckpt.metrics
-            )
-        except StopWork:
-            raise
-        except ApiError as exc:
-            if exc.status is None:
-                raise  # retry budget ran out: keep it queued
-            # A 4xx (sha mismatch of a file that changed under us, too large): not retryable.
-            logger.error("Checkpoint at step %s rejected: %s", ckpt.step, exc)
-            self.errors.append(str(exc))
+        self._call(
+            self.client.checkpoint,
+            path=ckpt.path,
+            step=ckpt.step,
+            sha256=ckpt.sha256,
+            metrics=ckpt.metrics,
+        )
 
     def _beat_loop(self) -> None:
         while not self._closing.is_set() and self.lost is None:

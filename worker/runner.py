@@ -39,8 +39,8 @@ def _config(spec: dict[str, Any]) -> Any:
 def _result_dict(result: Any) -> dict[str, Any]:
     data = asdict(result) if hasattr(result, "__dataclass_fields__") else dict(result)
     out = {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
-    duration, tokens = out.get("duration_s") or 0.0, out.get("tokens_seen") or 0
-    if duration and tokens:
+    duration, tokens = out.get("duration_s"), out.get("tokens_seen")
+    if isinstance(duration, int | float) and isinstance(tokens, int) and duration > 0 < tokens:
         out["tokens_per_second"] = tokens / duration
     return out
 

@@ -9,6 +9,13 @@ from worker.runner import execute_job
 
 logger = logging.getLogger(__name__)
 
+try:
+    # Import torch/transformers/peft when the worker starts, not inside the first job: that
+    # time would otherwise be billed GPU time with the slot held.
+    import worker.training  # noqa: F401
+except ImportError:  # pragma: no cover - a host without the training extras
+    logger.warning("worker.training is not importable; jobs will fail at their first step")
+
 
 @app.task(name="worker.run_job", ignore_result=True)
 def run_job(job_id: str, attempt: int, token: str, api_url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.conf import settings
@@ -149,7 +150,9 @@ class MetricPointInSerializer(serializers.Serializer):
 
 
 class MetricsRequestSerializer(FencedSerializer):
-    points = MetricPointInSerializer(many=True, max_length=MAX_METRIC_POINTS, allow_empty=True)
+    points = serializers.ListField(
+        child=MetricPointInSerializer(), max_length=MAX_METRIC_POINTS, allow_empty=True
+    )
     progress = ProgressSerializer(required=False)
     substatus = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     worker_warns = serializers.BooleanField(
@@ -174,7 +177,9 @@ class EventInSerializer(serializers.Serializer):
 
 
 class EventsRequestSerializer(FencedSerializer):
-    events = EventInSerializer(many=True, max_length=MAX_EVENTS, allow_empty=True)
+    events = serializers.ListField(
+        child=EventInSerializer(), max_length=MAX_EVENTS, allow_empty=True
+    )
 
 
 class HeartbeatRequestSerializer(FencedSerializer):
@@ -219,7 +224,9 @@ class CompleteRequestSerializer(FencedSerializer):
     result = serializers.JSONField(required=False, binary=True, default=dict)
     final_metrics = serializers.JSONField(required=False, binary=True, default=dict)
     adapter = serializers.FileField(required=False, allow_null=True, default=None)
-    adapter_sha256 = serializers.RegexField(SHA256, required=False)
+    adapter_sha256 = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Hex sha256."
+    )
 
     def validate_result(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -227,6 +234,11 @@ class CompleteRequestSerializer(FencedSerializer):
         return value
 
     validate_final_metrics = validate_result
+
+    def validate_adapter_sha256(self, value: str) -> str:
+        if value and not re.fullmatch(SHA256, value):
+            raise serializers.ValidationError("Must be 64 hex digits.")
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("adapter") is not None and not attrs.get("adapter_sha256"):
@@ -246,7 +258,9 @@ class FailRequestSerializer(FencedSerializer):
     stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
     line = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     details = serializers.DictField(required=False, default=dict)
-    events = EventInSerializer(many=True, max_length=MAX_EVENTS, required=False, default=list)
+    events = serializers.ListField(
+        child=EventInSerializer(), max_length=MAX_EVENTS, required=False, default=list
+    )
 
 
 class FailResponseSerializer(serializers.Serializer):
@@ -257,7 +271,14 @@ class FailResponseSerializer(serializers.Serializer):
 class WorkerErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `fields` is the error shape's key, but also a Serializer attribute: add it here.
+        fields = super().get_fields()
+        fields["fields"] = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField())
+        )
+        return fields
 
 
 class WorkerErrorSerializer(serializers.Serializer):

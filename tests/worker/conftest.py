@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -41,3 +42,28 @@ def fast_client() -> Callable[..., ApiClient]:
         return ApiClient(api_url=api_url, **{**defaults, **kw})
 
     return make
+
+
+@pytest.fixture
+def redis_prefix(settings: Any) -> Iterator[str]:
+    """Private Redis keys for the slot leases: other people's runs share this Redis server."""
+    from backend.scheduling.slots import slots_flush
+
+    prefix = f"test:workerapi:{uuid.uuid4().hex[:10]}:"
+    settings.LORA_REDIS_PREFIX = prefix
+    yield prefix
+    slots_flush()
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Tasks the dispatcher sends (it runs after every slot change) are kept, not queued."""
+    from backend.scheduling import dispatch
+
+    sent: list[dict[str, Any]] = []
+
+    def send_task(name: str, *, kwargs: dict[str, Any], queue: str, **_: Any) -> None:
+        sent.append(kwargs)
+
+    monkeypatch.setattr(dispatch.celery_app, "send_task", send_task)
+    return sent

@@ -124,3 +124,24 @@ def test_checkpoints_upload_in_the_background_and_echo_events_are_dropped(
     events = [e for s in stub.seen if s.path.endswith("/events") for e in s.json()["events"]]
     assert [e["message"] for e in events] == ["kept"]
     assert events[0]["payload"] == {"nan": None, "path": str(tmp_path)}
+
+
+def test_a_batch_the_api_refuses_is_dropped_and_does_not_block_the_rest(
+    fast_client: Callable[..., ApiClient],
+) -> None:
+    def reply(seen: Seen) -> tuple[int, Any]:
+        if seen.path.endswith("/metrics") and stub.count("/metrics") == 1:
+            return 400, {"error": {"code": "validation_error", "message": "bad", "fields": {}}}
+        return 200, {"stored": 0, "action": "continue"}
+
+    stub = Stub(reply=reply)
+    with StubServer(stub) as url:
+        reporter = ApiReporter(fast_client(url), heartbeat_seconds=60, flush_seconds=0.1).start()
+        reporter.metrics(Point(1, 1.0))
+        wait_for(lambda: stub.count("/metrics") == 1, timeout=5)
+        reporter.metrics(Point(2, 1.0))
+        assert reporter.flush(timeout=10)
+        reporter.close()
+    bodies = [s.json() for s in stub.seen if s.path.endswith("/metrics")]
+    assert [[p["step"] for p in b["points"]] for b in bodies] == [[1], [2]]
+    assert reporter.errors and "bad" in reporter.errors[0]

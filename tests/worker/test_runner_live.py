@@ -18,7 +18,10 @@ from tests.worker.stubs import Seen, Stub, StubServer
 from worker.api_client import ApiClient
 from worker.runner import execute_job
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("redis_prefix", "sent_tasks"),
+]
 
 
 def _run(url: str, started: Any, run: Any, **kw: Any) -> str:

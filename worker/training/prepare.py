@@ -81,7 +81,10 @@ def prepare_data(
         except DatasetError as exc:
             # line numbers refer to the validation file; say so
             raise DatasetError(
-                line=exc.line, message=f"validation file: {exc.message}", errors=exc.errors
+                line=exc.line,
+                message=f"validation file: {exc.message}",
+                errors=exc.errors,
+                total=exc.total,
             ) from exc
         val_examples, _ = tokenize_records(val_records, tokenizer, max_seq_len=config.max_seq_len)
         train_examples = examples

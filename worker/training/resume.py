@@ -75,9 +75,26 @@ def write_checkpoint(
     return path, digest
 
 
+# Fields that change the adapter's shape, the data order or the step count: a checkpoint made
+# with other values cannot continue this run.
+RESUME_CRITICAL = (
+    "base_model",
+    "epochs",
+    "batch_size",
+    "grad_accum_steps",
+    "max_seq_len",
+    "lora_r",
+    "lora_alpha",
+    "target_modules",
+    "seed",
+    "val_fraction",
+)
+
+
 def resume(
     model: Any,
     optimizer: torch.optim.Optimizer,
+    config: TrainingConfig,
     total_steps: int,
     steps_per_epoch: int,
     path: Path | str,
@@ -88,6 +105,16 @@ def resume(
     from peft import set_peft_model_state_dict
 
     ckpt = load_checkpoint(path, sha256)
+    saved, now = ckpt["config"], config.to_dict()
+    changed = [
+        f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in RESUME_CRITICAL if saved.get(k) != now[k]
+    ]
+    if changed:
+        raise TrainingFailure(
+            category="internal_error",
+            message="checkpoint was made with a different config (" + "; ".join(changed) + ")",
+            details={"reason": "checkpoint_config_mismatch"},
+        )
     pos = ckpt["data_position"]
     if pos["total_steps"] != total_steps or pos["steps_per_epoch"] != steps_per_epoch:
         raise TrainingFailure(

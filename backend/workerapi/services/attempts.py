@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Avg
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
@@ -17,7 +18,7 @@ from backend.jobs.transitions import lock_job, transition
 from backend.telemetry.models import MetricPoint
 from backend.telemetry.services import EventIn, event_record, events_append
 from backend.workerapi.auth import check_attempt
-from backend.workerapi.lease import lease_release, lease_renew
+from backend.workerapi.lease import lease_renew
 from backend.workerapi.services.checkpoints import verify_sha256
 from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
 from backend.workerapi.services.reports import METRIC_FIELDS, snapshot
@@ -31,11 +32,6 @@ class ClaimResult:
     checkpoint: Checkpoint | None
 
 
-def _release_after_commit(job: Job, attempt: Attempt) -> None:
-    job_id, fence = job.pk, attempt.fence
-    transaction.on_commit(lambda: lease_release(job_id=job_id, fence=fence))
-
-
 def _rebuild_snapshots(job: Job) -> None:
     last_two = list(MetricPoint.objects.filter(job_id=job.pk).order_by("-step")[:2])[::-1]
     latest = previous = None
@@ -45,7 +41,11 @@ def _rebuild_snapshots(job: Job) -> None:
 
 
 def _point_dict(point: MetricPoint) -> dict[str, Any]:
-    return {"step": point.step, **{f: getattr(point, f) for f in METRIC_FIELDS}}
+    return {
+        "step": point.step,
+        "recorded_at": point.recorded_at,
+        **{f: getattr(point, f) for f in METRIC_FIELDS},
+    }
 
 
 @transaction.atomic
@@ -78,10 +78,13 @@ def attempt_claim(
             message="Cancelled before training started",
             payload={"status": JobStatus.CANCELLED, "attempt": current.number},
         )
-        _release_after_commit(job, current)
         return ClaimResult(action="cancel", job=job, attempt=current, checkpoint=None)
     if job.status != JobStatus.PROVISIONING:
         raise Conflict(f"The job is {job.status}, not provisioning.", code="not_claimable")
+    if job.fence != current.fence or not lease_renew(job=job):
+        # The dispatcher's lease ran out before a worker got here (the reaper will re-queue
+        # the job): starting now would run a job that no longer holds a slot.
+        raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
 
     checkpoint = Checkpoint.objects.filter(job_id=job.pk).order_by("-step").first()
     resume_step = checkpoint.step if checkpoint else 0
@@ -93,6 +96,9 @@ def attempt_claim(
     job.current_step = resume_step
     job.substatus = f"Worker started on {host}" if host else "Worker started"
     changed += ["worker_host", "heartbeat_at", "resume_step", "current_step", "substatus"]
+    if job.recovering:  # set by the reaper when the previous attempt was lost
+        job.recovering = False
+        changed.append("recovering")
     if replaced:
         _rebuild_snapshots(job)
         changed += ["latest_metrics", "previous_metrics"]
@@ -135,7 +141,7 @@ def attempt_heartbeat(
     """
     now = now or timezone.now()
     job, current = lock_for_write(attempt=attempt)
-    if not lease_renew(job_id=job.pk, fence=current.fence):
+    if job.fence != current.fence or not lease_renew(job=job):
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
     job.heartbeat_at = now
     job.final_cost = job.spend_at(now)
@@ -147,7 +153,7 @@ def attempt_heartbeat(
 def _store_adapter(job: Job, file: UploadedFile, sha256: str) -> str:
     verify_sha256(file, sha256, field="adapter_sha256")
     job.adapter_file.save(f"{job.pk}.tar.gz", file, save=False)
-    return job.adapter_file.name
+    return str(job.adapter_file.name)
 
 
 @transaction.atomic
@@ -162,10 +168,11 @@ def _finish(
 ) -> Job:
     # Lock: a user's cancel and this completion must not both decide the final status.
     job, current = lock_for_write(attempt=attempt)
-    if stopped == "cancel":
-        if job.status != JobStatus.CANCELLING:
-            raise Conflict("Only a job being cancelled may stop early.", code="invalid_state")
+    if stopped and job.status == JobStatus.CANCELLING:
+        # Cancelled while stopping for any reason (a pause included): the user's cancel wins.
         target = JobStatus.CANCELLED
+    elif stopped == "cancel":
+        raise Conflict("Only a job being cancelled may stop early.", code="invalid_state")
     elif stopped == "pause":
         target = JobStatus.PAUSED
     else:
@@ -182,7 +189,11 @@ def _finish(
     if isinstance(step, int) and step >= 0:
         job.current_step = step
         changed.append("current_step")
-    rate = result.get("tokens_per_second")
+    # The estimator's history: the mean throughput of the logged training intervals (the
+    # whole-run figure would also count data and model loading); the worker's figure otherwise.
+    rate = MetricPoint.objects.filter(job_id=job.pk, tokens_per_second__gt=0).aggregate(
+        mean=Avg("tokens_per_second")
+    )["mean"] or result.get("tokens_per_second")
     if isinstance(rate, int | float) and rate > 0:
         job.measured_tokens_per_second = float(rate)
         changed.append("measured_tokens_per_second")
@@ -209,7 +220,6 @@ def _finish(
     else:
         message = f"Worker stopped at step {job.current_step:,}; job {target}"
     event_record(job=job, type="status", message=message, payload={"status": target, **result})
-    _release_after_commit(job, current)
     return job
 
 
@@ -306,5 +316,4 @@ def attempt_fail(
             "details": details or {},
         },
     )
-    _release_after_commit(job, current)
     return job

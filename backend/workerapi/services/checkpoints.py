@@ -72,7 +72,7 @@ def checkpoint_store(
         sha256=sha256.lower(),
     )
     checkpoint.file.save(f"step-{step:08d}.pt", file, save=False)
-    stored_name = checkpoint.file.name
+    stored_name = str(checkpoint.file.name)
     try:
         with transaction.atomic():
             job, current = lock_for_write(attempt=attempt)
@@ -92,7 +92,7 @@ def checkpoint_store(
                     "metrics": checkpoint.metrics,
                 },
             )
-            old_names = [row.file.name for row in old if row.file.name != stored_name]
+            old_names = [str(row.file.name) for row in old if row.file.name != stored_name]
 
             def remove_old() -> None:
                 for name in old_names:

@@ -37,23 +37,30 @@ class IngestResult:
     action: str
 
 
-def snapshot(previous: dict[str, Any] | None, point: dict[str, Any]) -> dict[str, Any]:
-    """The dashboard's "latest metrics": the newest point, with fields it did not measure (val
-    loss between evaluations) carried over from the snapshot before it."""
-    merged = dict(previous or {})
-    merged.update({k: v for k, v in point.items() if v is not None})
+def snapshot(
+    previous: dict[str, Any] | None, point: dict[str, Any], recorded_at: datetime | None = None
+) -> dict[str, Any]:
+    """The dashboard's "latest metrics" (every MetricPoint field, null when never measured):
+    the newest point, with fields it did not measure (val loss between evaluations) carried
+    over from the snapshot before it."""
+    merged: dict[str, Any] = {f: None for f in METRIC_FIELDS}
+    merged.update({k: v for k, v in (previous or {}).items() if k in METRIC_FIELDS})
+    merged.update({k: point.get(k) for k in METRIC_FIELDS if point.get(k) is not None})
     merged["step"] = point["step"]
+    when = recorded_at or point.get("recorded_at")
+    merged["recorded_at"] = when.isoformat() if isinstance(when, datetime) else when
     return merged
 
 
 def _spike_warnings(job: Job, points: list[dict[str, Any]]) -> list[EventIn]:
-    losses = [
+    losses: list[float] = [
         loss
         for loss in MetricPoint.objects.filter(
             job_id=job.pk, step__lt=points[0]["step"], train_loss__isnull=False
         )
         .order_by("-step")
         .values_list("train_loss", flat=True)[:SPIKE_WINDOW]
+        if loss is not None
     ][::-1]
     warnings: list[EventIn] = []
     for point in points:
@@ -120,9 +127,9 @@ def metrics_ingest(
         for p in points:
             newest_step = latest.get("step", -1) if latest else -1
             if p["step"] > newest_step:
-                previous, latest = latest, snapshot(latest, p)
+                previous, latest = latest, snapshot(latest, p, now)
             elif p["step"] == newest_step:  # a retried point: rewrite, do not shift the trend
-                latest = snapshot(previous, p)
+                latest = snapshot(previous, p, now)
         job.latest_metrics, job.previous_metrics = latest, previous
         changed += ["latest_metrics", "previous_metrics"]
         newest = points[-1]

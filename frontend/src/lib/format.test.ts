@@ -10,6 +10,7 @@ import {
   formatLearningRate,
   formatLoss,
   formatNumber,
+  formatValue,
 } from './format';
 
 describe('formatters', () => {
@@ -20,6 +21,9 @@ describe('formatters', () => {
     expect(formatCurrencyRange(45.2, 55.4)).toBe('$45–55');
     expect(formatCurrencyRange(0.12, 0.18)).toBe('$0.12–0.18');
     expect(formatCurrencyRange(null, 5)).toBe('—');
+    expect(formatCurrency(0.0042)).toBe('$0.0042');
+    expect(formatCurrency(0)).toBe('$0.00');
+    expect(formatCurrencyRange(0.0012, 0.0018)).toBe('$0.0012–0.0018');
   });
 
   it('formats durations', () => {
@@ -29,6 +33,8 @@ describe('formatters', () => {
     expect(formatDuration(2 * 86400 + 4 * 3600)).toBe('2d 4h');
     expect(formatDuration(null)).toBe('—');
     expect(formatDuration(-5)).toBe('0s');
+    expect(formatDuration(0.04)).toBe('<1s');
+    expect(formatDuration(0)).toBe('0s');
   });
 
   it('formats countdowns with seconds under an hour', () => {
@@ -65,5 +71,8 @@ describe('formatters', () => {
     expect(formatLearningRate(1.5e-7)).toBe('1.50e-7');
     expect(formatBytes(1536)).toBe('1.5 KB');
     expect(formatBytes(512)).toBe('512 B');
+    expect(formatValue(['q_proj', 'v_proj'])).toBe('q_proj, v_proj');
+    expect(formatValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatValue(null)).toBe('—');
   });
 });

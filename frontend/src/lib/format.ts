@@ -10,17 +10,20 @@ export function formatNumber(n: number | null | undefined): string {
   return isNum(n) ? n.toLocaleString(LOCALE) : '—';
 }
 
+/** "$22.18"; sub-cent amounts (CPU demo runs) keep up to 4 decimals instead of showing $0.00. */
 export function formatCurrency(n: number | null | undefined): string {
   if (!isNum(n)) return '—';
-  return n.toLocaleString(LOCALE, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const tiny = n !== 0 && Math.abs(n) < 0.01;
+  return n.toLocaleString(LOCALE, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: tiny ? 4 : 2 });
 }
 
 /** "$45–55" for ranges of ≥ $10, "$0.12–0.18" below. */
 export function formatCurrencyRange(min: number | null | undefined, max: number | null | undefined): string {
   if (!isNum(min) || !isNum(max)) return '—';
   const whole = min >= 10 && max >= 10;
+  const tiny = max !== 0 && Math.abs(max) < 0.01;
   const fmt = (n: number) =>
-    n.toLocaleString(LOCALE, { minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2 });
+    n.toLocaleString(LOCALE, { minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : tiny ? 4 : 2 });
   const a = fmt(min);
   const b = fmt(max);
   return a === b ? `$${a}` : `$${a}–${b}`;
@@ -33,6 +36,7 @@ export function formatRate(n: number | null | undefined): string {
 /** Compact duration: "45s", "3m 42s", "6h 23m", "2d 4h". */
 export function formatDuration(seconds: number | null | undefined): string {
   if (!isNum(seconds)) return '—';
+  if (seconds > 0 && seconds < 1) return '<1s';
   const s = Math.max(0, Math.floor(seconds));
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
@@ -149,4 +153,12 @@ export function formatCompact(n: number | null | undefined): string {
 export function formatParams(n: number | string | null | undefined): string {
   if (typeof n === 'string') return n;
   return isNum(n) ? `${formatCompact(n)} params` : '';
+}
+
+/** Display a free-form config value: arrays as "a, b", objects as JSON. */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
 }

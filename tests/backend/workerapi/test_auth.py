@@ -118,3 +118,21 @@ def test_writes_before_the_claim_are_refused(worker: WorkerClient) -> None:
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "not_claimed"
     assert Job.objects.get(pk=worker.started.job_id).status == JobStatus.PROVISIONING
+
+
+def test_a_lost_slot_lease_makes_heartbeat_and_claim_409(worker: WorkerClient) -> None:
+    from backend.scheduling.slots import slot_release
+
+    started = worker.started
+    assert worker.claim().status_code == 200
+    assert worker.write("heartbeat").json()["action"] == "continue"
+    slot_release(holder=started.job_id, fence=started.fence)  # the lease expired
+    response = worker.write("heartbeat")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "stale_attempt"
+
+    fresh = JobFactory()
+    unclaimed = WorkerClient(attempt_start(fresh))
+    slot_release(holder=str(fresh.pk), fence=unclaimed.started.fence)
+    assert unclaimed.claim().status_code == 409
+    assert Job.objects.get(pk=fresh.pk).status == JobStatus.PROVISIONING  # the reaper's turn

@@ -90,8 +90,10 @@ def test_claim_returns_the_latest_checkpoint_and_drops_later_metric_steps(
             sha256=hashlib.sha256(blob).hexdigest(),
         )
     attempt_lose(job_id)
+    assert Job.objects.get(pk=job_id).recovering
     second = WorkerClient(attempt_start(job_id))
     body = second.claim().json()
+    assert not Job.objects.get(pk=job_id).recovering
     assert body["resume_step"] == 20
     assert body["checkpoint"]["step"] == 20
     assert body["checkpoint"]["sha256"] == hashlib.sha256(data).hexdigest()

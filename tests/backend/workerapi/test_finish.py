@@ -81,6 +81,8 @@ def test_upload_over_the_artifact_limit_is_413(running: WorkerClient, settings: 
 
 def test_complete_stores_the_adapter_and_ends_the_attempt(running: WorkerClient) -> None:
     running.write("stage", {"stage": "finalization", "state": "active"})
+    rates = [{"step": 10, "tokens_per_second": 100.0}, {"step": 20, "tokens_per_second": 300.0}]
+    running.write("metrics", {"points": rates})
     archive = b"adapter-archive-bytes"
     result = {"step": 90, "initial_val_loss": 3.2, "final_val_loss": 2.1, "tokens_per_second": 5e3}
     r = running.write(
@@ -101,7 +103,8 @@ def test_complete_stores_the_adapter_and_ends_the_attempt(running: WorkerClient)
         assert f.read() == archive
     assert job.adapter_size_bytes == len(archive)
     assert job.result["final_val_loss"] == 2.1 and job.result["final_metrics"] == {"val_loss": 2.1}
-    assert job.measured_tokens_per_second == 5e3
+    # The estimator gets the training throughput (mean of the logged intervals).
+    assert job.measured_tokens_per_second == 200.0
     assert job.current_step == 90
     assert StageRun.objects.get(job=job, stage="finalization").state == "completed"
     assert Attempt.objects.get(job=job).end_reason == "completed"

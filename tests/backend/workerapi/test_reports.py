@@ -84,6 +84,8 @@ def test_metrics_upsert_is_idempotent_and_keeps_trend_snapshots(running: WorkerC
     assert job.latest_metrics["step"] == 20 and job.latest_metrics["train_loss"] == 2.1
     # Val loss was not measured at step 20: the snapshot carries the last known value.
     assert job.latest_metrics["val_loss"] == 2.6
+    assert job.latest_metrics["gpu_utilization"] is None  # every field present, null if unknown
+    assert job.latest_metrics["recorded_at"]
     assert job.measured_tokens_per_second == 900
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,14 @@ import torch
 
 from worker.training import TrainingConfig
 
-# These models are tiny: one thread is as fast as two, and it keeps timings steady when other
-# processes compete for the CPU (OpenMP barriers stall badly on an oversubscribed host).
-torch.set_num_threads(1)
-
 
 def pytest_configure(config: pytest.Config) -> None:
     # Registered here too so this folder runs on its own (the project config also declares it).
     config.addinivalue_line("markers", "slow: long-running tests (real models)")
+    # peft 0.21 calls a transformers 5 API that transformers itself marks as deprecated
+    config.addinivalue_line(
+        "filterwarnings", "ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"
+    )
 
 
 def chat_record(a: int, b: int) -> dict[str, Any]:
@@ -69,6 +70,17 @@ def fast_config(**overrides: Any) -> TrainingConfig:
     )
     base.update(overrides)
     return TrainingConfig(**base)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """These models are tiny: one thread is as fast as two, and it keeps timings steady when
+    other processes compete for the CPU (OpenMP barriers stall badly on a busy host). Restored
+    afterwards so tests elsewhere in the same process are unaffected."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

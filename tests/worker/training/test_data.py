@@ -60,8 +60,9 @@ def test_error_list_is_capped(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "bad.jsonl", ["nope"] * 50)
     with pytest.raises(DatasetError) as err:
         load_records(path)
-    assert len(err.value.errors) == 20
-    assert "line 1:" in str(err.value)
+    assert len(err.value.errors) == 20 and err.value.total == 50
+    assert str(err.value).startswith("line 1: invalid JSON")
+    assert str(err.value).endswith("(and 49 more errors)")
 
 
 def test_empty_file_and_invalid_utf8(tmp_path: Path) -> None:
@@ -216,3 +217,11 @@ def test_packed_sequences_do_not_attend_across_boundaries(tok) -> None:  # type:
             alone = reference(input_ids=ids, use_cache=False).logits[0]
             a, b = mb.bounds[k], mb.bounds[k + 1]
             torch.testing.assert_close(together[a:b], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_errors_in_the_validation_file_say_so(tmp_path: Path, dataset: Path) -> None:
+    val = write_jsonl(tmp_path / "val.jsonl", [chat_record(1, 1), "{broken"])
+    with pytest.raises(DatasetError) as err:
+        prepare_data(fast_config(), build_byte_tokenizer(), dataset, val)
+    assert err.value.line == 2
+    assert str(err.value).startswith("line 2: validation file: invalid JSON")

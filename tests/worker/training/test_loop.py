@@ -244,6 +244,22 @@ def test_corrupt_checkpoint_is_detected(full_run, tmp_path: Path) -> None:  # ty
     assert err.value.details["reason"] == "checkpoint_invalid"
 
 
+def test_resume_refuses_a_checkpoint_from_another_config(full_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, rep, data = full_run
+    ckpt = rep.checkpoints[0]
+    with pytest.raises(TrainingFailure) as err:
+        run_training(
+            config=fast_config(lora_r=4),
+            dataset_path=data,
+            work_dir=tmp_path,
+            reporter=NullReporter(),
+            resume_from=ckpt.path,
+            resume_sha256=ckpt.sha256,
+        )
+    assert "lora_r: 8 -> 4" in err.value.message
+    assert err.value.details["reason"] == "checkpoint_config_mismatch"
+
+
 def test_local_model_directory(dataset: Path, tmp_path: Path) -> None:
     tok = build_byte_tokenizer()
     model_dir = tmp_path / "my-model"

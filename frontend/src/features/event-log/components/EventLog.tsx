@@ -50,6 +50,12 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
   const rows = events.data?.results ?? [];
 
   useEffect(() => setPage(1), [type, search]);
+  // The job just finished: one last fetch picks up its final events.
+  const wasLive = useRef(live);
+  useEffect(() => {
+    if (wasLive.current && !live) void events.refetch();
+    wasLive.current = live;
+  }, [live]); // eslint-disable-line react-hooks/exhaustive-deps
   // Filter/search/page changes start a new "seen" baseline so only freshly polled events pulse.
   useEffect(() => {
     seen.current = null;

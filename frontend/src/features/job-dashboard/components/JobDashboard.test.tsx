@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobDetail } from '../../../lib/api-types';
@@ -14,7 +14,8 @@ function serve(initial: JobDetail) {
   let job = initial;
   const api = mockFetch((url, init) => {
     if (url.pathname === `/api/training/jobs/${ID}` && init.method === 'GET') return { body: job };
-    if (url.pathname === `/api/training/jobs/${ID}/metrics`) return { body: { job_id: ID, total_points: 2, downsampled: false, points: [] } };
+    if (url.pathname === `/api/training/jobs/${ID}/metrics`)
+      return { body: { job_id: ID, total_points: 1, downsampled: false, points: url.searchParams.has('after_step') ? [] : [job.latest_metrics] } };
     if (url.pathname === `/api/training/jobs/${ID}/cancel`) {
       job = { ...job, status: 'cancelling', allowed_actions: [], cancel: { reason: 'cost_too_high', notes: '', cancelled_by: null, requested_at: new Date().toISOString(), cancelled_at: null } };
       return { body: job };
@@ -28,6 +29,7 @@ function serve(initial: JobDetail) {
 const renderDash = () => renderWithProviders(<JobDashboard jobId={ID} renderEventLog={() => <div>events</div>} />, { route: `/training-jobs/${ID}`, path: '/training-jobs/:jobId' });
 
 afterEach(() => {
+  vi.useRealTimers();
   vi.unstubAllGlobals();
 });
 
@@ -116,5 +118,30 @@ describe('JobDashboard', () => {
     fail = false;
     await user.click(retry);
     expect(await screen.findByTestId('job-name')).toBeInTheDocument();
+  });
+
+  it('polls every 60 s while running and stops once the job is completed', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { api, setJob } = serve(jobDetail());
+    renderDash();
+    await screen.findByTestId('job-name');
+    const detailCalls = () => api.calls.filter((c) => c.url.pathname === `/api/training/jobs/${ID}`).length;
+    const metricCalls = () => api.calls.filter((c) => c.url.pathname.endsWith('/metrics'));
+    await waitFor(() => expect(metricCalls().length).toBe(1));
+    expect(metricCalls()[0].url.searchParams.get('max_points')).toBe('1000');
+    const before = detailCalls();
+    setJob(jobDetail({ status: 'completed', allowed_actions: ['delete'], stage: 'finalization' }));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(60_500);
+    });
+    await waitFor(() => expect(detailCalls()).toBe(before + 1));
+    expect(await screen.findByTestId('completed-card')).toBeInTheDocument();
+    // One last, incremental metrics fetch picks up the final steps.
+    await waitFor(() => expect(metricCalls().some((c) => c.url.searchParams.get('after_step') === '850')).toBe(true));
+    const settled = detailCalls();
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(180_000);
+    });
+    expect(detailCalls()).toBe(settled);
   });
 });

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { StatusBadge } from '../../../components/Badge';
 import { Section } from '../../../components/Section';
@@ -11,7 +11,7 @@ import type { JobDetail } from '../../../lib/api-types';
 import { formatCurrency } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
 import { queryKeys } from '../../../lib/query-keys';
-import { isTerminal } from '../../../lib/status';
+import { isActive, isTerminal } from '../../../lib/status';
 import { useCancelJob } from '../api/cancel-job';
 import { useJob } from '../api/get-job';
 import { useJobMetrics } from '../api/get-metrics';
@@ -49,13 +49,23 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   const cancel = useCancelJob();
   const data = job.data;
   const live = !!data && !isTerminal(data.status);
-  const hasRun = !!data && (data.started_at !== null || data.status !== 'queued');
+  // Jobs removed/cancelled while queued never ran: no progress, curve or metrics to show.
+  const hasRun = !!data && (data.started_at !== null || isActive(data.status));
   const metrics = useJobMetrics(jobId, data?.attempt ?? 1, {
     live: !!data && (data.status === 'running' || data.status === 'provisioning' || data.status === 'cancelling'),
     enabled: hasRun,
   });
   const now = useNow(5000, data?.status === 'cancelling');
   const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
+
+  // When the job finishes, fetch the metrics once more so the curve ends with the final steps.
+  const status = data?.status;
+  const prevStatus = useRef(status);
+  useEffect(() => {
+    const was = prevStatus.current;
+    prevStatus.current = status;
+    if (was && status && was !== status && isTerminal(status) && hasRun) void metrics.refetch();
+  }, [status]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (data) document.title = `${data.name} · Training Jobs`;
@@ -209,7 +219,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         </div>
       ) : null}
       {j.recovering && !isTerminal(j.status) ? <RecoveringBanner job={j} /> : null}
-      {j.cost.over_estimate ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
+      {j.cost.over_estimate && (j.cost.estimate_max ?? 0) > 0 ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
       {j.status === 'failed' ? <ErrorCard job={j} /> : null}
       {j.status === 'cancelled' || j.status === 'cancelling' ? <CancelledCard job={j} /> : null}
       {j.status === 'queued' ? <QueuedCard job={j} /> : null}

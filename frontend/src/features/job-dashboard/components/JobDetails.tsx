@@ -1,5 +1,5 @@
 import type { JobDetail } from '../../../lib/api-types';
-import { formatDateTime, formatNumber } from '../../../lib/format';
+import { formatDateTime, formatNumber, formatValue } from '../../../lib/format';
 import { PRESET_LABELS, PRICING_LABELS, humanize } from '../../../lib/status';
 
 export function JobDetails({ job }: { job: JobDetail }) {
@@ -50,7 +50,7 @@ export function JobDetails({ job }: { job: JobDetail }) {
             {Object.entries(job.hyperparameters).map(([k, v]) => (
               <div key={k} className="kv__pair">
                 <dt>{humanize(k)}</dt>
-                <dd className="mono">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+                <dd className="mono">{formatValue(v)}</dd>
               </div>
             ))}
           </dl>

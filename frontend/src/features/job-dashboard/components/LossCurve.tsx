@@ -198,9 +198,9 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
       {empty ? (
         <div className="chart-empty" role="img" aria-label={summary}>
           <div>
-            <div style={{ fontSize: 28 }} aria-hidden="true">
-              〰
-            </div>
+            <svg width="40" height="28" viewBox="0 0 40 28" aria-hidden="true" style={{ display: 'block', margin: '0 auto 8px' }}>
+              <path d="M2 24 C10 4, 16 8, 22 16 S34 22, 38 6" fill="none" stroke="#94a3b8" strokeWidth="2.5" strokeLinecap="round" />
+            </svg>
             No loss values yet — the curve appears once training logs its first steps.
           </div>
         </div>

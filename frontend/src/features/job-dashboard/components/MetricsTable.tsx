@@ -23,7 +23,8 @@ export interface ValidationHistory {
  * validation loss the last evaluated one (from the loss history) is shown with its step.
  */
 export function buildMetricRows(latest: MetricPoint | null, previous: MetricPoint | null, validation?: ValidationHistory): Row[] {
-  const gpuNull = latest !== null && latest.gpu_utilization === null;
+  // GPU metrics are null (or absent) on CPU hosts: say so rather than showing 0.
+  const gpuNull = latest !== null && !isNum(latest.gpu_utilization);
   let val: number | null = latest?.val_loss ?? null;
   let prevVal: number | null = previous?.val_loss ?? null;
   let valNote: string | undefined;

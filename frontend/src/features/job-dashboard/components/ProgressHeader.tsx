@@ -3,7 +3,7 @@ import { ProgressBar } from '../../../components/ProgressBar';
 import type { JobDetail } from '../../../lib/api-types';
 import { formatDuration, formatNumber } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
-import { STAGE_LABELS, STATUS_META } from '../../../lib/status';
+import { STAGE_LABELS, STATUS_META, isTerminal } from '../../../lib/status';
 import { liveElapsedSeconds } from '../utils/elapsed';
 
 export function ProgressHeader({ job, fetchedAt }: { job: JobDetail; fetchedAt: number }) {
@@ -13,7 +13,8 @@ export function ProgressHeader({ job, fetchedAt }: { job: JobDetail; fetchedAt: 
   const pct = Math.max(0, Math.min(100, job.progress.percent ?? job.percent_complete ?? 0));
   const totalSteps = job.progress.total_steps;
   const done = job.status === 'completed';
-  const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
+  // Finished jobs show their outcome; live ones the stage they are in.
+  const stageLabel = isTerminal(job.status) || !job.stage ? STATUS_META[job.status].label : STAGE_LABELS[job.stage];
   const tone = job.status === 'failed' ? 'red' : job.status === 'cancelled' || job.status === 'cancelling' ? 'orange' : done ? 'green' : 'blue';
   return (
     <section className="card progress-card" aria-label="Training progress" data-testid="progress-header">

@@ -1,8 +1,8 @@
 import { Badge } from '../../../components/Badge';
 import type { JobDetail } from '../../../lib/api-types';
-import { formatBytes, formatDateTime, formatEstimatedStart, formatNumber } from '../../../lib/format';
+import { formatBytes, formatCurrency, formatDateTime, formatEstimatedStart, formatNumber } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
-import { CANCEL_REASONS, ERROR_CATEGORY_LABELS, humanize, positionTone } from '../../../lib/status';
+import { CANCEL_REASONS, ERROR_CATEGORY_LABELS, humanize, isTerminal, positionTone } from '../../../lib/status';
 
 export function ErrorCard({ job }: { job: JobDetail }) {
   const err = job.error;
@@ -114,14 +114,17 @@ export function RecoveringBanner({ job }: { job: JobDetail }) {
 }
 
 export function CostAlertBanner({ job, canCancel, onCancel }: { job: JobDetail; canCancel: boolean; onCancel: () => void }) {
+  const finished = isTerminal(job.status);
   return (
     <div className="alert alert--error" role="alert" data-testid="cost-alert">
       <span className="alert__icon" aria-hidden="true">
         $
       </span>
       <div className="alert__body">
-        <div className="alert__title">Cost is over the estimate</div>
-        Spend is above the estimated maximum of ${job.cost.estimate_max?.toFixed(2)}. Check the loss curve, and cancel if the job is not converging.
+        <div className="alert__title">{finished ? 'Final cost exceeded the estimate' : 'Cost is over the estimate'}</div>
+        {finished
+          ? `${formatCurrency(job.cost.current_spend)} spent against an estimated maximum of ${formatCurrency(job.cost.estimate_max)}.`
+          : `Spend (${formatCurrency(job.cost.current_spend)}) is above the estimated maximum of ${formatCurrency(job.cost.estimate_max)}. Check the loss curve, and cancel if the job is not converging.`}
       </div>
       {canCancel ? (
         <button type="button" className="btn btn--danger btn--sm" onClick={onCancel}>

@@ -38,7 +38,11 @@ export function normalizeStages(stages: JobStageInfo[] | null | undefined): JobS
   );
 }
 
-export function describeStage(stage: JobStageInfo, index: number, opts: { nowMs: number; errorMessage?: string | null; ticking?: boolean }): StageView {
+export function describeStage(
+  stage: JobStageInfo,
+  index: number,
+  opts: { nowMs: number; errorMessage?: string | null; ticking?: boolean; finished?: boolean },
+): StageView {
   const label = stage.label || STAGE_LABELS[stage.stage];
   let icon = String(index + 1);
   let time = '';
@@ -66,7 +70,8 @@ export function describeStage(stage: JobStageInfo, index: number, opts: { nowMs:
       sub = 'Recovering from checkpoint…' + (stage.substatus ? ` ${stage.substatus}` : '');
       break;
     default:
-      time = stage.estimated_seconds ? `~${formatDuration(stage.estimated_seconds)} est.` : 'Pending';
+      if (opts.finished) time = 'Not run';
+      else time = stage.estimated_seconds ? `~${formatDuration(stage.estimated_seconds)} est.` : 'Pending';
       sub = '';
   }
   const ariaLabel = [`${label}: ${STATE_WORDS[stage.state]}`, time, sub].filter(Boolean).join(', ');
@@ -75,5 +80,6 @@ export function describeStage(stage: JobStageInfo, index: number, opts: { nowMs:
 
 export function describeStages(job: Pick<JobDetail, 'stages' | 'error' | 'status'>, nowMs: number): StageView[] {
   const ticking = job.status === 'running' || job.status === 'provisioning' || job.status === 'cancelling';
-  return normalizeStages(job.stages).map((s, i) => describeStage(s, i, { nowMs, errorMessage: job.error?.message, ticking }));
+  const finished = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
+  return normalizeStages(job.stages).map((s, i) => describeStage(s, i, { nowMs, errorMessage: job.error?.message, ticking, finished }));
 }

@@ -141,6 +141,7 @@ describe('stage states', () => {
   it('pending: estimate only', () => {
     expect(describeStage(stage({ estimated_seconds: 300 }), 3, { nowMs: now })).toMatchObject({ icon: '4', time: '~5m 0s est.', sub: '' });
     expect(describeStage(stage({}), 3, { nowMs: now }).time).toBe('Pending');
+    expect(describeStage(stage({ estimated_seconds: 300 }), 3, { nowMs: now, finished: true }).time).toBe('Not run');
   });
   it('describeStages threads the job error into the failed stage', () => {
     const views = describeStages(

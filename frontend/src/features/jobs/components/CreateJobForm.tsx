@@ -4,7 +4,7 @@ import { Field } from '../../../components/Field';
 import { useToast } from '../../../components/Toast';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { Preset, Pricing } from '../../../lib/api-types';
-import { formatParams, formatRate } from '../../../lib/format';
+import { formatParams, formatRate, formatValue } from '../../../lib/format';
 import { useDebouncedValue } from '../../../lib/hooks';
 import { humanize } from '../../../lib/status';
 import { useCreateJob } from '../api/create-job';
@@ -197,7 +197,7 @@ export function CreateJobForm() {
               {Object.entries(selectedPreset.hyperparameters ?? {}).map(([k, v]) => (
                 <div key={k} className="kv__pair">
                   <dt>{humanize(k)}</dt>
-                  <dd className="mono">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+                  <dd className="mono">{formatValue(v)}</dd>
                 </div>
               ))}
             </dl>

@@ -23,7 +23,7 @@ export function ActiveSlotsPanel({ queue }: { queue: QueueState }) {
             <li key={`busy-${s.item.slot}-${s.item.job.id}`} className="slot slot--busy" data-testid="slot-busy">
               <div className="slot__top">
                 <span className="slot__dot" aria-hidden="true" />
-                <Link to={`/training-jobs/${s.item.job.id}`} className="slot__name">
+                <Link to={`/training-jobs/${s.item.job.id}`} className="slot__name" title={s.item.job.name}>
                   {s.item.job.name}
                 </Link>
                 <span className="slot__pct">{Math.round(s.item.job.percent_complete)}%</span>

@@ -2,7 +2,7 @@ import { Modal } from '../../../components/Modal';
 import { SkeletonLines } from '../../../components/Skeleton';
 import { ErrorState } from '../../../components/States';
 import type { JobListItem } from '../../../lib/api-types';
-import { formatCurrencyRange, formatDuration, formatNumber } from '../../../lib/format';
+import { formatCurrencyRange, formatDuration, formatNumber, formatValue } from '../../../lib/format';
 import { PRESET_LABELS, PRICING_LABELS, humanize } from '../../../lib/status';
 import { useJobConfig } from '../api/get-job-config';
 
@@ -48,7 +48,7 @@ export function ConfigModal({ job, onClose }: { job: JobListItem; onClose: () =>
           {Object.entries(d?.hyperparameters ?? {}).map(([k, v]) => (
             <div key={k} className="kv__pair">
               <dt>{humanize(k)}</dt>
-              <dd className="mono">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+              <dd className="mono">{formatValue(v)}</dd>
             </div>
           ))}
         </dl>
