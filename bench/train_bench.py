@@ -7,8 +7,13 @@ Same model, same LoRA config, same 2,000 synthetic sequences (lengths uniform in
   (b) transformers.Trainer + PEFT as a user gets it: batches padded to their longest sequence
   (c) the same Trainer with train_sampling_strategy="group_by_length" (a.k.a. group_by_length)
 
-Each measurement runs in a fresh process (after a short warm-up there), so memory figures do
-not inherit another approach's allocator state. Prints real (non-padding) tokens/s, padding
+Each approach lives in its own process (warmed up once there, so memory figures do not inherit
+another approach's allocator state), and the three take turns chunk by chunk (--chunk-seqs
+sequences each, a fresh training per chunk): on a shared host the load changes by the minute,
+and interleaving spreads it evenly over a, b and c. For (c) the order comes from the Trainer's
+own get_length_grouped_indices over the whole set (what group_by_length does: megabatches of
+50 batches sorted by length), fed chunk by chunk with a sequential sampler -- so (c) gets the
+same batches it would get in one uninterrupted run. Prints real (non-padding) tokens/s, padding
 efficiency, peak memory (CPU: peak RSS of that process; CUDA: max allocated) and the
 ratios a/b and a/c; then the cost of reporting through a background thread that serializes
 JSON vs a NullReporter. Writes nothing into the repository.
@@ -241,7 +246,8 @@ def run_trainer(
     loaded = load(args, device)
     dataset = [{"input_ids": s} for s in seqs]
     collator = CountingCollator(loaded.tokenizer)
-    sampler: dict[str, Any] = {"train_sampling_strategy": "group_by_length"} if grouped else {}
+    # grouped: ``seqs`` is already in LengthGroupedSampler order (see main), keep it
+    sampler: dict[str, Any] = {"train_sampling_strategy": "sequential"} if grouped else {}
     with tempfile.TemporaryDirectory() as tmp:
         targs = TrainingArguments(
             output_dir=tmp,
@@ -274,25 +280,66 @@ def run_trainer(
     return Measured(name, seconds, collator.real, collator.computed, mem["peak_mb"])
 
 
+def length_grouped_order(seqs: list[list[int]], batch: int, seed: int) -> list[int]:
+    """The order transformers' LengthGroupedSampler (group_by_length) gives the whole set."""
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    gen = torch.Generator().manual_seed(seed)
+    return list(get_length_grouped_indices([len(s) for s in seqs], batch, generator=gen))
+
+
 # ---- isolation -------------------------------------------------------------------------------
 
 
-def _child(kind: str, args: argparse.Namespace, seqs: list[list[int]]) -> Measured:
+def _serve(kind: str, args: argparse.Namespace, warm: list[list[int]], conn: Any) -> None:
+    """Child process: warm up once, then train one chunk per request until told to stop."""
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device(args.device)
-    warm = seqs[:24]
-    if kind == "a":
-        run_ours(args, warm, device)
-        return run_ours(args, seqs, device)
-    run_trainer(args, warm, device, grouped=kind == "c")
-    return run_trainer(args, seqs, device, grouped=kind == "c")
+
+    def run(seqs: list[list[int]]) -> Measured:
+        if kind == "a":
+            return run_ours(args, seqs, device)
+        return run_trainer(args, seqs, device, grouped=kind == "c")
+
+    run(warm)
+    conn.send("ready")
+    while (seqs := conn.recv()) is not None:
+        conn.send(run(seqs))
 
 
-def measure(kind: str, args: argparse.Namespace, seqs: list[list[int]]) -> Measured:
-    """Run approach ``kind`` ("a", "b", "c") in a fresh spawned process."""
-    with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_child, (kind, args, seqs))
+class Runner:
+    """One long-lived process per approach, so chunks of the three can be interleaved in time:
+    on a shared host the load changes by the minute, and interleaving spreads it evenly."""
+
+    def __init__(self, kind: str, args: argparse.Namespace, warm: list[list[int]]) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(kind, args, warm, child), daemon=True)
+        self.proc.start()
+        self.conn.recv()  # "ready"
+        self.parts: list[Measured] = []
+
+    def run(self, seqs: list[list[int]]) -> Measured:
+        self.conn.send(seqs)
+        m: Measured = self.conn.recv()
+        self.parts.append(m)
+        return m
+
+    def total(self) -> Measured:
+        """All chunks as one measurement (peak memory: the largest seen)."""
+        p = self.parts
+        return Measured(
+            p[0].name,
+            sum(m.seconds for m in p),
+            sum(m.real_tokens for m in p),
+            sum(m.computed_tokens for m in p),
+            max(m.peak_mb for m in p),
+        )
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.proc.join(30)
 
 
 # ---- reporting overhead ----------------------------------------------------------------------
@@ -377,7 +424,12 @@ def main(argv: list[str] | None = None) -> int:
         default=4,
         help="our batch_size: micro-batch budget = pack_rows * max_len tokens",
     )
-    p.add_argument("--rounds", type=int, default=1, help="a,b,c repeated; medians reported")
+    p.add_argument(
+        "--chunk-seqs",
+        type=int,
+        default=200,
+        help="sequences per interleaved chunk (a, b, c take turns chunk by chunk)",
+    )
     p.add_argument("--overhead-tokens", type=int, default=60_000)
     p.add_argument("--overhead-repeats", type=int, default=3)
     p.add_argument("--log-every", type=int, default=10)
@@ -403,32 +455,39 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
 
-    results: dict[str, list[Measured]] = {}
-    for r in range(args.rounds):
-        for kind in ("a", "b", "c"):
-            m = measure(kind, args, seqs)
-            results.setdefault(m.name, []).append(m)
-            print(f"  round {r + 1}: {m.name:<28} {m.seconds:7.1f}s {m.tokens_per_s:9.0f} tok/s")
+    warm = seqs[:24]  # first-call costs (kernel selection, allocator) stay out of the timings
+    runners = {k: Runner(k, args, warm) for k in "abc"}
+    grouped = [seqs[i] for i in length_grouped_order(seqs, args.hf_batch, args.seed)]
+    size = args.chunk_seqs - args.chunk_seqs % args.hf_batch or args.hf_batch  # whole batches
+    n_chunks = -(-len(seqs) // size)
+    for n in range(n_chunks):
+        order = "abc"[n % 3 :] + "abc"[: n % 3]  # rotate who goes first
+        line = []
+        for k in order:
+            chunk = (grouped if k == "c" else seqs)[n * size : (n + 1) * size]
+            line.append(f"{k}={runners[k].run(chunk).tokens_per_s:7.0f}")
+        print(f"  chunk {n + 1:>2}/{n_chunks} tok/s: " + " ".join(sorted(line)), flush=True)
+    results = {k: r.total() for k, r in runners.items()}
+    for r in runners.values():
+        r.close()
 
     print()
     mem_label = "CUDA MiB" if device.type == "cuda" else "RSS MiB"
     print(f"{'approach':<28} {'real tok/s':>11} {'pad eff':>8} {mem_label:>9} {'seconds':>8}")
     med: dict[str, float] = {}
-    for name, ms in results.items():
-        tps = statistics.median(m.tokens_per_s for m in ms)
-        med[name[0]] = tps
+    for k, m in results.items():
+        med[k] = m.tokens_per_s
         print(
-            f"{name:<28} {tps:11.0f} {ms[0].efficiency:8.3f} "
-            f"{max(m.peak_mb for m in ms):9.1f} {statistics.median(m.seconds for m in ms):8.1f}"
+            f"{m.name:<28} {m.tokens_per_s:11.0f} {m.efficiency:8.3f} "
+            f"{m.peak_mb:9.1f} {m.seconds:8.1f}"
         )
     a_b, a_c = med["a"] / med["b"], med["a"] / med["c"]
     print()
     print(f"a/b = {a_b:.2f}   (target >= 1.5)")
     print(f"a/c = {a_c:.2f}   (target >= 0.95)")
-    eff_a = results["a) packed loop"][0].efficiency
+    eff_a = results["a"].efficiency
     print(f"padding efficiency (a) = {eff_a:.3f}   (target >= 0.97)")
 
-    warm = seqs[:24]
     run_ours(args, warm, device)
     over = reporting_overhead(args, take_budget(seqs, args.overhead_tokens), device)
     print()
