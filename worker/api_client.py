@@ -275,8 +275,24 @@ class ApiClient:
             payload["stage"] = stage
         return self.request("POST", "fail", json_body=payload).json()
 
-    def download(self, url: str, dest: Path, *, sha256: str | None = None) -> Path:
-        """Stream a file to `dest` (atomically) and verify its sha256 when one is given."""
+    def download(self, url: str, dest: Path, *, sha256: str | None = None, tries: int = 3) -> Path:
+        """Stream a file to `dest` (atomically) and verify its sha256 when one is given.
+
+        A transfer cut off midway or corrupted (sha256 mismatch) is fetched again, up to `tries`.
+        """
+        for attempt in range(1, tries + 1):
+            try:
+                return self._download_once(url, dest, sha256=sha256)
+            except (requests.RequestException, ApiError) as exc:
+                if isinstance(exc, StopWork) or (isinstance(exc, ApiError) and exc.status):
+                    raise  # refused by the API: another try gets the same answer
+                if attempt == tries:
+                    raise ApiError(f"{url}: download failed {tries} times: {exc}") from exc
+                logger.warning("Download of %s failed (%s); trying again", url, exc)
+                self.sleep(next(backoff_delays(self.backoff_base, self.backoff_cap)))
+        raise AssertionError("unreachable")
+
+    def _download_once(self, url: str, dest: Path, *, sha256: str | None) -> Path:
         import hashlib
 
         dest.parent.mkdir(parents=True, exist_ok=True)

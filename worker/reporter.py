@@ -126,11 +126,15 @@ class ApiReporter:
     def close(self, timeout: float = 60.0) -> bool:
         """Flush with a deadline, then stop both threads. Safe to call twice."""
         flushed = self.flush(timeout)
+        self.stop()
+        return flushed
+
+    def stop(self) -> None:
+        """Stop both threads without flushing (what is still queued stays readable)."""
         self._closing.set()
         self._wake.set()
         for thread in self._threads:
-            thread.join(timeout=5.0)
-        return flushed
+            thread.join(timeout=30.0)
 
     # --- the Reporter protocol (called from the training loop; never blocks) ---------------
 
@@ -186,13 +190,9 @@ class ApiReporter:
     # --- internals ------------------------------------------------------------------------
 
     def pending_events(self) -> list[dict[str, Any]]:
-        """Events not sent yet (the task hands them to `fail` so the last ones are kept)."""
+        """Events not sent yet (after `stop()`, the task hands them to `fail`)."""
         with self._lock:
             return [item for kind, item in self._out.items if kind == "event"]
-
-    def discard_events(self) -> None:
-        with self._lock:
-            self._out.items = deque(i for i in self._out.items if i[0] != "event")
 
     def _pending(self) -> bool:
         return bool(self._out.items) or self._out.dirty

@@ -163,10 +163,11 @@ def _fail(client: ApiClient, reporter: ApiReporter, exc: BaseException) -> str:
         logger.exception("Attempt failed outside the training loop")
         category = "internal_error"
         kwargs = {"category": category, "message": f"{type(exc).__name__}: {exc}"}
-    # Metrics and stage changes go out first; the still-queued events ride along with `fail`.
+    # Metrics and stage changes go out first; events still queued (the API was unreachable)
+    # ride along with `fail`, once the sender thread has stopped touching the queue.
     reporter.flush(timeout=30.0)
+    reporter.stop()
     events = reporter.pending_events()
-    reporter.discard_events()
     try:
         client.fail(**kwargs, events=events)
     except (StopWork, ApiError) as err:

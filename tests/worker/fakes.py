@@ -47,9 +47,12 @@ def fake_training(
     checkpoint_at: int | None = 10,
     fail_at: int | None = None,
     step_seconds: float = 0.0,
+    work_dirs: list[Path] | None = None,
 ) -> Any:
     def run(*, config: Any, dataset_path: Path, work_dir: Path, reporter: Any, **kw: Any) -> Any:
         assert Path(dataset_path).read_bytes()  # the dataset was downloaded
+        if work_dirs is not None:
+            work_dirs.append(Path(work_dir))
         work = Path(work_dir)
         work.mkdir(parents=True, exist_ok=True)
         for stage in ("preprocessing", "model_loading"):

@@ -75,3 +75,4 @@ def test_download_verifies_the_sha256(tmp_path: Any, fast_client: Callable[..., 
         with pytest.raises(ApiError, match="sha256 mismatch"):
             client.download("/files/a", tmp_path / "b.json", sha256="0" * 64)
     assert not (tmp_path / "b.json").exists()
+    assert len(stub.seen) == 1 + 3  # a corrupted transfer is fetched again (3 tries)

@@ -110,6 +110,8 @@ def celery_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
+        import worker.training  # noqa: F401  (the adapter check needs it: load it meanwhile)
+
         wait_for(lambda: b"ready." in log.read_bytes() or proc.poll() is not None, timeout=60)
         assert proc.poll() is None, log.read_text()
         yield log

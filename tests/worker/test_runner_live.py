@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,8 +101,11 @@ def test_a_duplicate_task_message_does_nothing(live_server: Any) -> None:
 
 def test_a_training_failure_is_reported_with_its_category(live_server: Any) -> None:
     started = attempt_start(JobFactory())
-    outcome = _run(live_server.url, started, fake_training(steps=20, fail_at=12))
+    work_dirs: list[Path] = []
+    run = fake_training(steps=20, fail_at=12, work_dirs=work_dirs)
+    outcome = _run(live_server.url, started, run)
     assert outcome == "failed:nan_loss"
+    assert work_dirs and not work_dirs[0].parent.exists()  # the temp dir is always removed
     job = Job.objects.get(pk=started.job_id)
     assert (job.status, job.error_category, job.error_step) == ("failed", "nan_loss", 12)
     assert MetricPoint.objects.filter(job=job).count() == 11
