@@ -9,6 +9,9 @@ interface PaginationProps {
   onPageChange: (page: number) => void;
   variant?: 'range' | 'pages';
   disabled?: boolean;
+  /** Optional "Rows per page" choices. */
+  pageSizes?: readonly number[];
+  onPageSizeChange?: (size: number) => void;
 }
 
 /** "Showing 1–25 of 47 jobs" (range) or "Page 1 of 12" (pages), with Previous/Next. */
@@ -28,6 +31,18 @@ export function Pagination(props: PaginationProps) {
         {pageSummary(props)}
       </span>
       <div className="pagination__buttons">
+        {props.pageSizes && props.onPageSizeChange ? (
+          <label className="pagination__size">
+            <span className="muted small">Rows per page</span>
+            <select className="select select--sm" value={props.pageSize} onChange={(e) => props.onPageSizeChange!(Number(e.target.value))}>
+              {props.pageSizes.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <button type="button" className="btn btn--secondary btn--sm" onClick={() => onPageChange(page - 1)} disabled={disabled || page <= 1}>
           ‹ Previous
         </button>

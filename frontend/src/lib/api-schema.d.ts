@@ -386,6 +386,217 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/worker/jobs/{job_id}/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload one checkpoint file (sha256 verified; replaces the same step)
+         * @description Multipart endpoints: one file up to LORA_MAX_ARTIFACT_BYTES.
+         */
+        post: operations["worker_checkpoint_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/checkpoints/{step}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Streams a stored file through the API, so GPU hosts need no storage credentials. */
+        get: operations["worker_checkpoint_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim the attempt (once) and get the job spec
+         * @description Worker endpoints accept only the per-attempt bearer token (no cookies, no user tokens).
+         */
+        post: operations["worker_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish the attempt: completed with the adapter, or cancelled/paused early
+         * @description Multipart endpoints: one file up to LORA_MAX_ARTIFACT_BYTES.
+         */
+        post: operations["worker_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Streams a stored file through the API, so GPU hosts need no storage credentials. */
+        get: operations["worker_dataset_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Append a batch of events (idempotent per worker seq)
+         * @description Worker endpoints accept only the per-attempt bearer token (no cookies, no user tokens).
+         */
+        post: operations["worker_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fail the job with a category, message, step and the last events
+         * @description Worker endpoints accept only the per-attempt bearer token (no cookies, no user tokens).
+         */
+        post: operations["worker_fail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew the slot lease; the reply says continue / cancel / pause
+         * @description Worker endpoints accept only the per-attempt bearer token (no cookies, no user tokens).
+         */
+        post: operations["worker_heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert a batch of metric points (idempotent per step) and progress
+         * @description Worker endpoints accept only the per-attempt bearer token (no cookies, no user tokens).
+         */
+        post: operations["worker_metrics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a stage transition (active / completed / failed)
+         * @description Worker endpoints accept only the per-attempt bearer token (no cookies, no user tokens).
+         */
+        post: operations["worker_stage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/jobs/{job_id}/validation-dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Streams a stored file through the API, so GPU hosts need no storage credentials. */
+        get: operations["worker_validation_dataset_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -422,6 +633,8 @@ export interface components {
          * @enum {string}
          */
         BasisEnum: "history" | "flops";
+        /** @enum {unknown} */
+        BlankEnum: "";
         CancelInfo: {
             reason: string;
             notes: string;
@@ -446,6 +659,99 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             readonly download_url: string;
+        };
+        CheckpointRef: {
+            /** @description Download path on the API host (same bearer token). */
+            url: string;
+            sha256: string;
+            size_bytes: number;
+            name: string;
+            step: number;
+        };
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        CheckpointRequestRequest: {
+            attempt?: number;
+            fence?: number;
+            step: number;
+            sha256: string;
+            metrics?: unknown;
+            /** Format: binary */
+            file: string;
+        };
+        CheckpointResponse: {
+            step: number;
+            sha256: string;
+            size_bytes: number;
+            url: string;
+        };
+        /**
+         * @description * `run` - run
+         *     * `cancel` - cancel
+         * @enum {string}
+         */
+        ClaimActionEnum: "run" | "cancel";
+        ClaimJob: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            base_model: string;
+            hyperparameters: {
+                [key: string]: unknown;
+            };
+            total_epochs: number;
+            total_steps: number;
+        };
+        ClaimRequestRequest: {
+            /** @description The attempt number of the task. */
+            attempt: number;
+            worker_host?: string;
+        };
+        ClaimResponse: {
+            /**
+             * @description `cancel`: the job was cancelled; exit at once.
+             *
+             *     * `run` - run
+             *     * `cancel` - cancel
+             */
+            action: components["schemas"]["ClaimActionEnum"];
+            attempt: number;
+            fence: number;
+            job: components["schemas"]["ClaimJob"];
+            dataset: components["schemas"]["FileRef"] | null;
+            validation_dataset: components["schemas"]["FileRef"] | null;
+            /** @description The checkpoint to resume from (the job's latest), if any. */
+            checkpoint: components["schemas"]["CheckpointRef"] | null;
+            resume_step: number;
+            /** Format: double */
+            heartbeat_seconds: number;
+            limits: components["schemas"]["Limits"];
+        };
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        CompleteRequestRequest: {
+            attempt?: number;
+            fence?: number;
+            /**
+             * @description Empty: training finished (adapter required). `cancel`/`pause`: stopped early on request; the last checkpoint was uploaded before.
+             *
+             *     * `` -
+             *     * `cancel` - cancel
+             *     * `pause` - pause
+             * @default
+             */
+            stopped: components["schemas"]["StoppedEnum"] | components["schemas"]["BlankEnum"];
+            result?: unknown;
+            final_metrics?: unknown;
+            /** Format: binary */
+            adapter?: string | null;
+            /**
+             * @description Hex sha256.
+             * @default
+             */
+            adapter_sha256: string;
+        };
+        CompleteResponse: {
+            status: string;
+            adapter_sha256: string;
         };
         Cost: {
             /** Format: double */
@@ -523,6 +829,48 @@ export interface components {
             readonly message: string;
             readonly payload: unknown;
         };
+        EventInRequest: {
+            /** @description The worker's per-attempt sequence number (idempotency key). */
+            seq: number;
+            type: components["schemas"]["TypeEnum"];
+            message: string;
+            payload?: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at?: string | null;
+        };
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        EventsRequestRequest: {
+            attempt?: number;
+            fence?: number;
+            events: components["schemas"]["EventInRequest"][];
+        };
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        FailRequestRequest: {
+            attempt?: number;
+            fence?: number;
+            category: components["schemas"]["WorkerFailureCategoryEnum"];
+            message: string;
+            step?: number | null;
+            stage?: components["schemas"]["StageEnum"] | components["schemas"]["BlankEnum"];
+            line?: number | null;
+            details?: {
+                [key: string]: unknown;
+            };
+            events?: components["schemas"]["EventInRequest"][];
+        };
+        FailResponse: {
+            status: string;
+            error_category: string;
+        };
+        FileRef: {
+            /** @description Download path on the API host (same bearer token). */
+            url: string;
+            sha256: string;
+            size_bytes: number;
+            name: string;
+        };
         /**
          * @description * `chat` - Chat (messages)
          *     * `prompt_completion` - Prompt / completion
@@ -541,6 +889,25 @@ export interface components {
         GpuTypeSummary: {
             readonly slug: string;
             readonly name: string;
+        };
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        HeartbeatRequestRequest: {
+            attempt?: number;
+            fence?: number;
+            progress?: components["schemas"]["ProgressRequest"];
+            substatus?: string;
+        };
+        HeartbeatResponse: {
+            /**
+             * @description What the worker should do next.
+             *
+             *     * `continue` - continue
+             *     * `cancel` - cancel
+             *     * `pause` - pause
+             */
+            action: components["schemas"]["WorkerActionEnum"];
+            /** Format: double */
+            heartbeat_seconds: number;
         };
         /** @description Overrides on top of the preset. Everything optional; bounds keep jobs sane. */
         HyperparametersRequest: {
@@ -664,6 +1031,12 @@ export interface components {
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
         };
+        Limits: {
+            max_metric_points: number;
+            max_events: number;
+            max_json_body_bytes: number;
+            max_artifact_bytes: number;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -706,6 +1079,38 @@ export interface components {
             gpu_memory_mb: number | null;
             /** Format: date-time */
             recorded_at?: string | null;
+        };
+        MetricPointInRequest: {
+            step: number;
+            /** Format: double */
+            epoch?: number | null;
+            /** Format: double */
+            train_loss?: number | null;
+            /** Format: double */
+            val_loss?: number | null;
+            /** Format: double */
+            learning_rate?: number | null;
+            /** Format: double */
+            grad_norm?: number | null;
+            /** Format: double */
+            tokens_per_second?: number | null;
+            /** Format: double */
+            gpu_utilization?: number | null;
+            /** Format: double */
+            gpu_memory_mb?: number | null;
+        };
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        MetricsRequestRequest: {
+            attempt?: number;
+            fence?: number;
+            points: components["schemas"]["MetricPointInRequest"][];
+            progress?: components["schemas"]["ProgressRequest"];
+            substatus?: string;
+            /**
+             * @description True when the worker raises its own loss-spike warnings (as events); otherwise the API raises them.
+             * @default false
+             */
+            worker_warns: boolean;
         };
         MetricsResponse: {
             /** Format: uuid */
@@ -791,6 +1196,12 @@ export interface components {
             /** Format: double */
             percent: number;
         };
+        ProgressRequest: {
+            step?: number;
+            total_steps?: number;
+            epoch?: number;
+            total_epochs?: number;
+        };
         Queue: {
             concurrency_limit: number;
             active_count: number;
@@ -854,7 +1265,7 @@ export interface components {
         Stage: {
             stage: components["schemas"]["StageEnum"];
             label: string;
-            state: components["schemas"]["StateEnum"];
+            state: components["schemas"]["StageStateEnum"];
             /** Format: date-time */
             started_at: string | null;
             /** Format: date-time */
@@ -873,6 +1284,31 @@ export interface components {
          * @enum {string}
          */
         StageEnum: "preprocessing" | "model_loading" | "training" | "finalization";
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        StageRequestRequest: {
+            attempt?: number;
+            fence?: number;
+            stage: components["schemas"]["StageEnum"];
+            state: components["schemas"]["WorkerStageStateEnum"];
+            /** @default  */
+            message: string;
+        };
+        StageResponse: {
+            /**
+             * @description What the worker should do next.
+             *
+             *     * `continue` - continue
+             *     * `cancel` - cancel
+             *     * `pause` - pause
+             */
+            action: components["schemas"]["WorkerActionEnum"];
+            stage: string;
+            state: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
         /**
          * @description * `pending` - Pending
          *     * `active` - Active
@@ -881,7 +1317,7 @@ export interface components {
          *     * `recovering` - Recovering
          * @enum {string}
          */
-        StateEnum: "pending" | "active" | "completed" | "failed" | "recovering";
+        StageStateEnum: "pending" | "active" | "completed" | "failed" | "recovering";
         /**
          * @description * `queued` - Queued
          *     * `provisioning` - Provisioning
@@ -894,6 +1330,25 @@ export interface components {
          * @enum {string}
          */
         StatusEnum: "queued" | "provisioning" | "running" | "cancelling" | "paused" | "completed" | "failed" | "cancelled";
+        /**
+         * @description * `` -
+         *     * `cancel` - cancel
+         *     * `pause` - pause
+         * @enum {string}
+         */
+        StoppedEnum: "cancel" | "pause";
+        Stored: {
+            /**
+             * @description What the worker should do next.
+             *
+             *     * `continue` - continue
+             *     * `cancel` - cancel
+             *     * `pause` - pause
+             */
+            action: components["schemas"]["WorkerActionEnum"];
+            /** @description Rows written (a retried batch stores 0 events). */
+            stored: number;
+        };
         Timing: {
             /** Format: double */
             elapsed_seconds: number | null;
@@ -920,6 +1375,39 @@ export interface components {
             readonly username: string;
             readonly display_name: string;
         };
+        /**
+         * @description * `continue` - continue
+         *     * `cancel` - cancel
+         *     * `pause` - pause
+         * @enum {string}
+         */
+        WorkerActionEnum: "continue" | "cancel" | "pause";
+        WorkerError: {
+            error: components["schemas"]["WorkerErrorDetail"];
+        };
+        WorkerErrorDetail: {
+            code: string;
+            message: string;
+            fields: {
+                [key: string]: string[];
+            };
+        };
+        /**
+         * @description * `invalid_dataset` - invalid_dataset
+         *     * `model_load_failed` - model_load_failed
+         *     * `out_of_memory` - out_of_memory
+         *     * `nan_loss` - nan_loss
+         *     * `internal_error` - internal_error
+         * @enum {string}
+         */
+        WorkerFailureCategoryEnum: "invalid_dataset" | "model_load_failed" | "out_of_memory" | "nan_loss" | "internal_error";
+        /**
+         * @description * `active` - active
+         *     * `completed` - completed
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        WorkerStageStateEnum: "active" | "completed" | "failed";
     };
     responses: never;
     parameters: never;
@@ -1582,6 +2070,717 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    worker_checkpoint_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CheckpointRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointResponse"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_checkpoint_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                step: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ClaimRequestRequest"];
+                "multipart/form-data": components["schemas"]["ClaimRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimResponse"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "multipart/form-data": components["schemas"]["CompleteRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompleteResponse"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_dataset_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventsRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["EventsRequestRequest"];
+                "multipart/form-data": components["schemas"]["EventsRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stored"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_fail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FailRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FailRequestRequest"];
+                "multipart/form-data": components["schemas"]["FailRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailResponse"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["HeartbeatRequestRequest"];
+                "multipart/form-data": components["schemas"]["HeartbeatRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatResponse"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetricsRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MetricsRequestRequest"];
+                "multipart/form-data": components["schemas"]["MetricsRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stored"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["StageRequestRequest"];
+                "multipart/form-data": components["schemas"]["StageRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageResponse"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+        };
+    };
+    worker_validation_dataset_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["WorkerError"];
+                };
             };
         };
     };

@@ -11,14 +11,16 @@ import type { components } from './api-schema';
 type S = components['schemas'];
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export type JobStatus = S['StatusEnum'];
-export type StageKey = S['StageEnum'];
-export type StageState = S['StateEnum'];
-export type Preset = S['PresetEnum'];
-export type Pricing = S['PricingEnum'];
-export type JobAction = S['AllowedActionsEnum'];
-export type EventType = S['TypeEnum'];
-export type CancelReason = S['ReasonEnum'];
+// Enums are taken from the fields that use them: drf-spectacular renames shared enum
+// components (StateEnum -> State0a1Enum, ...) as the schema grows.
+export type JobStatus = S['JobList']['status'];
+export type StageKey = S['Stage']['stage'];
+export type StageState = S['Stage']['state'];
+export type Preset = S['JobList']['preset'];
+export type Pricing = S['JobList']['pricing'];
+export type JobAction = S['JobList']['allowed_actions'][number];
+export type EventType = S['Event']['type'];
+export type CancelReason = S['CancelRequest']['reason'];
 
 export type UserRef = S['UserSummary'];
 export type User = S['Me'];

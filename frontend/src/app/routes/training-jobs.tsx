@@ -10,6 +10,7 @@ import {
 } from '../../features/jobs/utils/url-state';
 import { useQueue } from '../../features/queue/api/get-queue';
 import { QueueView } from '../../features/queue/components/QueueView';
+import { Tabs } from '../../components/Tabs';
 
 const TABS: { key: JobsTab; label: string }[] = [
   { key: 'all', label: 'All Jobs' },
@@ -48,27 +49,23 @@ export function TrainingJobsRoute() {
           + Create New Training Job
         </Link>
       </div>
-      <div className="tabs" role="tablist" aria-label="Job views">
-        {TABS.map((t) => (
-          <button
-            key={t.key}
-            type="button"
-            role="tab"
-            id={`tab-${t.key}`}
-            aria-selected={state.tab === t.key}
-            aria-controls="jobs-tabpanel"
-            className={`tabs__tab${state.tab === t.key ? ' tabs__tab--active' : ''}`}
-            onClick={() => onChange({ tab: t.key })}
-          >
-            {t.label}
-            {t.key === 'queue' && queueCount !== undefined ? (
+      <Tabs
+        label="Job views"
+        idPrefix="tab"
+        panelId="jobs-tabpanel"
+        value={state.tab}
+        onChange={(tab) => onChange({ tab })}
+        items={TABS.map((t) => ({
+          key: t.key,
+          label: t.label,
+          badge:
+            t.key === 'queue' && queueCount !== undefined ? (
               <span className="tabs__count" aria-label={`${queueCount} queued`} data-testid="queue-count">
                 {queueCount}
               </span>
-            ) : null}
-          </button>
-        ))}
-      </div>
+            ) : undefined,
+        }))}
+      />
       <div id="jobs-tabpanel" role="tabpanel" aria-labelledby={`tab-${state.tab}`}>
         {state.tab === 'queue' ? <QueueView /> : <JobsList state={state} onChange={onChange} />}
       </div>

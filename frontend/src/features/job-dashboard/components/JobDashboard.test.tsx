@@ -144,4 +144,19 @@ describe('JobDashboard', () => {
     });
     expect(detailCalls()).toBe(settled);
   });
+
+  it('opens the cancel dialog when arriving with ?cancel=1 (from the jobs list menu)', async () => {
+    serve(jobDetail());
+    renderWithProviders(<JobDashboard jobId={ID} renderEventLog={() => <div>events</div>} />, { route: `/training-jobs/${ID}?cancel=1`, path: '/training-jobs/:jobId' });
+    expect(await screen.findByRole('dialog', { name: 'Cancel Training Job?' })).toBeInTheDocument();
+  });
+
+  it('switches to the Event Log tab', async () => {
+    serve(jobDetail());
+    const user = userEvent.setup();
+    renderDash();
+    await user.click(await screen.findByRole('tab', { name: 'Event Log' }));
+    expect(screen.getByText('events')).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Event Log' })).toHaveAttribute('aria-selected', 'true');
+  });
 });

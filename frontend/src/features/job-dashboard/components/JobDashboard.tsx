@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import { StatusBadge } from '../../../components/Badge';
 import { Section } from '../../../components/Section';
 import { Spinner } from '../../../components/Spinner';
+import { Tabs } from '../../../components/Tabs';
 import { ErrorState, NotFound } from '../../../components/States';
 import { useToast } from '../../../components/Toast';
 import { ApiError, errorMessage } from '../../../lib/api-client';
@@ -228,14 +229,17 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
       {hasRun ? <ProgressHeader job={j} fetchedAt={job.dataUpdatedAt} /> : null}
       <StageIndicator job={j} />
 
-      <div className="tabs" role="tablist" aria-label="Job views">
-        <button type="button" role="tab" id="jobtab-overview" aria-selected={tab === 'overview'} aria-controls="jobtab-panel" className={`tabs__tab${tab === 'overview' ? ' tabs__tab--active' : ''}`} onClick={() => setTab('overview')}>
-          Overview
-        </button>
-        <button type="button" role="tab" id="jobtab-events" aria-selected={tab === 'events'} aria-controls="jobtab-panel" className={`tabs__tab${tab === 'events' ? ' tabs__tab--active' : ''}`} onClick={() => setTab('events')}>
-          Event Log
-        </button>
-      </div>
+      <Tabs
+        label="Job views"
+        idPrefix="jobtab"
+        panelId="jobtab-panel"
+        value={tab}
+        onChange={setTab}
+        items={[
+          { key: 'overview', label: 'Overview' },
+          { key: 'events', label: 'Event Log' },
+        ]}
+      />
 
       <div id="jobtab-panel" role="tabpanel" aria-labelledby={`jobtab-${tab}`}>
         {tab === 'events' ? (

@@ -9,7 +9,7 @@ import type { JobListItem } from '../../../lib/api-types';
 import { useUser } from '../../../lib/auth';
 import { useDeleteJob } from '../api/delete-job';
 import { useJobs } from '../api/get-jobs';
-import { hasActiveFilters, toJobsApiQuery, type JobsListState } from '../utils/url-state';
+import { PAGE_SIZES, hasActiveFilters, toJobsApiQuery, type JobsListState } from '../utils/url-state';
 import { JobsFilters } from './JobsFilters';
 import { JobsTable } from './JobsTable';
 
@@ -94,6 +94,8 @@ export function JobsList({ state, onChange }: Props) {
                 pageSize={data.page_size}
                 noun={data.count === 1 ? 'job' : 'jobs'}
                 onPageChange={(page) => onChange({ page })}
+                pageSizes={PAGE_SIZES}
+                onPageSizeChange={(pageSize) => onChange({ pageSize })}
                 disabled={jobs.isFetching && jobs.isPlaceholderData}
               />
             </div>
