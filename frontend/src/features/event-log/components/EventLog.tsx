@@ -23,6 +23,9 @@ export const EVENT_FILTERS: { value: '' | EventType; label: string }[] = [
   { value: 'checkpoint', label: 'Checkpoints' },
 ];
 
+/** Events are unique per (attempt, seq): a resumed attempt numbers its events from 1 again. */
+const eventKey = (e: JobEvent) => `${e.attempt}-${e.seq}`;
+
 async function copyText(text: string): Promise<void> {
   if (navigator.clipboard?.writeText) return navigator.clipboard.writeText(text);
   const ta = document.createElement('textarea');
@@ -41,9 +44,9 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
   const [searchInput, setSearchInput] = useState('');
   const search = useDebouncedValue(searchInput.trim(), 400);
   const [page, setPage] = useState(1);
-  const [expanded, setExpanded] = useState<Set<number>>(new Set());
-  const [pulse, setPulse] = useState<Set<number>>(new Set());
-  const seen = useRef<Set<number> | null>(null);
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const [pulse, setPulse] = useState<Set<string>>(new Set());
+  const seen = useRef<Set<string> | null>(null);
   const toast = useToast();
   const q = { type: type || undefined, search: search || undefined, page };
   const events = useEvents(jobId, q, live && page === 1);
@@ -63,7 +66,7 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
 
   useEffect(() => {
     if (!events.data || events.isPlaceholderData) return;
-    const seqs = events.data.results.map((e) => e.seq);
+    const seqs = events.data.results.map(eventKey);
     if (seen.current === null) {
       seen.current = new Set(seqs);
       return;
@@ -77,11 +80,11 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
     }
   }, [events.data, events.isPlaceholderData]);
 
-  const toggle = (seq: number) =>
+  const toggle = (key: string) =>
     setExpanded((s) => {
       const n = new Set(s);
-      if (n.has(seq)) n.delete(seq);
-      else n.add(seq);
+      if (n.has(key)) n.delete(key);
+      else n.add(key);
       return n;
     });
 
@@ -183,13 +186,14 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
                     ))
                   : rows.map((e) => {
                       const meta = EVENT_TYPE_META[e.type] ?? { label: e.type, tone: 'grey' as const };
-                      const open = expanded.has(e.seq);
-                      const payloadId = `event-payload-${e.seq}`;
+                      const key = eventKey(e);
+                      const open = expanded.has(key);
+                      const payloadId = `event-payload-${key}`;
                       return (
-                        <Fragment key={`${e.attempt}-${e.seq}`}>
+                        <Fragment key={key}>
                           <tr
-                            className={`row-link${pulse.has(e.seq) ? ' event-row--new' : ''}${open ? ' event-row--expanded' : ''}`}
-                            onClick={() => toggle(e.seq)}
+                            className={`row-link${pulse.has(key) ? ' event-row--new' : ''}${open ? ' event-row--expanded' : ''}`}
+                            onClick={() => toggle(key)}
                             data-testid="event-row"
                             data-type={e.type}
                           >
@@ -211,7 +215,7 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
                                 aria-label={open ? 'Hide event details' : 'Show event details'}
                                 onClick={(ev) => {
                                   ev.stopPropagation();
-                                  toggle(e.seq);
+                                  toggle(key);
                                 }}
                               >
                                 ▾

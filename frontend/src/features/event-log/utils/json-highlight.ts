@@ -34,7 +34,7 @@ export function tokenizeJson(value: unknown): JsonToken[] {
   return out;
 }
 
-/** Seqs in `current` that were not in `seen` — the rows to pulse. */
-export function newSeqs(seen: Set<number>, current: number[]): Set<number> {
+/** Keys in `current` that were not in `seen` — the rows to pulse. */
+export function newSeqs<K>(seen: Set<K>, current: K[]): Set<K> {
   return new Set(current.filter((s) => !seen.has(s)));
 }

@@ -249,7 +249,9 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
             <div className="stack" style={{ minWidth: 0 }}>
               <Section title="Loss Curve" testId="loss-section">
                 {!hasRun ? (
-                  <div className="chart-empty">The loss curve appears once the job starts training.</div>
+                  <div className="chart-empty">
+                    {isTerminal(j.status) ? 'This job never started training, so there is no loss curve.' : 'The loss curve appears once the job starts training.'}
+                  </div>
                 ) : metrics.isPending ? (
                   <div className="chart-empty" role="status" aria-label="Loading metrics">
                     <Spinner label="Loading metrics" size={24} />
