@@ -227,10 +227,14 @@ class Supervisor:
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline and any(self._group_alive(c) for c in children):
             time.sleep(0.1)
-        for child in children:
-            if self._group_alive(child):
-                self.say(f"  {child.name} did not stop in {grace:.0f}s; killing it")
-                self._signal_group(child, signal.SIGKILL)
+        killed = [c for c in children if self._group_alive(c)]
+        for child in killed:
+            self.say(f"  {child.name} did not stop in {grace:.0f}s; killing it")
+            self._signal_group(child, signal.SIGKILL)
+        # SIGKILL is delivered asynchronously: return only once the groups are really gone.
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and any(self._group_alive(c) for c in killed):
+            time.sleep(0.05)
         for child in children:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.process.wait(timeout=5)
