@@ -3,14 +3,11 @@ serializers need, so a page costs the same number of queries whatever it holds."
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 from django.db.models.functions import Coalesce, Now
 
 from backend.common.types import JobId
-from backend.jobs.models import Job, JobStatus
-from backend.telemetry.models import MetricPoint
+from backend.jobs.models import Job
 
 ORDERING_FIELDS: dict[str, str] = {
     "created_at": "created_at",
@@ -41,16 +38,3 @@ def job_detail(*, job_id: JobId) -> Job:
         .annotate(checkpoint_count=Count("checkpoints"))
         .get(pk=job_id)
     )
-
-
-def queue_positions() -> dict[Any, int]:
-    """1-based FIFO positions of every queued job (one query)."""
-    ids = Job.objects.filter(status=JobStatus.QUEUED).order_by("queue_order", "created_at")
-    return {job_id: index for index, job_id in enumerate(ids.values_list("pk", flat=True), 1)}
-
-
-def metrics_for_job(*, job_id: JobId, after_step: int | None = None) -> QuerySet[MetricPoint]:
-    qs = MetricPoint.objects.filter(job_id=job_id).order_by("step")
-    if after_step is not None:
-        qs = qs.filter(step__gt=after_step)
-    return qs

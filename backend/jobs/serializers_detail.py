@@ -102,11 +102,9 @@ def remaining_seconds(job: Job, stages: list[StageRun], now: datetime) -> tuple[
     after_training = sum(
         s.estimated_seconds or 0.0 for s in stages if s.stage == Stage.FINALIZATION
     )
-    steps_done = job.current_step - job.resume_step
-    if job.stage == Stage.TRAINING and job.training_started_at and steps_done > 0:
-        rate = steps_done / max((now - job.training_started_at).total_seconds(), 1e-6)
-        left = max(job.total_steps - job.current_step, 0) / rate
-        return round(left + after_training, 1), "measured"
+    training_left = job.measured_training_seconds_left(now)
+    if job.stage == Stage.TRAINING and training_left is not None:
+        return round(training_left + after_training, 1), "measured"
     pending = [s for s in stages if s.state != StageState.COMPLETED]
     if not pending or any(s.estimated_seconds is None for s in pending):
         return None, "estimate"

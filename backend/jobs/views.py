@@ -34,6 +34,7 @@ from backend.jobs.serializers import (
     PresetSerializer,
 )
 from backend.jobs.serializers_detail import JobDetailSerializer
+from backend.scheduling.selectors import estimated_starts, queue_positions
 
 ORDERING_PARAM = OpenApiParameter(
     "ordering",
@@ -45,10 +46,8 @@ ORDERING_PARAM = OpenApiParameter(
 
 
 def _queue_context() -> dict[str, Any]:
-    from backend.scheduling.selectors import estimated_starts  # the queue owns the simulation
-
     return {
-        "queue_positions": selectors.queue_positions(),
+        "queue_positions": queue_positions(),
         "estimated_starts": estimated_starts(),
     }
 
@@ -76,7 +75,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
         return selectors.jobs_list(ordering=ordering)
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "queue_positions": selectors.queue_positions()}
+        return {**super().get_serializer_context(), "queue_positions": queue_positions()}
 
     @extend_schema(parameters=[ORDERING_PARAM], tags=["jobs"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

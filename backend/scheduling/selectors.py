@@ -57,12 +57,9 @@ def active_finish_estimate(job: Job, now: datetime) -> datetime:
     """When a slot-holding job should finish: from its measured step rate once training has
     run a few steps in this attempt, else attempt start + estimated duration. Never before now.
     """
-    if job.training_started_at and job.total_steps and job.current_step > job.resume_step:
-        elapsed = (now - job.training_started_at).total_seconds()
-        if elapsed > 0:
-            rate = (job.current_step - job.resume_step) / elapsed
-            left = max(job.total_steps - job.current_step, 0) / rate + FINALIZATION_SECONDS
-            return now + timedelta(seconds=left)
+    training_left = job.measured_training_seconds_left(now)
+    if training_left is not None:
+        return now + timedelta(seconds=training_left + FINALIZATION_SECONDS)
     attempt_start = job.billing_since or job.started_at or now
     return max(attempt_start + timedelta(seconds=remaining_duration_seconds(job)), now)
 

@@ -2,42 +2,69 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import Least, RowNumber
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from backend.common.types import JobId
 from backend.telemetry.models import Event, MetricPoint
 
+SERIES = ("train_loss", "val_loss")
+# The API shape of a point (MetricPointSerializer); read as plain dicts because this endpoint is
+# polled and a 1000-point payload through field-by-field serializers costs more than the query.
+FIELDS = (
+    "step",
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "learning_rate",
+    "grad_norm",
+    "tokens_per_second",
+    "gpu_utilization",
+    "gpu_memory_mb",
+    "recorded_at",
+)
 
-def _extremes_per_bucket(
-    qs: QuerySet[MetricPoint], field: str, buckets: int, lo: int, hi: int
-) -> list[int]:
-    """Ids of the min and max `field` point in each of `buckets` equal step ranges.
 
-    Keeping both extremes of every bucket means a spike (or a dip) survives downsampling, which
-    an every-k-th-point sample would silently drop.
-    """
+def extremes_sql(job_id: JobId, buckets: int, lo: int, hi: int) -> set[int]:
+    """PostgreSQL: one aggregate pass over the range for both series. min/max over
+    ARRAY[value, step] compare by value first, so each bucket's extremes come back with their
+    steps without sorting the series."""
     span = max(hi - lo + 1, 1)
-    ranked = (
-        qs.filter(**{f"{field}__isnull": False})
-        .annotate(bucket=(F("step") - lo) * buckets / span)
-        .annotate(
-            rn_min=Window(
-                RowNumber(), partition_by=[F("bucket")], order_by=[F(field).asc(), "step"]
-            ),
-            rn_max=Window(
-                RowNumber(), partition_by=[F("bucket")], order_by=[F(field).desc(), "step"]
-            ),
-        )
-        .annotate(rank=Least("rn_min", "rn_max"))
-        .filter(rank=1)
+    aggregates = ", ".join(
+        f"min(ARRAY[{f}, step::float8]) FILTER (WHERE {f} IS NOT NULL), "
+        f"max(ARRAY[{f}, step::float8]) FILTER (WHERE {f} IS NOT NULL)"
+        for f in SERIES
     )
-    return list(ranked.values_list("id", flat=True))
+    sql = f"""
+        SELECT {aggregates} FROM telemetry_metricpoint
+        WHERE job_id = %s AND step BETWEEN %s AND %s
+        GROUP BY ((step - %s)::bigint * %s) / %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [job_id, lo, hi, lo, buckets, span])
+        return {int(pair[1]) for row in cursor.fetchall() for pair in row if pair is not None}
+
+
+def extremes_python(job_id: JobId, buckets: int, lo: int, hi: int) -> set[int]:
+    """The same selection in Python, for databases without array aggregates (SQLite)."""
+    span = max(hi - lo + 1, 1)
+    extremes: dict[tuple[str, int], tuple[tuple[float, int], tuple[float, int]]] = {}
+    rows = MetricPoint.objects.filter(job_id=job_id, step__gte=lo, step__lte=hi).order_by()
+    for step, *values in rows.values_list("step", *SERIES).iterator(chunk_size=5000):
+        bucket = (step - lo) * buckets // span
+        for field, value in zip(SERIES, values, strict=True):
+            if value is None:
+                continue
+            low, high = extremes.get((field, bucket), ((value, step), (value, step)))
+            extremes[(field, bucket)] = (min(low, (value, step)), max(high, (value, step)))
+    return {step for pair in extremes.values() for _, step in pair}
 
 
 def metrics_downsampled(
     *, job_id: JobId, after_step: int | None, max_points: int
-) -> tuple[list[MetricPoint], int, bool]:
+) -> tuple[list[dict[str, Any]], int, bool]:
     """Metric points of a job (after `after_step`), at most `max_points` of them.
 
     Returns (points in step order, total points in range, whether downsampled).
@@ -45,17 +72,20 @@ def metrics_downsampled(
     qs = MetricPoint.objects.filter(job_id=job_id)
     if after_step is not None:
         qs = qs.filter(step__gt=after_step)
-    total = qs.count()
+    stats = qs.aggregate(total=Count("pk"), lo=Min("step"), hi=Max("step"))
+    total = stats["total"]
     if total <= max_points:
-        return list(qs.order_by("step")), total, False
-    bounds = qs.order_by("step").values_list("step", flat=True)
-    lo, hi = bounds.first(), bounds.last()
-    assert lo is not None and hi is not None
-    # Each bucket yields up to two points per series; train and val share the budget.
-    per_series = max(max_points // 4, 1)
-    ids = set(_extremes_per_bucket(qs, "train_loss", per_series, lo, hi))
-    ids |= set(_extremes_per_bucket(qs, "val_loss", per_series, lo, hi))
-    points = list(MetricPoint.objects.filter(id__in=ids).order_by("step"))
+        return list(qs.order_by("step").values(*FIELDS)), total, False
+    lo, hi = stats["lo"], stats["hi"]
+    # Keeping both extremes of every bucket means a spike (or a dip) survives downsampling,
+    # which an every-k-th-point sample would silently drop. Each bucket yields up to two points
+    # per series; train and val share the budget.
+    buckets = max(max_points // 4, 1)
+    extremes = extremes_sql if connection.vendor == "postgresql" else extremes_python
+    steps = extremes(job_id, buckets, lo, hi)
+    points = list(
+        MetricPoint.objects.filter(job_id=job_id, step__in=steps).order_by("step").values(*FIELDS)
+    )
     return points, total, True
 
 

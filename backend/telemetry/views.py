@@ -21,7 +21,6 @@ from rest_framework.views import APIView
 
 from backend.common.pagination import EventPagination
 from backend.jobs.models import Job
-from backend.jobs.serializers import MetricPointSerializer
 from backend.telemetry import selectors
 from backend.telemetry.models import Event
 from backend.telemetry.serializers import (
@@ -48,8 +47,7 @@ class JobMetricsView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         if params["latest"]:
-            latest = job.metric_points.order_by("-step").first()
-            points = [latest] if latest else []
+            points = list(job.metric_points.order_by("-step").values(*selectors.FIELDS)[:1])
             total, downsampled = len(points), False
         else:
             points, total, downsampled = selectors.metrics_downsampled(
@@ -62,7 +60,7 @@ class JobMetricsView(APIView):
                 "job_id": job.pk,
                 "total_points": total,
                 "downsampled": downsampled,
-                "points": MetricPointSerializer(points, many=True).data,
+                "points": points,
             }
         )
 

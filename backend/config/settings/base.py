@@ -134,7 +134,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "WorkerActionEnum": "backend.workerapi.serializers.WORKER_ACTIONS",
+        "ClaimActionEnum": "backend.workerapi.serializers.CLAIM_ACTIONS",
+        "WorkerStageStateEnum": "backend.workerapi.serializers.STAGE_STATES",
+        "WorkerFailureCategoryEnum": "backend.workerapi.serializers.FAILURE_CATEGORIES",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/",
 }
 

@@ -193,6 +193,17 @@ class Job(models.Model):
         hours = Decimal(str(self.billed_seconds_at(now))) / Decimal(3600)
         return (hours * self.hourly_rate).quantize(Decimal("0.0001"))
 
+    def measured_training_seconds_left(self, now: datetime) -> float | None:
+        """Seconds of training left at the step rate this attempt has measured, or None before
+        it has run a step (steps replayed from a checkpoint don't count towards the rate)."""
+        steps_done = self.current_step - self.resume_step
+        if self.training_started_at is None or steps_done <= 0 or not self.total_steps:
+            return None
+        elapsed = (now - self.training_started_at).total_seconds()
+        if elapsed <= 0:
+            return None
+        return max(self.total_steps - self.current_step, 0) * elapsed / steps_done
+
     @property
     def percent_complete(self) -> float:
         if self.status == JobStatus.COMPLETED:

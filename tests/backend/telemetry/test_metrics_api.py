@@ -82,3 +82,14 @@ def test_bad_parameters_are_400(owner_client: Any, job_with_curve: Any, query: s
     response = owner_client.get(f"/api/training/jobs/{job_with_curve.pk}/metrics?{query}")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_sql_and_python_bucket_extremes_agree(job_with_curve: Any) -> None:
+    from backend.telemetry.selectors import extremes_python, extremes_sql
+
+    args = (job_with_curve.pk, 37, 5, 1990)
+    assert extremes_sql(*args) == extremes_python(*args)
+    # 37 buckets hold two train extremes each (74 steps); the 19 sparse validation points
+    # (every 100th step within 5..1990) have fewer than two per bucket, so all are kept.
+    assert len(extremes_sql(*args)) >= 74
+    assert {s for s in range(100, 2000, 100)} <= extremes_sql(*args)

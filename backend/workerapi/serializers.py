@@ -1,0 +1,264 @@
+"""Request and response bodies of the worker API (validation gives the one error shape)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from backend.jobs.models import ErrorCategory, Stage
+from backend.telemetry.models import EventType
+
+MAX_METRIC_POINTS = 500
+MAX_EVENTS = 500
+SHA256 = r"^[0-9a-fA-F]{64}$"
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (two choice sets share the name `action`).
+WORKER_ACTIONS = ["continue", "cancel", "pause"]
+CLAIM_ACTIONS = ["run", "cancel"]
+STAGE_STATES = ["active", "completed", "failed"]
+FAILURE_CATEGORIES = [c for c in ErrorCategory.values if c != ErrorCategory.WORKER_LOST]
+
+
+def limits() -> dict[str, int]:
+    """Batch and upload limits, also sent to the worker in the claim reply."""
+    return {
+        "max_metric_points": MAX_METRIC_POINTS,
+        "max_events": MAX_EVENTS,
+        "max_json_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        "max_artifact_bytes": settings.LORA_MAX_ARTIFACT_BYTES,
+    }
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that must be finite (a NaN loss is reported through `fail`, not as a point)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            raise serializers.ValidationError("Must be a finite number.")
+        return value
+
+
+def _float() -> FiniteFloatField:
+    return FiniteFloatField(required=False, allow_null=True, default=None)
+
+
+class FencedSerializer(serializers.Serializer):
+    """Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers)."""
+
+    attempt = serializers.IntegerField(required=False)
+    fence = serializers.IntegerField(required=False)
+
+
+class ProgressSerializer(serializers.Serializer):
+    step = serializers.IntegerField(min_value=0, required=False)
+    total_steps = serializers.IntegerField(min_value=0, required=False)
+    epoch = serializers.IntegerField(min_value=0, required=False)
+    total_epochs = serializers.IntegerField(min_value=0, required=False)
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=WORKER_ACTIONS, help_text="What the worker should do next."
+    )
+
+
+# --- claim ------------------------------------------------------------------------------
+
+
+class ClaimRequestSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField(min_value=1, help_text="The attempt number of the task.")
+    worker_host = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class FileRefSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Download path on the API host (same bearer token).")
+    sha256 = serializers.CharField(allow_blank=True)
+    size_bytes = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CheckpointRefSerializer(FileRefSerializer):
+    step = serializers.IntegerField()
+
+
+class ClaimJobSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    base_model = serializers.CharField()
+    hyperparameters = serializers.DictField()
+    total_epochs = serializers.IntegerField()
+    total_steps = serializers.IntegerField()
+
+
+class LimitsSerializer(serializers.Serializer):
+    max_metric_points = serializers.IntegerField()
+    max_events = serializers.IntegerField()
+    max_json_body_bytes = serializers.IntegerField()
+    max_artifact_bytes = serializers.IntegerField()
+
+
+class ClaimResponseSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=CLAIM_ACTIONS, help_text="`cancel`: the job was cancelled; exit at once."
+    )
+    attempt = serializers.IntegerField()
+    fence = serializers.IntegerField()
+    job = ClaimJobSerializer()
+    dataset = FileRefSerializer(allow_null=True)
+    validation_dataset = FileRefSerializer(allow_null=True)
+    checkpoint = CheckpointRefSerializer(
+        allow_null=True, help_text="The checkpoint to resume from (the job's latest), if any."
+    )
+    resume_step = serializers.IntegerField()
+    heartbeat_seconds = serializers.FloatField()
+    limits = LimitsSerializer()
+
+
+# --- stage ------------------------------------------------------------------------------
+
+
+class StageRequestSerializer(FencedSerializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    state = serializers.ChoiceField(choices=STAGE_STATES)
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class StageResponseSerializer(ActionSerializer):
+    stage = serializers.CharField()
+    state = serializers.CharField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+# --- metrics / events / heartbeat -------------------------------------------------------
+
+
+class MetricPointInSerializer(serializers.Serializer):
+    step = serializers.IntegerField(min_value=0)
+    epoch = _float()
+    train_loss = _float()
+    val_loss = _float()
+    learning_rate = _float()
+    grad_norm = _float()
+    tokens_per_second = _float()
+    gpu_utilization = _float()
+    gpu_memory_mb = _float()
+
+
+class MetricsRequestSerializer(FencedSerializer):
+    points = MetricPointInSerializer(many=True, max_length=MAX_METRIC_POINTS, allow_empty=True)
+    progress = ProgressSerializer(required=False)
+    substatus = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    worker_warns = serializers.BooleanField(
+        default=False,
+        help_text="True when the worker raises its own loss-spike warnings (as events); "
+        "otherwise the API raises them.",
+    )
+
+
+class StoredSerializer(ActionSerializer):
+    stored = serializers.IntegerField(help_text="Rows written (a retried batch stores 0 events).")
+
+
+class EventInSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(
+        min_value=1, help_text="The worker's per-attempt sequence number (idempotency key)."
+    )
+    type = serializers.ChoiceField(choices=EventType.choices)
+    message = serializers.CharField(max_length=4000)
+    payload = serializers.DictField(required=False, default=dict)
+    created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class EventsRequestSerializer(FencedSerializer):
+    events = EventInSerializer(many=True, max_length=MAX_EVENTS, allow_empty=True)
+
+
+class HeartbeatRequestSerializer(FencedSerializer):
+    progress = ProgressSerializer(required=False)
+    substatus = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class HeartbeatResponseSerializer(ActionSerializer):
+    heartbeat_seconds = serializers.FloatField()
+
+
+# --- uploads and the end of an attempt --------------------------------------------------
+
+
+class CheckpointRequestSerializer(FencedSerializer):
+    step = serializers.IntegerField(min_value=0)
+    sha256 = serializers.RegexField(SHA256)
+    metrics = serializers.JSONField(required=False, binary=True, default=dict)
+    file = serializers.FileField()
+
+    def validate_metrics(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+
+class CheckpointResponseSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+    url = serializers.CharField()
+
+
+class CompleteRequestSerializer(FencedSerializer):
+    stopped = serializers.ChoiceField(
+        choices=["", "cancel", "pause"],
+        required=False,
+        default="",
+        help_text="Empty: training finished (adapter required). `cancel`/`pause`: stopped early "
+        "on request; the last checkpoint was uploaded before.",
+    )
+    result = serializers.JSONField(required=False, binary=True, default=dict)
+    final_metrics = serializers.JSONField(required=False, binary=True, default=dict)
+    adapter = serializers.FileField(required=False, allow_null=True, default=None)
+    adapter_sha256 = serializers.RegexField(SHA256, required=False, allow_blank=True, default="")
+
+    def validate_result(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+    validate_final_metrics = validate_result
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("adapter") is not None and not attrs.get("adapter_sha256"):
+            raise serializers.ValidationError({"adapter_sha256": ["Required with an adapter."]})
+        return attrs
+
+
+class CompleteResponseSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    adapter_sha256 = serializers.CharField(allow_blank=True)
+
+
+class FailRequestSerializer(FencedSerializer):
+    category = serializers.ChoiceField(choices=FAILURE_CATEGORIES)
+    message = serializers.CharField(max_length=8000)
+    step = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
+    line = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    details = serializers.DictField(required=False, default=dict)
+    events = EventInSerializer(many=True, max_length=MAX_EVENTS, required=False, default=list)
+
+
+class FailResponseSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    error_category = serializers.CharField()
+
+
+class WorkerErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class WorkerErrorSerializer(serializers.Serializer):
+    error = WorkerErrorDetailSerializer()

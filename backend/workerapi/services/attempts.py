@@ -1,0 +1,310 @@
+"""An attempt's life as its worker reports it: claim, heartbeat, complete, fail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.errors import ApplicationError, Conflict
+from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
+from backend.jobs.models.stage import StageState
+from backend.jobs.transitions import lock_job, transition
+from backend.telemetry.models import MetricPoint
+from backend.telemetry.services import EventIn, event_record, events_append
+from backend.workerapi.auth import check_attempt
+from backend.workerapi.lease import lease_release, lease_renew
+from backend.workerapi.services.checkpoints import verify_sha256
+from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
+from backend.workerapi.services.reports import METRIC_FIELDS, snapshot
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    action: str  # "run" | "cancel"
+    job: Job
+    attempt: Attempt
+    checkpoint: Checkpoint | None
+
+
+def _release_after_commit(job: Job, attempt: Attempt) -> None:
+    job_id, fence = job.pk, attempt.fence
+    transaction.on_commit(lambda: lease_release(job_id=job_id, fence=fence))
+
+
+def _rebuild_snapshots(job: Job) -> None:
+    last_two = list(MetricPoint.objects.filter(job_id=job.pk).order_by("-step")[:2])[::-1]
+    latest = previous = None
+    for point in last_two:
+        previous, latest = latest, snapshot(latest, _point_dict(point))
+    job.latest_metrics, job.previous_metrics = latest, previous
+
+
+def _point_dict(point: MetricPoint) -> dict[str, Any]:
+    return {"step": point.step, **{f: getattr(point, f) for f in METRIC_FIELDS}}
+
+
+@transaction.atomic
+def attempt_claim(
+    *, attempt: Attempt, worker_host: str, now: datetime | None = None
+) -> ClaimResult:
+    """A worker takes its attempt: provisioning -> running, once.
+
+    A second claim (a duplicate or redelivered Celery message) or a claim of a job that is not
+    provisioning is a 409, so that message's worker exits without touching anything. A job
+    cancelled while it waited for a worker ends `cancelled` here and the worker is told so.
+    Steps above the resume point from older attempts are deleted: this attempt replays them.
+    """
+    now = now or timezone.now()
+    # Lock: two deliveries of the same task claiming at once must not both start training.
+    job = lock_job(attempt.job_id)
+    current = Attempt.objects.get(pk=attempt.pk)
+    current.job = job
+    check_attempt(current, job_id=job.pk)
+    if current.claimed_at is not None:
+        raise Conflict("This attempt was already claimed by a worker.", code="already_claimed")
+    host = worker_host[:200]
+    if job.status == JobStatus.CANCELLING:
+        changed = transition(job, JobStatus.CANCELLED, now=now)
+        job.stage, job.substatus = "", ""
+        job.save(update_fields=[*changed, "stage", "substatus"])
+        event_record(
+            job=job,
+            type="status",
+            message="Cancelled before training started",
+            payload={"status": JobStatus.CANCELLED, "attempt": current.number},
+        )
+        _release_after_commit(job, current)
+        return ClaimResult(action="cancel", job=job, attempt=current, checkpoint=None)
+    if job.status != JobStatus.PROVISIONING:
+        raise Conflict(f"The job is {job.status}, not provisioning.", code="not_claimable")
+
+    checkpoint = Checkpoint.objects.filter(job_id=job.pk).order_by("-step").first()
+    resume_step = checkpoint.step if checkpoint else 0
+    replaced, _ = MetricPoint.objects.filter(job_id=job.pk, step__gt=resume_step).delete()
+    changed = transition(job, JobStatus.RUNNING, now=now)
+    job.worker_host = host
+    job.heartbeat_at = now
+    job.resume_step = resume_step
+    job.current_step = resume_step
+    job.substatus = f"Worker started on {host}" if host else "Worker started"
+    changed += ["worker_host", "heartbeat_at", "resume_step", "current_step", "substatus"]
+    if replaced:
+        _rebuild_snapshots(job)
+        changed += ["latest_metrics", "previous_metrics"]
+    job.save(update_fields=changed)
+    current.claimed_at = now
+    current.worker_host = host
+    current.resume_step = resume_step
+    current.save(update_fields=["claimed_at", "worker_host", "resume_step"])
+    message = f"Worker {host or 'unknown'} started attempt {current.number}"
+    if checkpoint:
+        message += f", resuming from the checkpoint at step {resume_step:,}"
+    event_record(
+        job=job,
+        type="status",
+        message=message,
+        payload={
+            "status": JobStatus.RUNNING,
+            "attempt": current.number,
+            "worker_host": host,
+            "resume_step": resume_step,
+            "replaced_metric_points": replaced,
+        },
+    )
+    return ClaimResult(action="run", job=job, attempt=current, checkpoint=checkpoint)
+
+
+@transaction.atomic
+def attempt_heartbeat(
+    *,
+    attempt: Attempt,
+    progress: dict[str, Any] | None = None,
+    substatus: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Renew the slot lease and tell the worker whether to continue or cancel.
+
+    Refreshes `final_cost` so sorting the job list by cost stays current while a job runs.
+    A lease that cannot be renewed (expired, maybe already given to another job) is a 409:
+    the worker must stop before it writes into a slot it no longer holds.
+    """
+    now = now or timezone.now()
+    job, current = lock_for_write(attempt=attempt)
+    if not lease_renew(job_id=job.pk, fence=current.fence):
+        raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
+    job.heartbeat_at = now
+    job.final_cost = job.spend_at(now)
+    changed = ["heartbeat_at", "final_cost", *apply_progress(job, progress, substatus)]
+    job.save(update_fields=[*changed, "updated_at"])
+    return action_for(job)
+
+
+def _store_adapter(job: Job, file: UploadedFile, sha256: str) -> str:
+    verify_sha256(file, sha256, field="adapter_sha256")
+    job.adapter_file.save(f"{job.pk}.tar.gz", file, save=False)
+    return job.adapter_file.name
+
+
+@transaction.atomic
+def _finish(
+    *,
+    attempt: Attempt,
+    stopped: str,
+    result: dict[str, Any],
+    final_metrics: dict[str, Any] | None,
+    adapter: tuple[str, str, int] | None,
+    now: datetime,
+) -> Job:
+    # Lock: a user's cancel and this completion must not both decide the final status.
+    job, current = lock_for_write(attempt=attempt)
+    if stopped == "cancel":
+        if job.status != JobStatus.CANCELLING:
+            raise Conflict("Only a job being cancelled may stop early.", code="invalid_state")
+        target = JobStatus.CANCELLED
+    elif stopped == "pause":
+        target = JobStatus.PAUSED
+    else:
+        if adapter is None:
+            raise ApplicationError(
+                "A completed job needs its adapter.",
+                fields={"adapter": ["This field is required."]},
+            )
+        target = JobStatus.COMPLETED
+    changed = transition(job, target, now=now)
+    job.result = {**result, "final_metrics": final_metrics or {}}
+    changed.append("result")
+    step = result.get("step")
+    if isinstance(step, int) and step >= 0:
+        job.current_step = step
+        changed.append("current_step")
+    rate = result.get("tokens_per_second")
+    if isinstance(rate, int | float) and rate > 0:
+        job.measured_tokens_per_second = float(rate)
+        changed.append("measured_tokens_per_second")
+    if adapter is not None:
+        job.adapter_file.name, job.adapter_sha256, job.adapter_size_bytes = adapter
+        changed += ["adapter_file", "adapter_sha256", "adapter_size_bytes"]
+    if target == JobStatus.COMPLETED:
+        job.substatus = "Completed"
+        StageRun.objects.filter(job_id=job.pk).exclude(state=StageState.COMPLETED).filter(
+            stage="finalization"
+        ).update(state=StageState.COMPLETED, finished_at=now, attempt=current.number)
+    else:
+        job.substatus = "Cancelled" if target == JobStatus.CANCELLED else "Paused"
+        StageRun.objects.filter(
+            job_id=job.pk, state=StageState.ACTIVE, finished_at__isnull=True
+        ).update(finished_at=now)
+    changed.append("substatus")
+    job.save(update_fields=list(dict.fromkeys(changed)))
+    if target == JobStatus.COMPLETED:
+        first, last = result.get("initial_val_loss"), result.get("final_val_loss")
+        message = "Training completed"
+        if isinstance(first, int | float) and isinstance(last, int | float):
+            message += f": validation loss {first:.4f} → {last:.4f}"
+    else:
+        message = f"Worker stopped at step {job.current_step:,}; job {target}"
+    event_record(job=job, type="status", message=message, payload={"status": target, **result})
+    _release_after_commit(job, current)
+    return job
+
+
+def attempt_complete(
+    *,
+    attempt: Attempt,
+    stopped: str = "",
+    result: dict[str, Any] | None = None,
+    final_metrics: dict[str, Any] | None = None,
+    adapter: UploadedFile | None = None,
+    adapter_sha256: str = "",
+    now: datetime | None = None,
+) -> Job:
+    """End the attempt: `completed` with the verified adapter, or `cancelled` / `paused` when
+    the worker stopped early on request (metrics, events and checkpoints are kept).
+
+    The adapter is verified and stored before the job row is locked (a large file must not hold
+    the lock); if the status change is refused, the stored file is removed again.
+    """
+    now = now or timezone.now()
+    stored: tuple[str, str, int] | None = None
+    job = attempt.job
+    if adapter is not None:
+        name = _store_adapter(job, adapter, adapter_sha256)
+        stored = (name, adapter_sha256.lower(), adapter.size or 0)
+    try:
+        return _finish(
+            attempt=attempt,
+            stopped=stopped,
+            result=result or {},
+            final_metrics=final_metrics,
+            adapter=stored,
+            now=now,
+        )
+    except BaseException:
+        if stored is not None:
+            job.adapter_file.storage.delete(stored[0])
+        raise
+
+
+@transaction.atomic
+def attempt_fail(
+    *,
+    attempt: Attempt,
+    category: str,
+    message: str,
+    step: int | None = None,
+    stage: str = "",
+    details: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> Job:
+    """End the attempt as `failed` with a category, a human message and the step it happened
+    at; the worker's last events (which may not have been flushed yet) are stored first."""
+    now = now or timezone.now()
+    # Lock: a user's cancel or the reaper's re-queue racing this failure.
+    job, current = lock_for_write(attempt=attempt)
+    if events:
+        events_append(
+            job_id=job.pk,
+            attempt=current.number,
+            items=[
+                EventIn(
+                    type=e["type"],
+                    message=e["message"],
+                    payload=e.get("payload") or {},
+                    created_at=e.get("created_at"),
+                    worker_seq=e["seq"],
+                )
+                for e in events
+            ],
+        )
+    changed = transition(job, JobStatus.FAILED, now=now)
+    job.error_category = category
+    job.error_message = message
+    job.error_step = step
+    failed_stage = stage or job.stage
+    job.substatus = f"Failed: {ErrorCategory(category).label}"
+    changed += ["error_category", "error_message", "error_step", "substatus"]
+    job.save(update_fields=changed)
+    if failed_stage:
+        StageRun.objects.filter(job_id=job.pk, stage=failed_stage).update(
+            state=StageState.FAILED, finished_at=now, attempt=current.number
+        )
+    where = f" at step {step:,}" if step is not None else ""
+    event_record(
+        job=job,
+        type="error",
+        message=f"{ErrorCategory(category).label}{where}: {message}"[:1000],
+        payload={
+            "category": category,
+            "step": step,
+            "stage": failed_stage,
+            "details": details or {},
+        },
+    )
+    _release_after_commit(job, current)
+    return job

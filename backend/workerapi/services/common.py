@@ -1,0 +1,63 @@
+"""Shared pieces of the worker services: the write lock and job-facing progress fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.common.errors import Conflict
+from backend.jobs.models import Attempt, Job, JobStatus
+from backend.jobs.transitions import lock_job
+from backend.workerapi.auth import check_attempt
+
+# Job statuses in which a claimed attempt may still write.
+WRITABLE = frozenset({JobStatus.RUNNING, JobStatus.CANCELLING})
+
+
+def lock_for_write(*, attempt: Attempt, claimed: bool = True) -> tuple[Job, Attempt]:
+    """Lock the attempt's job row and re-check the attempt under the lock.
+
+    The token was checked before the lock was taken; in between, the reaper may have re-queued
+    the job (ending this attempt as lost) or a user may have cancelled it. Re-reading the attempt
+    while holding the job row lock means a stale worker can never write into a newer attempt:
+    whichever commits first wins, the other sees the result.
+    """
+    job = lock_job(attempt.job_id)
+    current = Attempt.objects.get(pk=attempt.pk)
+    current.job = job
+    check_attempt(current, job_id=job.pk)
+    if claimed:
+        if current.claimed_at is None:
+            raise Conflict("Claim the attempt before reporting.", code="not_claimed")
+        if job.status not in WRITABLE:
+            raise Conflict(f"The job is {job.status}; reports are closed.", code="invalid_state")
+    return job, current
+
+
+def action_for(job: Job) -> str:
+    """What the worker should do next, from the job's status."""
+    if job.status == JobStatus.CANCELLING:
+        return "cancel"
+    return "continue"
+
+
+# Worker progress field -> Job field.
+_PROGRESS_FIELDS = (
+    ("step", "current_step"),
+    ("total_steps", "total_steps"),
+    ("epoch", "current_epoch"),
+    ("total_epochs", "total_epochs"),
+)
+
+
+def apply_progress(job: Job, progress: dict[str, Any] | None, substatus: str | None) -> list[str]:
+    """Copy a worker's progress snapshot onto the job; returns the changed field names."""
+    changed: list[str] = []
+    for source, key in _PROGRESS_FIELDS:
+        value = (progress or {}).get(source)
+        if value is not None and getattr(job, key) != value:
+            setattr(job, key, value)
+            changed.append(key)
+    if substatus is not None and substatus != job.substatus:
+        job.substatus = substatus[:300]
+        changed.append("substatus")
+    return changed

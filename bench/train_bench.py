@@ -1,0 +1,454 @@
+"""Training throughput: our packed loop vs the Hugging Face Trainer, measured in one run.
+
+Same model, same LoRA config, same 2,000 synthetic sequences (lengths uniform in
+[min_len, max_len], token ids drawn directly, fixed seed), same number of real tokens:
+
+  (a) worker.training's loop: packing into one row per micro-batch + varlen attention
+  (b) transformers.Trainer + PEFT as a user gets it: batches padded to their longest sequence
+  (c) the same Trainer with train_sampling_strategy="group_by_length" (a.k.a. group_by_length)
+
+Each measurement runs in a fresh process (after a short warm-up there), so memory figures do
+not inherit another approach's allocator state. Prints real (non-padding) tokens/s, padding
+efficiency, peak memory (CPU: RSS growth during the timed run; CUDA: max allocated) and the
+ratios a/b and a/c; then the cost of reporting through a background thread that serializes
+JSON vs a NullReporter. Writes nothing into the repository.
+
+CPU runs default to one torch thread: on a shared 2-core host OpenMP barriers stall whenever
+another process takes a core, which swamps the differences being measured (--threads 2 to
+use both cores on a quiet machine).
+
+    .venv/bin/python bench/train_bench.py                 # tiny model on CPU, ~7 minutes
+    .venv/bin/python bench/train_bench.py --model smollm2 --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from worker.training.background import ThreadedReporter
+from worker.training.config import TrainingConfig
+from worker.training.data import Example, TokenizeStats
+from worker.training.gpu import GpuMonitor
+from worker.training.loop import TrainState, train
+from worker.training.models import (
+    SMOLLM2_PRESET,
+    TINY_PRESET,
+    LoadedModel,
+    load_for_training,
+    load_tokenizer,
+    pick_device,
+)
+from worker.training.packing import BatchPlan, pack, padding_efficiency
+from worker.training.prepare import PreparedData
+from worker.training.reporting import NullReporter, Reporter
+
+LORA: dict[str, Any] = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
+LR = 1e-4
+
+
+@dataclass
+class Measured:
+    """One approach, one round."""
+
+    name: str
+    seconds: float
+    real_tokens: int
+    computed_tokens: int
+    peak_mb: float
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.real_tokens / self.seconds
+
+    @property
+    def efficiency(self) -> float:
+        return self.real_tokens / max(1, self.computed_tokens)
+
+
+# ---- data -----------------------------------------------------------------------------------
+
+
+def make_sequences(n: int, lo: int, hi: int, vocab: int, seed: int) -> list[list[int]]:
+    """n random token sequences, lengths uniform in [lo, hi]."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(lo, hi + 1, size=n)
+    return [rng.integers(0, vocab, size=int(k)).tolist() for k in lengths]
+
+
+def take_budget(seqs: list[list[int]], budget: int | None) -> list[list[int]]:
+    """Leading sequences whose total length stays within ``budget`` real tokens."""
+    if budget is None:
+        return seqs
+    out, total = [], 0
+    for s in seqs:
+        if total + len(s) > budget:
+            break
+        out.append(s)
+        total += len(s)
+    return out
+
+
+# ---- memory ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def peak_memory(device: torch.device) -> Iterator[dict[str, float]]:
+    """Peak CUDA allocation, or peak RSS growth sampled every 20 ms on CPU (MiB)."""
+    result = {"peak_mb": float("nan")}
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        yield result
+        torch.cuda.synchronize()
+        result["peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
+        return
+    import psutil
+
+    proc = psutil.Process()
+    base = proc.memory_info().rss
+    peak = [base]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.02):
+            peak[0] = max(peak[0], proc.memory_info().rss)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        yield result
+    finally:
+        stop.set()
+        t.join()
+        peak[0] = max(peak[0], proc.memory_info().rss)
+        result["peak_mb"] = (peak[0] - base) / 2**20
+
+
+# ---- (a) our loop ----------------------------------------------------------------------------
+
+
+def our_config(args: argparse.Namespace) -> TrainingConfig:
+    """Token budget per micro-batch close to the Trainer's batch of padded sequences."""
+    return TrainingConfig(
+        base_model=args.base_model,
+        epochs=1,
+        learning_rate=LR,
+        batch_size=args.pack_rows,
+        max_seq_len=args.max_len,
+        grad_accum_steps=1,
+        warmup_ratio=0.0,
+        val_fraction=0.0,
+        log_every=args.log_every,
+        eval_every=10**9,
+        checkpoint_every=10**9,
+        seed=args.seed,
+        **LORA,
+    )
+
+
+def load(args: argparse.Namespace, device: torch.device) -> LoadedModel:
+    cfg = our_config(args)
+    torch.manual_seed(args.seed)
+    return load_for_training(cfg, device=device, tokenizer=load_tokenizer(args.base_model))
+
+
+def run_ours(
+    args: argparse.Namespace,
+    seqs: list[list[int]],
+    device: torch.device,
+    reporter: Reporter | None = None,
+    name: str = "a) packed loop",
+) -> Measured:
+    cfg = our_config(args)
+    loaded = load(args, device)
+    examples = [Example(s, [True] * len(s), i + 1) for i, s in enumerate(seqs)]
+    packed = pack(examples, cfg.tokens_per_micro_batch)
+    plan = BatchPlan(
+        rows_per_micro_batch=1, grad_accum_steps=1, n_rows=len(packed.rows), seed=cfg.seed
+    )
+    data = PreparedData(
+        train=packed,
+        val=None,
+        plan=plan,
+        epochs=1,
+        stats=TokenizeStats(),
+        n_records=len(seqs),
+        padding_efficiency=padding_efficiency(packed, plan),
+    )
+    params = [p for p in loaded.model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=LR, fused=device.type == "cuda")
+    state = TrainState.fresh(device)
+    with tempfile.TemporaryDirectory() as tmp, peak_memory(device) as mem:
+        t0 = time.perf_counter()
+        train(
+            cfg,
+            data,
+            loaded,
+            opt,
+            params,
+            state,
+            reporter or NullReporter(),
+            GpuMonitor(None),
+            Path(tmp),
+        )
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - t0
+    real = packed.n_tokens
+    return Measured(name, seconds, real, round(real / data.padding_efficiency), mem["peak_mb"])
+
+
+# ---- (b), (c) Hugging Face Trainer -----------------------------------------------------------
+
+
+class CountingCollator:
+    """DataCollatorForLanguageModeling (pads to the batch's longest) that counts tokens."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        from transformers import DataCollatorForLanguageModeling
+
+        self.inner = DataCollatorForLanguageModeling(tokenizer, mlm=False)
+        self.computed = 0
+        self.real = 0
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        batch = self.inner(features)
+        self.computed += int(batch["input_ids"].numel())
+        self.real += int(batch["attention_mask"].sum())
+        return batch
+
+
+def run_trainer(
+    args: argparse.Namespace, seqs: list[list[int]], device: torch.device, grouped: bool
+) -> Measured:
+    from transformers import Trainer, TrainingArguments
+
+    loaded = load(args, device)
+    dataset = [{"input_ids": s} for s in seqs]
+    collator = CountingCollator(loaded.tokenizer)
+    sampler: dict[str, Any] = {"train_sampling_strategy": "group_by_length"} if grouped else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        targs = TrainingArguments(
+            output_dir=tmp,
+            per_device_train_batch_size=args.hf_batch,
+            num_train_epochs=1,
+            learning_rate=LR,
+            warmup_steps=0,
+            weight_decay=0.0,
+            logging_strategy="no",
+            save_strategy="no",
+            report_to=[],
+            disable_tqdm=True,
+            dataloader_num_workers=0,
+            use_cpu=device.type == "cpu",
+            bf16=device.type == "cuda",
+            seed=args.seed,
+            remove_unused_columns=False,
+            **sampler,
+        )
+        trainer = Trainer(
+            model=loaded.model, args=targs, train_dataset=dataset, data_collator=collator
+        )
+        with peak_memory(device) as mem:
+            t0 = time.perf_counter()
+            trainer.train()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            seconds = time.perf_counter() - t0
+    name = "c) Trainer group_by_length" if grouped else "b) Trainer padded"
+    return Measured(name, seconds, collator.real, collator.computed, mem["peak_mb"])
+
+
+# ---- isolation -------------------------------------------------------------------------------
+
+
+def _child(kind: str, args: argparse.Namespace, seqs: list[list[int]]) -> Measured:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    warm = seqs[:24]
+    if kind == "a":
+        run_ours(args, warm, device)
+        return run_ours(args, seqs, device)
+    run_trainer(args, warm, device, grouped=kind == "c")
+    return run_trainer(args, seqs, device, grouped=kind == "c")
+
+
+def measure(kind: str, args: argparse.Namespace, seqs: list[list[int]]) -> Measured:
+    """Run approach ``kind`` ("a", "b", "c") in a fresh spawned process."""
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_child, (kind, args, seqs))
+
+
+# ---- reporting overhead ----------------------------------------------------------------------
+
+
+class TimedReporter:
+    """Wraps a reporter and adds up the loop-thread time spent inside its methods."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        fn = getattr(self.inner, name)
+
+        def timed(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.seconds += time.perf_counter() - t0
+                self.calls += 1
+
+        return timed
+
+
+def json_sink() -> Callable[[list[dict[str, Any]]], None]:
+    """Real work per batch: JSON-encode it as an HTTP client would (then drop the bytes)."""
+    sent = [0]
+
+    def send(batch: list[dict[str, Any]]) -> None:
+        sent[0] += len(json.dumps(batch, default=str).encode())
+
+    return send
+
+
+def reporting_overhead(
+    args: argparse.Namespace, seqs: list[list[int]], device: torch.device
+) -> dict[str, float]:
+    """Null vs threaded-JSON reporter, alternating runs (min of each), plus in-call time."""
+    null_times, thr_times, in_call, steps = [], [], [], 0
+    for _ in range(args.overhead_repeats):
+        null_times.append(run_ours(args, seqs, device).seconds)
+        threaded = ThreadedReporter(json_sink(), flush_interval=0.2)
+        timed = TimedReporter(threaded)
+        m = run_ours(args, seqs, device, reporter=timed)  # type: ignore[arg-type]
+        threaded.close()
+        thr_times.append(m.seconds)
+        in_call.append(timed.seconds / m.seconds)
+        steps = timed.calls
+    best_null, best_thr = min(null_times), min(thr_times)
+    return {
+        "null_s": best_null,
+        "threaded_s": best_thr,
+        "wall_overhead": (best_thr - best_null) / best_null,
+        "in_call_fraction": statistics.median(in_call),
+        "calls": steps,
+    }
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--model", choices=["tiny", "smollm2"], default="tiny")
+    p.add_argument("--device", default=None, help="cpu | cuda | cuda:N (default: cuda if present)")
+    p.add_argument("--sequences", type=int, default=2000)
+    p.add_argument("--min-len", type=int, default=16)
+    p.add_argument("--max-len", type=int, default=512)
+    p.add_argument(
+        "--tokens",
+        type=int,
+        default=None,
+        help="real-token budget per approach (default: all sequences)",
+    )
+    p.add_argument("--hf-batch", type=int, default=8, help="Trainer sequences per batch")
+    p.add_argument(
+        "--pack-rows",
+        type=int,
+        default=4,
+        help="our batch_size: micro-batch budget = pack_rows * max_len tokens",
+    )
+    p.add_argument("--rounds", type=int, default=1, help="a,b,c repeated; medians reported")
+    p.add_argument("--overhead-tokens", type=int, default=60_000)
+    p.add_argument("--overhead-repeats", type=int, default=3)
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: 1 on CPU, see above)"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    args.base_model = TINY_PRESET if args.model == "tiny" else SMOLLM2_PRESET
+    device = pick_device(args.device)
+    if device.type == "cpu" and args.threads is None:
+        args.threads = 1
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    vocab = len(load_tokenizer(args.base_model))
+    seqs = make_sequences(args.sequences, args.min_len, args.max_len, vocab, args.seed)
+    seqs = take_budget(seqs, args.tokens)
+    real = sum(len(s) for s in seqs)
+    print(
+        f"model={args.model} device={device} threads={torch.get_num_threads()} "
+        f"sequences={len(seqs)} real_tokens={real:,} lengths {args.min_len}-{args.max_len} "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+
+    results: dict[str, list[Measured]] = {}
+    for r in range(args.rounds):
+        for kind in ("a", "b", "c"):
+            m = measure(kind, args, seqs)
+            results.setdefault(m.name, []).append(m)
+            print(f"  round {r + 1}: {m.name:<28} {m.seconds:7.1f}s {m.tokens_per_s:9.0f} tok/s")
+
+    print()
+    mem_label = "peak MiB" if device.type == "cuda" else "+RSS MiB"
+    print(f"{'approach':<28} {'real tok/s':>11} {'pad eff':>8} {mem_label:>9} {'seconds':>8}")
+    med: dict[str, float] = {}
+    for name, ms in results.items():
+        tps = statistics.median(m.tokens_per_s for m in ms)
+        med[name[0]] = tps
+        print(
+            f"{name:<28} {tps:11.0f} {ms[0].efficiency:8.3f} "
+            f"{max(m.peak_mb for m in ms):9.1f} {statistics.median(m.seconds for m in ms):8.1f}"
+        )
+    a_b, a_c = med["a"] / med["b"], med["a"] / med["c"]
+    print()
+    print(f"a/b = {a_b:.2f}   (target >= 1.5)")
+    print(f"a/c = {a_c:.2f}   (target >= 0.95)")
+    eff_a = results["a) packed loop"][0].efficiency
+    print(f"padding efficiency (a) = {eff_a:.3f}   (target >= 0.97)")
+
+    warm = seqs[:24]
+    run_ours(args, warm, device)
+    over = reporting_overhead(args, take_budget(seqs, args.overhead_tokens), device)
+    print()
+    print(
+        f"reporting overhead: NullReporter {over['null_s']:.2f}s vs threaded JSON reporter "
+        f"{over['threaded_s']:.2f}s (best of {args.overhead_repeats})"
+    )
+    print(f"  wall-clock difference: {over['wall_overhead']:+.2%} (noise-limited)")
+    print(
+        f"  loop time inside reporter calls: {over['in_call_fraction']:.3%} of step time "
+        f"over {over['calls']} calls   (target < 1%)"
+    )
+    ok = a_b >= 1.5 and a_c >= 0.95 and eff_a >= 0.97 and over["in_call_fraction"] < 0.01
+    print("\nALL TARGETS MET" if ok else "\nSOME TARGETS MISSED")
+    return 0 if ok or math.isnan(a_b) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Celery worker side of LoRA Pipeline: the API client, task entry and the training core."""

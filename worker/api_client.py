@@ -1,0 +1,294 @@
+"""HTTP client of the worker API (no Django): retries, backoff, and what a status means.
+
+- 5xx, 429 and connection errors are retried with exponential backoff and full jitter, up to a
+  time budget; every write is idempotent on the server, so a retry never duplicates a row.
+- 409 raises StaleAttempt and 401 raises AttemptEnded: the worker must stop at once (another
+  attempt owns the job now, or this one is over) and must not write anything else.
+- Any other 4xx raises ApiError (a bug or a limit: retrying the same request cannot help).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class ApiError(Exception):
+    """A request the API refused (4xx) or that kept failing until the retry budget ran out."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+    @property
+    def code(self) -> str | None:
+        if isinstance(self.body, dict):
+            return (self.body.get("error") or {}).get("code")
+        return None
+
+
+class StopWork(ApiError):
+    """The worker must stop and write nothing more."""
+
+
+class StaleAttempt(StopWork):
+    """409: the lease was lost, a newer attempt exists, or the claim was a duplicate."""
+
+
+class AttemptEnded(StopWork):
+    """401: the token is unknown or its attempt has ended."""
+
+
+def backoff_delays(base: float, cap: float) -> Any:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**n))."""
+    n = 0
+    while True:
+        yield random.uniform(0, min(cap, base * 2**n))
+        n += 1
+
+
+class ApiClient:
+    """One attempt's view of the worker API. Thread-safe: one requests.Session per thread."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        job_id: str,
+        token: str,
+        attempt: int,
+        fence: int | None = None,
+        timeout: float = 30.0,
+        retry_budget: float = 120.0,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 15.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api_url = api_url.rstrip("/") + "/"
+        self.job_id = job_id
+        self.token = token
+        self.attempt = attempt
+        self.fence = fence
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.sleep = sleep
+        self._local = threading.local()
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {self.token}"
+            self._local.session = session
+        return session
+
+    def url(self, path: str) -> str:
+        if path.startswith("/") or "://" in path:
+            return urljoin(self.api_url, path)
+        return urljoin(self.api_url, f"api/worker/jobs/{self.job_id}/{path}")
+
+    def fenced(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"attempt": self.attempt, "fence": self.fence, **(body or {})}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: dict[str, Any] | None = None,
+        files: Callable[[], dict[str, Any]] | None = None,
+        stream: bool = False,
+        budget: float | None = None,
+    ) -> requests.Response:
+        """Send with retries. `files` is a factory so each retry re-opens the upload."""
+        deadline = time.monotonic() + (self.retry_budget if budget is None else budget)
+        delays = backoff_delays(self.backoff_base, self.backoff_cap)
+        url = self.url(path)
+        while True:
+            opened: dict[str, Any] = files() if files else {}
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    json=json_body,
+                    data=data,
+                    files=opened or None,
+                    timeout=self.timeout,
+                    stream=stream,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                response, failure = None, f"{type(exc).__name__}: {exc}"
+            finally:
+                for value in opened.values():
+                    handle = value[1] if isinstance(value, tuple) else value
+                    if hasattr(handle, "close"):
+                        handle.close()
+            if response is not None:
+                if response.status_code < 400:
+                    return response
+                if response.status_code not in RETRY_STATUSES:
+                    raise self._error(response)
+                failure = f"HTTP {response.status_code}"
+            delay = next(delays)
+            if time.monotonic() + delay > deadline:
+                raise ApiError(f"{method} {url} kept failing ({failure}); giving up")
+            logger.warning("%s %s failed (%s); retrying in %.1fs", method, url, failure, delay)
+            self.sleep(delay)
+
+    @staticmethod
+    def _error(response: requests.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:500]
+        message = body.get("error", {}).get("message") if isinstance(body, dict) else str(body)
+        text = f"HTTP {response.status_code} {response.request.method} {response.url}: {message}"
+        if response.status_code == 409:
+            return StaleAttempt(text, status=409, body=body)
+        if response.status_code == 401:
+            return AttemptEnded(text, status=401, body=body)
+        return ApiError(text, status=response.status_code, body=body)
+
+    # --- endpoints ------------------------------------------------------------------------
+
+    def claim(self, *, worker_host: str) -> dict[str, Any]:
+        body = self.request(
+            "POST", "claim", json_body={"attempt": self.attempt, "worker_host": worker_host}
+        ).json()
+        self.fence = body["fence"]
+        return body
+
+    def stage(self, stage: str, state: str, message: str = "") -> dict[str, Any]:
+        payload = self.fenced({"stage": stage, "state": state, "message": message[:2000]})
+        return self.request("POST", "stage", json_body=payload).json()
+
+    def metrics(
+        self,
+        points: list[dict[str, Any]],
+        *,
+        progress: dict[str, Any] | None = None,
+        substatus: str | None = None,
+        worker_warns: bool = True,
+    ) -> dict[str, Any]:
+        payload = self.fenced({"points": points, "worker_warns": worker_warns})
+        if progress:
+            payload["progress"] = progress
+        if substatus is not None:
+            payload["substatus"] = substatus[:2000]
+        return self.request("POST", "metrics", json_body=payload).json()
+
+    def events(self, events: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.request("POST", "events", json_body=self.fenced({"events": events})).json()
+
+    def heartbeat(
+        self, *, progress: dict[str, Any] | None = None, substatus: str | None = None
+    ) -> dict[str, Any]:
+        payload = self.fenced()
+        if progress:
+            payload["progress"] = progress
+        if substatus is not None:
+            payload["substatus"] = substatus[:2000]
+        # A heartbeat that cannot get through within a lease is worthless: short budget.
+        return self.request(
+            "POST", "heartbeat", json_body=payload, budget=min(20.0, self.retry_budget)
+        ).json()
+
+    def checkpoint(
+        self, *, path: Path, step: int, sha256: str, metrics: dict[str, Any]
+    ) -> dict[str, Any]:
+        data = self.fenced({"step": step, "sha256": sha256, "metrics": json.dumps(metrics)})
+        return self.request(
+            "POST",
+            "checkpoints",
+            data=data,
+            files=lambda: {"file": (path.name, path.open("rb"), "application/octet-stream")},
+        ).json()
+
+    def complete(
+        self,
+        *,
+        result: dict[str, Any],
+        final_metrics: dict[str, Any] | None = None,
+        adapter: Path | None = None,
+        adapter_sha256: str = "",
+        stopped: str = "",
+    ) -> dict[str, Any]:
+        data = self.fenced(
+            {
+                "stopped": stopped,
+                "result": json.dumps(result),
+                "final_metrics": json.dumps(final_metrics or {}),
+                "adapter_sha256": adapter_sha256,
+            }
+        )
+        files = None
+        if adapter is not None:
+            path = adapter
+
+            def files() -> dict[str, Any]:
+                return {"adapter": (path.name, path.open("rb"), "application/gzip")}
+
+        return self.request("POST", "complete", data=data, files=files).json()
+
+    def fail(
+        self,
+        *,
+        category: str,
+        message: str,
+        step: int | None = None,
+        stage: str | None = None,
+        line: int | None = None,
+        details: dict[str, Any] | None = None,
+        events: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        payload = self.fenced(
+            {
+                "category": category,
+                "message": message[:8000],
+                "step": step,
+                "line": line,
+                "details": details or {},
+                "events": events or [],
+            }
+        )
+        if stage:
+            payload["stage"] = stage
+        return self.request("POST", "fail", json_body=payload).json()
+
+    def download(self, url: str, dest: Path, *, sha256: str | None = None) -> Path:
+        """Stream a file to `dest` (atomically) and verify its sha256 when one is given."""
+        import hashlib
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        response = self.request("GET", url, stream=True)
+        digest = hashlib.sha256()
+        with response, tmp.open("wb") as out:
+            for chunk in response.iter_content(chunk_size=1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+        if sha256 and digest.hexdigest() != sha256.lower():
+            tmp.unlink(missing_ok=True)
+            raise ApiError(f"{url}: sha256 mismatch ({digest.hexdigest()} != {sha256})")
+        tmp.replace(dest)
+        return dest

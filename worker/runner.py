@@ -1,0 +1,175 @@
+"""One attempt of a job, end to end: claim, download, train, upload, complete (or fail).
+
+Kept apart from the Celery task so tests can drive it with a fake training function.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from worker.api_client import ApiClient, ApiError, StopWork
+from worker.reporter import ApiReporter
+
+logger = logging.getLogger(__name__)
+
+RunTraining = Callable[..., Any]
+
+
+def _real_run_training() -> RunTraining:
+    from worker.training import run_training
+
+    return run_training
+
+
+def _config(spec: dict[str, Any]) -> Any:
+    from worker.training import TrainingConfig
+
+    return TrainingConfig.from_dict(
+        {**spec["job"]["hyperparameters"], "base_model": spec["job"]["base_model"]}
+    )
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    data = asdict(result) if hasattr(result, "__dataclass_fields__") else dict(result)
+    out = {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
+    duration, tokens = out.get("duration_s") or 0.0, out.get("tokens_seen") or 0
+    if duration and tokens:
+        out["tokens_per_second"] = tokens / duration
+    return out
+
+
+def execute_job(
+    *,
+    job_id: str,
+    attempt: int,
+    token: str,
+    api_url: str,
+    run: RunTraining | None = None,
+    make_config: Callable[[dict[str, Any]], Any] | None = None,
+    client: ApiClient | None = None,
+    flush_seconds: float = 2.0,
+) -> str:
+    """Run one attempt. Returns "duplicate", "cancelled", "completed", "stopped:<action>",
+    "failed:<category>" or "lost"; never raises for anything the API should hear about."""
+    client = client or ApiClient(api_url=api_url, job_id=job_id, token=token, attempt=attempt)
+    try:
+        spec = client.claim(worker_host=socket.gethostname())
+    except StopWork as exc:
+        # A duplicate or redelivered message, or a job that moved on: do nothing at all.
+        logger.info("Claim of job %s attempt %s refused: %s", job_id, attempt, exc)
+        return "duplicate"
+    if spec["action"] == "cancel":
+        return "cancelled"
+
+    reporter = ApiReporter(
+        client, heartbeat_seconds=spec.get("heartbeat_seconds"), flush_seconds=flush_seconds
+    ).start()
+    work = Path(tempfile.mkdtemp(prefix=f"lora-{job_id[:8]}-"))
+    try:
+        return _run(client, reporter, spec, work, run, make_config or _config)
+    finally:
+        reporter.close(timeout=30.0)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(
+    client: ApiClient,
+    reporter: ApiReporter,
+    spec: dict[str, Any],
+    work: Path,
+    run: RunTraining | None,
+    make_config: Callable[[dict[str, Any]], Any],
+) -> str:
+    try:
+        reporter.stage("preprocessing", state="active", message="Downloading dataset")
+        dataset = client.download(
+            spec["dataset"]["url"], work / "data" / "train.jsonl", sha256=spec["dataset"]["sha256"]
+        )
+        val = None
+        if spec.get("validation_dataset"):
+            ref = spec["validation_dataset"]
+            val = client.download(ref["url"], work / "data" / "val.jsonl", sha256=ref["sha256"])
+        resume, resume_sha = None, None
+        if spec.get("checkpoint"):
+            ref = spec["checkpoint"]
+            reporter.substatus(f"Downloading checkpoint at step {ref['step']:,}")
+            resume = client.download(
+                ref["url"], work / "resume" / f"step-{ref['step']:07d}.pt", sha256=ref["sha256"]
+            )
+            resume_sha = ref["sha256"]
+        config = make_config(spec)
+        result = (run or _real_run_training())(
+            config=config,
+            dataset_path=dataset,
+            val_dataset_path=val,
+            work_dir=work / "run",
+            reporter=reporter,
+            resume_from=resume,
+            resume_sha256=resume_sha,
+        )
+    except StopWork:
+        return "lost"
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        if reporter.lost is not None:
+            return "lost"
+        return _fail(client, reporter, exc)
+
+    if reporter.lost is not None:
+        return "lost"  # stopped because another attempt owns the job: write nothing more
+    # Everything the loop reported (incl. the stop checkpoint) must land before the job ends.
+    reporter.flush(timeout=300.0)
+    if reporter.lost is not None:
+        return "lost"
+    summary = _result_dict(result)
+    try:
+        if result.stopped:
+            client.complete(result=summary, stopped=result.stopped)
+            return f"stopped:{result.stopped}"
+        client.complete(
+            result=summary,
+            final_metrics={
+                k: summary.get(k)
+                for k in ("final_val_loss", "final_train_loss", "initial_val_loss")
+            },
+            adapter=Path(result.adapter_path),
+            adapter_sha256=result.adapter_sha256 or "",
+        )
+    except StopWork:
+        return "lost"
+    return "completed"
+
+
+def _fail(client: ApiClient, reporter: ApiReporter, exc: BaseException) -> str:
+    category = getattr(exc, "category", None)
+    if isinstance(category, str):  # worker.training.TrainingFailure (duck-typed: no import)
+        kwargs: dict[str, Any] = {
+            "category": category,
+            "message": getattr(exc, "message", None) or str(exc),
+            "step": getattr(exc, "step", None),
+            "stage": getattr(exc, "stage", None),
+            "line": getattr(exc, "line", None),
+            "details": getattr(exc, "details", None) or {},
+        }
+    else:
+        logger.exception("Attempt failed outside the training loop")
+        category = "internal_error"
+        kwargs = {"category": category, "message": f"{type(exc).__name__}: {exc}"}
+    # Metrics and stage changes go out first; the still-queued events ride along with `fail`.
+    reporter.flush(timeout=30.0)
+    events = reporter.pending_events()
+    reporter.discard_events()
+    try:
+        client.fail(**kwargs, events=events)
+    except (StopWork, ApiError) as err:
+        logger.error("Could not report the failure of the job: %s", err)
+        return "lost" if isinstance(err, StopWork) else f"failed:{category}"
+    return f"failed:{category}"

@@ -1,0 +1,136 @@
+"""Stage bookkeeping, failure classification and the loss-spike / GPU-drop watchers."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+import torch
+
+from .checkpoints import CheckpointError
+from .data import DatasetError
+from .errors import TrainingFailure
+from .models import ModelLoadError
+from .reporting import Reporter
+
+
+def classify(exc: BaseException, *, stage: str) -> TrainingFailure:
+    """Map any exception to a TrainingFailure with the job-facing category."""
+    if isinstance(exc, TrainingFailure):
+        exc.stage = exc.stage or stage
+        return exc
+    if isinstance(exc, DatasetError):
+        return TrainingFailure(
+            category="invalid_dataset",
+            message=str(exc),
+            line=exc.line,
+            stage=stage,
+            details={"errors": [{"line": ln, "message": m} for ln, m in exc.errors]},
+        )
+    if isinstance(exc, ModelLoadError):
+        return TrainingFailure(category="model_load_failed", message=str(exc), stage=stage)
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)) or (
+        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc)
+    ):
+        return TrainingFailure(
+            category="out_of_memory",
+            message=f"out of memory during {stage}: {str(exc)[:300]} -- reduce batch_size or "
+            "max_seq_len",
+            stage=stage,
+        )
+    reason = "checkpoint_invalid" if isinstance(exc, CheckpointError) else type(exc).__name__
+    return TrainingFailure(
+        category="internal_error",
+        message=f"{type(exc).__name__}: {exc}",
+        stage=stage,
+        details={"reason": reason},
+    )
+
+
+class StageTracker:
+    """Reports stage transitions with durations; turns exceptions into TrainingFailure."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.durations: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def run(self, stage: str, *, complete: bool = True) -> Iterator[None]:
+        """Mark ``stage`` active, then completed (when ``complete``) or failed."""
+        self.reporter.stage(stage, state="active")
+        self.reporter.event("status", f"Stage {stage} started", {"stage": stage})
+        t0 = time.perf_counter()
+        try:
+            yield
+        except BaseException as exc:
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            failure = classify(exc, stage=stage)
+            self.durations[stage] = time.perf_counter() - t0
+            self.reporter.stage(stage, state="failed", message=failure.message[:500])
+            self.reporter.event(
+                "error",
+                f"Stage {stage} failed ({failure.category}): {failure.message[:500]}",
+                failure.to_dict(),
+            )
+            raise failure from exc
+        self.durations[stage] = time.perf_counter() - t0
+        if complete:
+            self.complete(stage)
+
+    def complete(self, stage: str) -> None:
+        """Report ``stage`` completed with the duration measured by ``run``."""
+        took = self.durations.get(stage, 0.0)
+        self.reporter.stage(stage, state="completed", message=f"{took:.1f}s")
+        self.reporter.event(
+            "status",
+            f"Stage {stage} completed in {took:.1f}s",
+            {"stage": stage, "duration_s": round(took, 3)},
+        )
+
+
+class SpikeWatch:
+    """Warns when a logged train loss exceeds ``factor`` x the running mean of earlier ones."""
+
+    def __init__(self, factor: float = 2.0, warmup_points: int = 3, beta: float = 0.9) -> None:
+        self.factor = factor
+        self.warmup_points = warmup_points
+        self.beta = beta
+        self.mean: float | None = None
+        self.n = 0
+
+    def update(self, loss: float) -> float | None:
+        """Feed one logged loss; return the running mean it spiked over, else None."""
+        spiked = None
+        mean = self.mean
+        if mean is not None and self.n >= self.warmup_points and loss > self.factor * mean:
+            spiked = mean
+        self.mean = loss if self.mean is None else self.beta * self.mean + (1 - self.beta) * loss
+        self.n += 1
+        return spiked
+
+
+class GpuDropWatch:
+    """Warns when GPU utilization falls below half its running mean (input starvation, a
+    straggling host, thermal throttling); at most once per ``cooldown`` samples."""
+
+    def __init__(self, cooldown: int = 20) -> None:
+        self.mean: float | None = None
+        self.n = 0
+        self.cooldown = cooldown
+        self.quiet = 0
+
+    def update(self, util: float | None) -> float | None:
+        """Feed one utilization sample; return the running mean it dropped from, else None."""
+        if util is None:
+            return None
+        dropped = None
+        self.quiet = max(0, self.quiet - 1)
+        low = self.mean is not None and self.n >= 3 and self.mean >= 30 and util < 0.5 * self.mean
+        if low and self.quiet == 0:
+            dropped = self.mean
+            self.quiet = self.cooldown
+        self.mean = util if self.mean is None else 0.8 * self.mean + 0.2 * util
+        self.n += 1
+        return dropped
