@@ -219,7 +219,7 @@ class CompleteRequestSerializer(FencedSerializer):
     result = serializers.JSONField(required=False, binary=True, default=dict)
     final_metrics = serializers.JSONField(required=False, binary=True, default=dict)
     adapter = serializers.FileField(required=False, allow_null=True, default=None)
-    adapter_sha256 = serializers.RegexField(SHA256, required=False, allow_blank=True, default="")
+    adapter_sha256 = serializers.RegexField(SHA256, required=False)
 
     def validate_result(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -233,7 +233,7 @@ class CompleteView(UploadView):
             result=data["result"],
             final_metrics=data["final_metrics"],
             adapter=data["adapter"],
-            adapter_sha256=data["adapter_sha256"],
+            adapter_sha256=data.get("adapter_sha256", ""),
         )
         return Response({"status": job.status, "adapter_sha256": job.adapter_sha256})
 
