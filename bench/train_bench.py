@@ -22,7 +22,7 @@ CPU runs default to one torch thread: on a shared 2-core host OpenMP barriers st
 another process takes a core, which swamps the differences being measured (--threads 2 to
 use both cores on a quiet machine).
 
-    .venv/bin/python bench/train_bench.py                 # tiny model on CPU, ~7 minutes
+    .venv/bin/python bench/train_bench.py     # tiny model, CPU: ~5 min idle, ~13 min on a busy host
     .venv/bin/python bench/train_bench.py --model smollm2 --device cuda
 """
 
