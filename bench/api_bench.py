@@ -67,33 +67,108 @@ def seed(n_jobs: int, n_metrics: int, n_events: int) -> str:
     now = timezone.now()
     statuses = ["completed"] * 6 + ["failed", "cancelled", "queued", "running"]
 
-    big = JobFactory(name="big run", created_by=users[0], dataset=dataset, gpu_type=gpu,
-                     status=JobStatus.RUNNING, stage="training", started_at=now,
-                     billing_since=now, current_step=n_metrics, total_steps=n_metrics * 2)
+    big = JobFactory(
+        name="big run",
+        created_by=users[0],
+        dataset=dataset,
+        gpu_type=gpu,
+        status=JobStatus.RUNNING,
+        stage="training",
+        started_at=now,
+        billing_since=now,
+        current_step=n_metrics,
+        total_steps=n_metrics * 2,
+    )
     job_cols = [
-        "id", "name", "created_by_id", "dataset_id", "base_model", "preset", "hyperparameters",
-        "metadata", "gpu_type_id", "pricing", "hourly_rate", "status", "stage", "substatus",
-        "recovering", "current_step", "total_steps", "current_epoch", "total_epochs",
-        "resume_step", "created_at", "queued_at", "started_at", "finished_at", "updated_at",
-        "billed_seconds", "final_cost", "queue_order", "attempt", "worker_host", "cancel_reason",
-        "cancel_notes", "error_category", "error_message", "last_event_seq", "adapter_file",
-        "adapter_sha256", "est_basis",
+        "id",
+        "name",
+        "created_by_id",
+        "dataset_id",
+        "base_model",
+        "preset",
+        "hyperparameters",
+        "metadata",
+        "gpu_type_id",
+        "pricing",
+        "hourly_rate",
+        "status",
+        "stage",
+        "substatus",
+        "recovering",
+        "current_step",
+        "total_steps",
+        "current_epoch",
+        "total_epochs",
+        "resume_step",
+        "created_at",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "updated_at",
+        "billed_seconds",
+        "final_cost",
+        "queue_order",
+        "attempt",
+        "worker_host",
+        "cancel_reason",
+        "cancel_notes",
+        "error_category",
+        "error_message",
+        "last_event_seq",
+        "adapter_file",
+        "adapter_sha256",
+        "est_basis",
     ]
 
     def jobs() -> Any:
         for i in range(n_jobs - 1):
             created = now - timedelta(minutes=i)
             status = statuses[i % len(statuses)]
-            finished = created + timedelta(hours=2) if status in ("completed", "failed",
-                                                                  "cancelled") else None
+            finished = (
+                created + timedelta(hours=2)
+                if status in ("completed", "failed", "cancelled")
+                else None
+            )
             started = created + timedelta(minutes=5) if status != "queued" else None
             yield [
-                uuid.uuid4(), f"job {i} {['elena', 'client x', 'test'][i % 3]}",
-                users[i % 20].pk, dataset.pk, "tiny-random-llama", "balanced", "{}", "{}",
-                gpu.pk, "spot", "2.49", status, "", "", False, 50, 100, 1, 3, 0, created,
-                created, started, finished, created, 7200.0 if finished else 0.0,
-                "4.98" if finished else "0", created.timestamp(), 1, "", "", "", "", "", 0, "",
-                "", "",
+                uuid.uuid4(),
+                f"job {i} {['elena', 'client x', 'test'][i % 3]}",
+                users[i % 20].pk,
+                dataset.pk,
+                "tiny-random-llama",
+                "balanced",
+                "{}",
+                "{}",
+                gpu.pk,
+                "spot",
+                "2.49",
+                status,
+                "",
+                "",
+                False,
+                50,
+                100,
+                1,
+                3,
+                0,
+                created,
+                created,
+                started,
+                finished,
+                created,
+                7200.0 if finished else 0.0,
+                "4.98" if finished else "0",
+                created.timestamp(),
+                1,
+                "",
+                "",
+                "",
+                "",
+                "",
+                0,
+                "",
+                "",
+                "",
             ]
 
     with connection.cursor() as django_cursor:
@@ -101,25 +176,45 @@ def seed(n_jobs: int, n_metrics: int, n_events: int) -> str:
         _copy(cursor, "jobs_job", job_cols, jobs())
         stage_rows = (
             [job_id, stage, pos, "pending", "", 0]
-            for (job_id,) in cursor.execute("SELECT id FROM jobs_job WHERE id <> %s",
-                                            [big.pk]).fetchall()
-            for pos, stage in enumerate(["preprocessing", "model_loading", "training",
-                                         "finalization"])
+            for (job_id,) in cursor.execute(
+                "SELECT id FROM jobs_job WHERE id <> %s", [big.pk]
+            ).fetchall()
+            for pos, stage in enumerate(
+                ["preprocessing", "model_loading", "training", "finalization"]
+            )
         )
-        _copy(cursor, "jobs_stagerun",
-              ["job_id", "stage", "position", "state", "substatus", "attempt"], list(stage_rows))
+        _copy(
+            cursor,
+            "jobs_stagerun",
+            ["job_id", "stage", "position", "state", "substatus", "attempt"],
+            list(stage_rows),
+        )
 
         def metrics() -> Any:
             for step in range(1, n_metrics + 1):
                 loss = 2.5 * math.exp(-step / 20000) + 0.2 + 0.05 * math.sin(step)
                 val = loss + 0.03 if step % 50 == 0 else None
-                yield [big.pk, step, 1, step / 10000, loss, val, 2e-4, 0.8, 5400.0, None, None,
-                       now]
+                yield [big.pk, step, 1, step / 10000, loss, val, 2e-4, 0.8, 5400.0, None, None, now]
 
-        _copy(cursor, "telemetry_metricpoint",
-              ["job_id", "step", "attempt", "epoch", "train_loss", "val_loss", "learning_rate",
-               "grad_norm", "tokens_per_second", "gpu_utilization", "gpu_memory_mb",
-               "recorded_at"], metrics())
+        _copy(
+            cursor,
+            "telemetry_metricpoint",
+            [
+                "job_id",
+                "step",
+                "attempt",
+                "epoch",
+                "train_loss",
+                "val_loss",
+                "learning_rate",
+                "grad_norm",
+                "tokens_per_second",
+                "gpu_utilization",
+                "gpu_memory_mb",
+                "recorded_at",
+            ],
+            metrics(),
+        )
 
         kinds = ["metrics"] * 7 + ["status", "info", "checkpoint", "warning", "error"]
 
@@ -129,11 +224,13 @@ def seed(n_jobs: int, n_metrics: int, n_events: int) -> str:
                 kind = kinds[seq % len(kinds)]
                 yield [big.pk, seq, 1, seq, now, kind, f"{kind} at step {seq // 10}", payload]
 
-        _copy(cursor, "telemetry_event",
-              ["job_id", "seq", "attempt", "worker_seq", "created_at", "type", "message",
-               "payload"], events())
-        cursor.execute("UPDATE jobs_job SET last_event_seq = %s WHERE id = %s",
-                       [n_events, big.pk])
+        _copy(
+            cursor,
+            "telemetry_event",
+            ["job_id", "seq", "attempt", "worker_seq", "created_at", "type", "message", "payload"],
+            events(),
+        )
+        cursor.execute("UPDATE jobs_job SET last_event_seq = %s WHERE id = %s", [n_events, big.pk])
         # What autovacuum does shortly after a bulk load in production: statistics for the
         # planner and a visibility map so counts can use index-only scans.
         cursor.execute("VACUUM ANALYZE")
@@ -175,8 +272,10 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
     big = seed(args.jobs, args.metrics, args.events)
-    print(f"seeded {args.jobs:,} jobs, {args.metrics:,} metric points and {args.events:,} events"
-          f" in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"seeded {args.jobs:,} jobs, {args.metrics:,} metric points and {args.events:,} events"
+        f" in {time.perf_counter() - t0:.1f} s"
+    )
 
     client = APIClient()
     client.force_authenticate(UserFactory(username="bench-reader"))
@@ -186,12 +285,18 @@ def main() -> int:
         ("jobs list, status+search filter", f"{base}?status=completed&search=elena", None),
         ("job detail", f"{base}/{big}", None),
         ("metrics max_points=1000", f"{base}/{big}/metrics?max_points=1000", TARGET_P95_MS),
-        ("metrics after_step (poll)", f"{base}/{big}/metrics?after_step={args.metrics - 10}",
-         TARGET_P95_MS),
+        (
+            "metrics after_step (poll)",
+            f"{base}/{big}/metrics?after_step={args.metrics - 10}",
+            TARGET_P95_MS,
+        ),
         ("events page 1", f"{base}/{big}/events", TARGET_P95_MS),
         ("events type=error", f"{base}/{big}/events?type=error", TARGET_P95_MS),
-        ("events after_seq (poll)", f"{base}/{big}/events?after_seq={args.events - 5}",
-         TARGET_P95_MS),
+        (
+            "events after_seq (poll)",
+            f"{base}/{big}/events?after_seq={args.events - 5}",
+            TARGET_P95_MS,
+        ),
     ]
     print(f"\n{'endpoint':34} {'median ms':>10} {'p95 ms':>10}  target")
     failed = False

@@ -3,6 +3,18 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+# The measured values of a metric point, in API order (everything but step and time).
+METRIC_VALUE_FIELDS: tuple[str, ...] = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "learning_rate",
+    "grad_norm",
+    "tokens_per_second",
+    "gpu_utilization",
+    "gpu_memory_mb",
+)
+
 
 class MetricPoint(models.Model):
     """Training metrics at one optimizer step. Unique per (job, step): retries never duplicate,

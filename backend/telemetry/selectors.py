@@ -8,23 +8,12 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 
 from backend.common.types import JobId
-from backend.telemetry.models import Event, MetricPoint
+from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
 
 SERIES = ("train_loss", "val_loss")
 # The API shape of a point (MetricPointSerializer); read as plain dicts because this endpoint is
 # polled and a 1000-point payload through field-by-field serializers costs more than the query.
-FIELDS = (
-    "step",
-    "epoch",
-    "train_loss",
-    "val_loss",
-    "learning_rate",
-    "grad_norm",
-    "tokens_per_second",
-    "gpu_utilization",
-    "gpu_memory_mb",
-    "recorded_at",
-)
+FIELDS = ("step", *METRIC_VALUE_FIELDS, "recorded_at")
 
 
 def extremes_sql(job_id: JobId, buckets: int, lo: int, hi: int) -> set[int]:

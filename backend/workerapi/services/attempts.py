@@ -16,12 +16,12 @@ from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStat
 from backend.jobs.models.stage import StageState
 from backend.jobs.transitions import lock_job, transition
 from backend.telemetry.models import MetricPoint
-from backend.telemetry.services import EventIn, event_record, events_append
+from backend.telemetry.services import event_record, events_append
 from backend.workerapi.auth import check_attempt
 from backend.workerapi.lease import lease_renew
 from backend.workerapi.services.checkpoints import verify_sha256
 from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
-from backend.workerapi.services.reports import METRIC_FIELDS, snapshot
+from backend.workerapi.services.reports import METRIC_FIELDS, snapshot, worker_events
 
 
 @dataclass(frozen=True)
@@ -278,20 +278,7 @@ def attempt_fail(
     # Lock: a user's cancel or the reaper's re-queue racing this failure.
     job, current = lock_for_write(attempt=attempt)
     if events:
-        events_append(
-            job_id=job.pk,
-            attempt=current.number,
-            items=[
-                EventIn(
-                    type=e["type"],
-                    message=e["message"],
-                    payload=e.get("payload") or {},
-                    created_at=e.get("created_at"),
-                    worker_seq=e["seq"],
-                )
-                for e in events
-            ],
-        )
+        events_append(job_id=job.pk, attempt=current.number, items=worker_events(events))
     changed = transition(job, JobStatus.FAILED, now=now)
     job.error_category = category
     job.error_message = message

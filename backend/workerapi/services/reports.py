@@ -10,20 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.jobs.models import Attempt, Job
-from backend.telemetry.models import MetricPoint
+from backend.telemetry.models import METRIC_VALUE_FIELDS, MetricPoint
 from backend.telemetry.services import EventIn, events_append
 from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
 
-METRIC_FIELDS: tuple[str, ...] = (
-    "epoch",
-    "train_loss",
-    "val_loss",
-    "learning_rate",
-    "grad_norm",
-    "tokens_per_second",
-    "gpu_utilization",
-    "gpu_memory_mb",
-)
+METRIC_FIELDS = METRIC_VALUE_FIELDS
 # Loss-spike rule used when the worker does not raise its own warnings: a train loss above
 # SPIKE_FACTOR x the mean of the previous SPIKE_WINDOW logged losses (after SPIKE_MIN_POINTS).
 SPIKE_FACTOR = 2.0
@@ -149,11 +140,9 @@ def metrics_ingest(
 
 
 @transaction.atomic
-def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestResult:
-    """Append a worker's events; each carries the worker's per-attempt `seq`, so a retried
-    batch stores nothing twice (unique per job, attempt and seq)."""
-    job, current = lock_for_write(attempt=attempt)
-    items = [
+def worker_events(events: list[dict[str, Any]]) -> list[EventIn]:
+    """A worker's event reports as events to append; `seq` is the worker's per-attempt number."""
+    return [
         EventIn(
             type=e["type"],
             message=e["message"],
@@ -163,5 +152,11 @@ def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestRe
         )
         for e in events
     ]
-    stored = events_append(job_id=job.pk, attempt=current.number, items=items)
+
+
+def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestResult:
+    """Append a worker's events; each carries the worker's per-attempt `seq`, so a retried
+    batch stores nothing twice (unique per job, attempt and seq)."""
+    job, current = lock_for_write(attempt=attempt)
+    stored = events_append(job_id=job.pk, attempt=current.number, items=worker_events(events))
     return IngestResult(stored=len(stored), action=action_for(job))
