@@ -1,0 +1,77 @@
+import { useCallback, useEffect } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { JobsList } from '../../features/jobs/components/JobsList';
+import {
+  parseJobsListState,
+  serializeJobsListState,
+  updateJobsListState,
+  type JobsListState,
+  type JobsTab,
+} from '../../features/jobs/utils/url-state';
+import { useQueue } from '../../features/queue/api/get-queue';
+import { QueueView } from '../../features/queue/components/QueueView';
+
+const TABS: { key: JobsTab; label: string }[] = [
+  { key: 'all', label: 'All Jobs' },
+  { key: 'queue', label: 'Queue' },
+  { key: 'active', label: 'Active' },
+  { key: 'completed', label: 'Completed' },
+];
+
+export function TrainingJobsRoute() {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const state = parseJobsListState(searchParams);
+  const queue = useQueue();
+  const queueCount = queue.data?.depth ?? queue.data?.queued.length;
+
+  useEffect(() => {
+    document.title = 'Training Jobs · LoRA Pipeline';
+  }, []);
+
+  const onChange = useCallback(
+    (patch: Partial<JobsListState>) => {
+      setSearchParams((prev) => serializeJobsListState(updateJobsListState(parseJobsListState(prev), patch)), {
+        replace: !('tab' in patch) && !('page' in patch),
+      });
+    },
+    [setSearchParams],
+  );
+
+  return (
+    <div className="page">
+      <div className="page__header">
+        <div>
+          <h1 className="page__title">Training Jobs</h1>
+          <p className="page__subtitle">Watch and manage your team&apos;s LoRA fine-tuning jobs.</p>
+        </div>
+        <Link to="/training-jobs/new" className="btn btn--primary" data-testid="create-job-button">
+          + Create New Training Job
+        </Link>
+      </div>
+      <div className="tabs" role="tablist" aria-label="Job views">
+        {TABS.map((t) => (
+          <button
+            key={t.key}
+            type="button"
+            role="tab"
+            id={`tab-${t.key}`}
+            aria-selected={state.tab === t.key}
+            aria-controls="jobs-tabpanel"
+            className={`tabs__tab${state.tab === t.key ? ' tabs__tab--active' : ''}`}
+            onClick={() => onChange({ tab: t.key })}
+          >
+            {t.label}
+            {t.key === 'queue' && queueCount !== undefined ? (
+              <span className="tabs__count" aria-label={`${queueCount} queued`} data-testid="queue-count">
+                {queueCount}
+              </span>
+            ) : null}
+          </button>
+        ))}
+      </div>
+      <div id="jobs-tabpanel" role="tabpanel" aria-labelledby={`tab-${state.tab}`}>
+        {state.tab === 'queue' ? <QueueView /> : <JobsList state={state} onChange={onChange} />}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { api } from '../../../lib/api-client';
+import type { JobDetail, JobStatus } from '../../../lib/api-types';
+import { queryKeys } from '../../../lib/query-keys';
+import { isTerminal } from '../../../lib/status';
+
+export const DASHBOARD_REFRESH_MS = 60_000;
+/** While a cancel is being confirmed by the worker, check more often so the final state shows up quickly. */
+export const CANCELLING_REFRESH_MS = 5_000;
+
+export const getJob = (id: string, signal?: AbortSignal) => api<JobDetail>(`/api/training/jobs/${id}`, { signal });
+
+/** Poll every 60 s while the job can still change; never once it is completed, failed or cancelled. */
+export function jobRefreshInterval(status: JobStatus | undefined): number | false {
+  if (!status) return false;
+  if (isTerminal(status)) return false;
+  if (status === 'cancelling') return CANCELLING_REFRESH_MS;
+  return DASHBOARD_REFRESH_MS;
+}
+
+export function jobQueryOptions(id: string) {
+  return queryOptions({
+    queryKey: queryKeys.job(id),
+    queryFn: ({ signal }) => getJob(id, signal),
+    refetchInterval: (q) => jobRefreshInterval(q.state.data?.status),
+  });
+}
+
+export const useJob = (id: string) => useQuery(jobQueryOptions(id));

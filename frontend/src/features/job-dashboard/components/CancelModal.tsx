@@ -1,0 +1,162 @@
+import { useId, useRef, useState } from 'react';
+import { Badge } from '../../../components/Badge';
+import { Modal } from '../../../components/Modal';
+import { ProgressBar } from '../../../components/ProgressBar';
+import { ApiError, errorMessage } from '../../../lib/api-client';
+import type { CancelReason, JobDetail } from '../../../lib/api-types';
+import { formatCurrency, formatDuration, formatNumber } from '../../../lib/format';
+import { CANCEL_REASONS, STAGE_LABELS, STATUS_META } from '../../../lib/status';
+import { canConfirmCancel } from '../utils/cancel';
+
+interface Props {
+  job: JobDetail;
+  elapsedSeconds: number | null;
+  submitting: boolean;
+  error: unknown;
+  onConfirm: (reason: CancelReason, notes: string) => void;
+  onClose: () => void;
+}
+
+export function cancelImpact(job: Pick<JobDetail, 'status' | 'checkpoint_count'>): string[] {
+  if (job.status === 'queued') {
+    return [
+      'The job is removed from the queue and will never start.',
+      'No GPU time has been billed, so there is no charge.',
+      'This cannot be undone — you would need to create the job again.',
+    ];
+  }
+  return [
+    'Training stops at the next step and the GPU is released; billing stops then.',
+    'Spend so far is still charged.',
+    job.checkpoint_count > 0
+      ? `No final adapter is produced. ${job.checkpoint_count} saved checkpoint(s), metrics and logs stay available.`
+      : 'No final adapter is produced. Metrics and logs stay available.',
+    'This cannot be undone — resuming means starting a new job.',
+  ];
+}
+
+export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm, onClose }: Props) {
+  const [reason, setReason] = useState<CancelReason | ''>('');
+  const [notes, setNotes] = useState('');
+  const [ack, setAck] = useState(false);
+  const reasonRef = useRef<HTMLSelectElement>(null);
+  const reasonId = useId();
+  const notesId = useId();
+  const enabled = canConfirmCancel(reason, ack, submitting);
+  const pct = Math.round(job.progress.percent ?? job.percent_complete);
+  const total = job.progress.total_steps;
+  const fields = error instanceof ApiError ? error.fields : {};
+  const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
+
+  return (
+    <Modal
+      title="Cancel Training Job?"
+      icon="!"
+      tone="danger"
+      onClose={onClose}
+      locked={submitting}
+      initialFocusRef={reasonRef}
+      testId="cancel-modal"
+      footer={
+        <>
+          <button type="button" className="btn btn--secondary" onClick={onClose} disabled={submitting}>
+            Go Back
+          </button>
+          <button
+            type="button"
+            className="btn btn--danger"
+            disabled={!enabled}
+            aria-disabled={!enabled}
+            onClick={() => reason && onConfirm(reason, notes.trim())}
+            data-testid="confirm-cancel"
+          >
+            {submitting ? 'Cancelling…' : 'Confirm Cancellation'}
+          </button>
+        </>
+      }
+    >
+      <div className="card" style={{ padding: 14, boxShadow: 'none', background: 'var(--surface-2)' }}>
+        <div className="row" style={{ justifyContent: 'space-between' }}>
+          <strong>{job.name}</strong>
+          <Badge tone="blue">{stageLabel}</Badge>
+        </div>
+        <div style={{ margin: '10px 0 6px' }} className="small">
+          {pct}% Complete{total ? ` (Step ${formatNumber(job.progress.current_step)} of ${formatNumber(total)})` : ''}
+        </div>
+        <ProgressBar value={pct} label="Job progress" valueText={`${pct}% complete`} />
+        <div className="row" style={{ justifyContent: 'space-between', marginTop: 12, alignItems: 'flex-end' }}>
+          <div>
+            <div className="stat__label">Cost spent</div>
+            <div className="cost__spend" data-testid="cancel-cost">
+              {formatCurrency(job.cost.current_spend)}
+            </div>
+          </div>
+          {elapsedSeconds !== null ? (
+            <div style={{ textAlign: 'right' }}>
+              <div className="stat__label">Elapsed</div>
+              <div className="stat__value">{formatDuration(elapsedSeconds)}</div>
+            </div>
+          ) : null}
+        </div>
+      </div>
+      <div>
+        <div className="subhead" style={{ marginTop: 0 }}>
+          What happens
+        </div>
+        <ul style={{ margin: 0, paddingLeft: 18 }} className="stack-sm">
+          {cancelImpact(job).map((b) => (
+            <li key={b}>{b}</li>
+          ))}
+        </ul>
+      </div>
+      {error && !Object.keys(fields).length ? (
+        <div className="alert alert--error" role="alert">
+          {errorMessage(error)}
+        </div>
+      ) : null}
+      <div className="field">
+        <label htmlFor={reasonId} className="field__label">
+          Reason for cancelling <span aria-hidden="true">*</span>
+        </label>
+        <select
+          id={reasonId}
+          ref={reasonRef}
+          className="select"
+          value={reason}
+          required
+          aria-required="true"
+          aria-invalid={!!fields.reason}
+          onChange={(e) => setReason(e.target.value as CancelReason | '')}
+          disabled={submitting}
+        >
+          <option value="">Select a reason…</option>
+          {CANCEL_REASONS.map((r) => (
+            <option key={r.value} value={r.value}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+        {fields.reason ? <span className="field__error">{fields.reason.join(' ')}</span> : null}
+      </div>
+      <div className="field">
+        <label htmlFor={notesId} className="field__label">
+          Notes (optional)
+        </label>
+        <textarea
+          id={notesId}
+          className="textarea"
+          value={notes}
+          maxLength={2000}
+          placeholder="Anything your team should know"
+          onChange={(e) => setNotes(e.target.value)}
+          disabled={submitting}
+        />
+        {fields.notes ? <span className="field__error">{fields.notes.join(' ')}</span> : null}
+      </div>
+      <label className="checkbox">
+        <input type="checkbox" checked={ack} onChange={(e) => setAck(e.target.checked)} disabled={submitting} />
+        <span>I understand this action cannot be undone</span>
+      </label>
+    </Modal>
+  );
+}

@@ -1,0 +1,120 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { JobDetail } from '../../../lib/api-types';
+import { jobDetail } from '../../../test/fixtures';
+import { mockFetch, renderWithProviders } from '../../../test/render';
+import { JobDashboard } from './JobDashboard';
+
+vi.mock('./LossCurve', () => ({ LossCurve: ({ points }: { points: unknown[] }) => <div data-testid="loss-curve">{points.length} points</div> }));
+
+const ID = '11111111-1111-1111-1111-111111111111';
+
+function serve(initial: JobDetail) {
+  let job = initial;
+  const api = mockFetch((url, init) => {
+    if (url.pathname === `/api/training/jobs/${ID}` && init.method === 'GET') return { body: job };
+    if (url.pathname === `/api/training/jobs/${ID}/metrics`) return { body: { job_id: ID, total_points: 2, downsampled: false, points: [] } };
+    if (url.pathname === `/api/training/jobs/${ID}/cancel`) {
+      job = { ...job, status: 'cancelling', allowed_actions: [], cancel: { reason: 'cost_too_high', notes: '', cancelled_by: null, requested_at: new Date().toISOString(), cancelled_at: null } };
+      return { body: job };
+    }
+    if (url.pathname === '/api/auth/csrf') return { status: 204 };
+    return undefined;
+  });
+  return { api, setJob: (j: JobDetail) => (job = j) };
+}
+
+const renderDash = () => renderWithProviders(<JobDashboard jobId={ID} renderEventLog={() => <div>events</div>} />, { route: `/training-jobs/${ID}`, path: '/training-jobs/:jobId' });
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('JobDashboard', () => {
+  it('shows a skeleton, then the running job', async () => {
+    serve(jobDetail());
+    renderDash();
+    expect(screen.getByTestId('dashboard-skeleton')).toBeInTheDocument();
+    expect(await screen.findByTestId('job-name')).toHaveTextContent('Elena Morales Financial');
+    expect(screen.getByTestId('step-counter')).toHaveTextContent('Step 850 of 2,000');
+    expect(screen.getByTestId('epoch-counter')).toHaveTextContent('Epoch 2 of 3');
+    expect(screen.getByTestId('stage-badge')).toHaveTextContent('Training');
+    expect(screen.getByTestId('current-spend')).toHaveTextContent('$22.18');
+    expect(screen.getByRole('button', { name: 'Cancel Job' })).toBeInTheDocument();
+  });
+
+  it('cancels a job: modal, toast, Cancelled indicator', async () => {
+    const user = userEvent.setup();
+    const { api } = serve(jobDetail());
+    document.cookie = 'csrftoken=tok123';
+    renderDash();
+    await user.click(await screen.findByRole('button', { name: 'Cancel Job' }));
+    const confirm = screen.getByRole('button', { name: 'Confirm Cancellation' });
+    expect(confirm).toBeDisabled();
+    await user.selectOptions(screen.getByLabelText(/Reason for cancelling/), 'cost_too_high');
+    await user.click(screen.getByLabelText('I understand this action cannot be undone'));
+    await user.click(confirm);
+    expect(await screen.findByText('Job cancelled. Final cost: $22.18')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(screen.queryByRole('button', { name: 'Cancel Job' })).not.toBeInTheDocument();
+    expect(screen.getByTestId('job-cancelling-indicator')).toBeInTheDocument();
+    const post = api.calls.find((c) => c.method === 'POST');
+    expect(post?.url.pathname).toBe(`/api/training/jobs/${ID}/cancel`);
+    expect(post?.body).toEqual({ reason: 'cost_too_high' });
+    const init = api.fn.mock.calls.find((c) => (c[1] as RequestInit | undefined)?.method === 'POST')?.[1] as RequestInit;
+    expect((init.headers as Record<string, string>)['X-CSRFToken']).toBe('tok123');
+  });
+
+  it('shows a cancelled job with the indicator and no polling badge', async () => {
+    serve(jobDetail({ status: 'cancelled', allowed_actions: ['delete'], cancel: { reason: 'testing', notes: 'just a test', cancelled_by: { id: 1, username: 'ada', display_name: 'Ada' }, requested_at: null, cancelled_at: '2026-11-29T12:00:00Z' } }));
+    renderDash();
+    expect(await screen.findByTestId('job-cancelled-indicator')).toHaveTextContent('Job Cancelled');
+    expect(screen.getByTestId('status-badge')).toHaveTextContent('Cancelled');
+    expect(screen.getByTestId('cancelled-card')).toHaveTextContent('Reason: Testing');
+  });
+
+  it('shows the error card for a failed job and keeps partial data', async () => {
+    serve(jobDetail({ status: 'failed', allowed_actions: ['delete'], error: { category: 'out_of_memory', message: 'CUDA out of memory at batch 8', step: 850, is_user_error: true } }));
+    renderDash();
+    const card = await screen.findByTestId('error-card');
+    expect(card).toHaveTextContent('Training failed: Out of GPU memory');
+    expect(card).toHaveTextContent('CUDA out of memory at batch 8');
+    expect(screen.getByTestId('metric-train_loss')).toHaveTextContent('0.342');
+  });
+
+  it('warns when spend is over the estimate', async () => {
+    serve(jobDetail({ cost: { ...jobDetail().cost, current_spend: 60, percent_of_estimate: 109, over_estimate: true } }));
+    renderDash();
+    expect(await screen.findByTestId('cost-alert')).toHaveTextContent('Cost is over the estimate');
+  });
+
+  it('shows queue position and estimated start for a queued job', async () => {
+    serve(jobDetail({ status: 'queued', stage: null, started_at: null, queue_position: 2, queue: { position: 2, estimated_start_at: new Date(Date.now() + 3600_000 * 2).toISOString() }, stages: [] }));
+    renderDash();
+    expect(await screen.findByTestId('queued-card')).toHaveTextContent('#2');
+    expect(screen.getByTestId('estimated-start')).toHaveTextContent(/\(in 1h 59m\)|\(in 2h 0m\)/);
+    expect(screen.queryByTestId('progress-header')).not.toBeInTheDocument();
+  });
+
+  it('shows a 404 page for a missing job', async () => {
+    mockFetch(() => undefined);
+    renderDash();
+    expect(await screen.findByTestId('not-found')).toHaveTextContent('Training job not found');
+  });
+
+  it('shows an error with Retry when loading fails', async () => {
+    let fail = true;
+    mockFetch((url) => {
+      if (url.pathname === `/api/training/jobs/${ID}`) return fail ? { status: 500, body: {} } : { body: jobDetail() };
+      if (url.pathname.endsWith('/metrics')) return { body: { job_id: ID, total_points: 0, downsampled: false, points: [] } };
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderDash();
+    const retry = await screen.findByRole('button', { name: 'Retry' });
+    fail = false;
+    await user.click(retry);
+    expect(await screen.findByTestId('job-name')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,280 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { StatusBadge } from '../../../components/Badge';
+import { Section } from '../../../components/Section';
+import { Spinner } from '../../../components/Spinner';
+import { ErrorState, NotFound } from '../../../components/States';
+import { useToast } from '../../../components/Toast';
+import { ApiError, errorMessage } from '../../../lib/api-client';
+import type { JobDetail } from '../../../lib/api-types';
+import { formatCurrency } from '../../../lib/format';
+import { useNow } from '../../../lib/hooks';
+import { queryKeys } from '../../../lib/query-keys';
+import { isTerminal } from '../../../lib/status';
+import { useCancelJob } from '../api/cancel-job';
+import { useJob } from '../api/get-job';
+import { useJobMetrics } from '../api/get-metrics';
+import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
+import { lastValidation } from '../utils/trend';
+import { CancelModal } from './CancelModal';
+import { CostTracker } from './CostTracker';
+import { DashboardSkeleton } from './DashboardSkeleton';
+import { JobDetails } from './JobDetails';
+import { LossCurve } from './LossCurve';
+import { MetricsTable } from './MetricsTable';
+import { ProgressHeader } from './ProgressHeader';
+import { StageIndicator } from './StageIndicator';
+import { CancelledCard, CompletedCard, CostAlertBanner, ErrorCard, QueuedCard, RecoveringBanner } from './StatusCards';
+
+/** After this long in "cancelling" the worker has probably not received the stop signal yet. */
+export const CANCEL_TIMEOUT_WARNING_S = 120;
+
+interface Props {
+  jobId: string;
+  /** The Event Log tab's content (composed by the app so features stay independent). */
+  renderEventLog: (job: JobDetail) => ReactNode;
+}
+
+type Tab = 'overview' | 'events';
+
+export function JobDashboard({ jobId, renderEventLog }: Props) {
+  const job = useJob(jobId);
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = params.get('tab') === 'events' ? 'events' : 'overview';
+  const [cancelOpen, setCancelOpen] = useState(false);
+  const [refreshing, setRefreshing] = useState(false);
+  const qc = useQueryClient();
+  const toast = useToast();
+  const cancel = useCancelJob();
+  const data = job.data;
+  const live = !!data && !isTerminal(data.status);
+  const hasRun = !!data && (data.started_at !== null || data.status !== 'queued');
+  const metrics = useJobMetrics(jobId, data?.attempt ?? 1, {
+    live: !!data && (data.status === 'running' || data.status === 'provisioning' || data.status === 'cancelling'),
+    enabled: hasRun,
+  });
+  const now = useNow(5000, data?.status === 'cancelling');
+  const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
+
+  useEffect(() => {
+    if (data) document.title = `${data.name} · Training Jobs`;
+  }, [data?.name]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // ?cancel=1 (from the jobs list's actions menu) opens the cancel dialog once the job is loaded.
+  useEffect(() => {
+    if (params.get('cancel') !== '1' || !data) return;
+    if (data.allowed_actions.includes('cancel')) setCancelOpen(true);
+    setParams(
+      (p) => {
+        p.delete('cancel');
+        return p;
+      },
+      { replace: true },
+    );
+  }, [data, params, setParams]);
+
+  if (job.isPending) return <DashboardSkeleton />;
+  if (job.isError && !data) {
+    if (job.error instanceof ApiError && job.error.isNotFound) return <NotFound what="Training job" />;
+    return (
+      <div className="page">
+        <Link to="/dashboard/training-jobs" className="back-link">
+          ← Training jobs
+        </Link>
+        <ErrorState title="Could not load this training job" error={job.error} onRetry={() => job.refetch()} retrying={job.isFetching} />
+      </div>
+    );
+  }
+  const j = data!;
+  const canCancel = j.allowed_actions.includes('cancel');
+  const elapsed = liveElapsedSeconds(j.timing.elapsed_seconds, job.dataUpdatedAt, Date.now(), live);
+  const cancelWaitingS = j.status === 'cancelling' ? secondsSince(j.cancel?.requested_at, now) : null;
+
+  const setTab = (t: Tab) =>
+    setParams(
+      (p) => {
+        if (t === 'overview') p.delete('tab');
+        else p.set('tab', t);
+        return p;
+      },
+      { replace: true },
+    );
+
+  const refresh = async () => {
+    setRefreshing(true);
+    try {
+      const results = await Promise.all([
+        job.refetch(),
+        hasRun ? metrics.refetch() : Promise.resolve(null),
+        qc.invalidateQueries({ queryKey: queryKeys.jobEventsAll(jobId) }),
+      ]);
+      const failed = results.find((r) => r && 'isError' in r && r.isError);
+      if (failed && 'error' in failed) toast.show(`Refresh failed: ${errorMessage(failed.error)}`, 'error');
+      else toast.show('Metrics updated');
+    } finally {
+      setRefreshing(false);
+    }
+  };
+
+  const confirmCancel = (reason: Parameters<typeof cancel.mutate>[0]['reason'], notes: string) => {
+    cancel.mutate(
+      { id: j.id, reason, notes },
+      {
+        onSuccess: (updated) => {
+          setCancelOpen(false);
+          toast.show(`Job cancelled. Final cost: ${formatCurrency(updated.cost?.current_spend ?? j.cost.current_spend)}`);
+        },
+        onError: (e) => {
+          if (e instanceof ApiError && e.status === 409) {
+            setCancelOpen(false);
+            toast.show(`Could not cancel: ${e.message}`, 'error');
+            void job.refetch();
+          }
+        },
+      },
+    );
+  };
+
+  return (
+    <div className="page" data-testid="job-dashboard" data-status={j.status}>
+      <div className="stack-sm">
+        <Link to="/dashboard/training-jobs" className="back-link">
+          ← Training jobs
+        </Link>
+        <div className="job-header">
+          <div style={{ minWidth: 0 }}>
+            <div className="job-header__title">
+              <h1 className="page__title" data-testid="job-name">
+                {j.name}
+              </h1>
+              <StatusBadge status={j.status} recovering={j.recovering} />
+            </div>
+            <div className="job-header__meta">
+              <span>{j.configuration_summary}</span>
+              <span>{j.base_model}</span>
+              <span>
+                by {j.created_by.display_name || j.created_by.username}
+              </span>
+            </div>
+          </div>
+          <div className="job-header__actions">
+            <button
+              type="button"
+              className="btn btn--secondary"
+              onClick={refresh}
+              disabled={refreshing}
+              aria-label="Refresh job data"
+              data-testid="refresh-button"
+            >
+              {refreshing || (job.isFetching && !job.isPending) ? <Spinner label="Refreshing" size={14} /> : <span aria-hidden="true">↻</span>}
+              Refresh
+            </button>
+            {canCancel ? (
+              <button
+                type="button"
+                className={`btn btn--danger${j.cost.over_estimate ? ' btn--emphasis' : ''}`}
+                onClick={() => setCancelOpen(true)}
+                data-testid="cancel-job-button"
+              >
+                Cancel Job
+              </button>
+            ) : j.status === 'cancelled' ? (
+              <span className="status-indicator" data-testid="job-cancelled-indicator">
+                ⊘ Job Cancelled
+              </span>
+            ) : j.status === 'cancelling' ? (
+              <span className="status-indicator" data-testid="job-cancelling-indicator">
+                <Spinner label="Cancelling" size={14} /> Cancelling…
+              </span>
+            ) : null}
+          </div>
+        </div>
+      </div>
+
+      {job.isError ? (
+        <div className="alert alert--warning" role="alert">
+          <div className="alert__body">Showing the last data we have — refreshing failed: {errorMessage(job.error)}</div>
+          <button type="button" className="btn btn--secondary btn--sm" onClick={() => job.refetch()}>
+            Retry
+          </button>
+        </div>
+      ) : null}
+      {cancelWaitingS !== null && cancelWaitingS > CANCEL_TIMEOUT_WARNING_S ? (
+        <div className="alert alert--warning" role="status" data-testid="cancel-timeout-warning">
+          <div className="alert__body">
+            <div className="alert__title">Still stopping…</div>
+            The worker has not confirmed termination yet. It stops at its next heartbeat; if the worker was lost, the job is marked cancelled when its lease expires. Billing stops when the GPU is released.
+          </div>
+        </div>
+      ) : null}
+      {j.recovering && !isTerminal(j.status) ? <RecoveringBanner job={j} /> : null}
+      {j.cost.over_estimate ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
+      {j.status === 'failed' ? <ErrorCard job={j} /> : null}
+      {j.status === 'cancelled' || j.status === 'cancelling' ? <CancelledCard job={j} /> : null}
+      {j.status === 'queued' ? <QueuedCard job={j} /> : null}
+      {j.status === 'completed' ? <CompletedCard job={j} /> : null}
+
+      {hasRun ? <ProgressHeader job={j} fetchedAt={job.dataUpdatedAt} /> : null}
+      <StageIndicator job={j} />
+
+      <div className="tabs" role="tablist" aria-label="Job views">
+        <button type="button" role="tab" id="jobtab-overview" aria-selected={tab === 'overview'} aria-controls="jobtab-panel" className={`tabs__tab${tab === 'overview' ? ' tabs__tab--active' : ''}`} onClick={() => setTab('overview')}>
+          Overview
+        </button>
+        <button type="button" role="tab" id="jobtab-events" aria-selected={tab === 'events'} aria-controls="jobtab-panel" className={`tabs__tab${tab === 'events' ? ' tabs__tab--active' : ''}`} onClick={() => setTab('events')}>
+          Event Log
+        </button>
+      </div>
+
+      <div id="jobtab-panel" role="tabpanel" aria-labelledby={`jobtab-${tab}`}>
+        {tab === 'events' ? (
+          renderEventLog(j)
+        ) : (
+          <div className="overview-grid">
+            <div className="stack" style={{ minWidth: 0 }}>
+              <Section title="Loss Curve" testId="loss-section">
+                {!hasRun ? (
+                  <div className="chart-empty">The loss curve appears once the job starts training.</div>
+                ) : metrics.isPending ? (
+                  <div className="chart-empty" role="status" aria-label="Loading metrics">
+                    <Spinner label="Loading metrics" size={24} />
+                  </div>
+                ) : metrics.isError && !metrics.data ? (
+                  <ErrorState title="Could not load metrics" error={metrics.error} onRetry={() => metrics.refetch()} retrying={metrics.isFetching} />
+                ) : (
+                  <LossCurve points={metrics.data?.points ?? []} jobName={j.name} downsampled={metrics.data?.downsampled} totalPoints={metrics.data?.totalPoints} totalSteps={j.progress.total_steps} />
+                )}
+              </Section>
+              <Section title="Configuration" defaultOpen={false} testId="config-section">
+                <JobDetails job={j} />
+              </Section>
+            </div>
+            <div className="overview-grid__side">
+              <Section title="Current Metrics" testId="metrics-section">
+                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} />
+              </Section>
+              <Section title="Cost Tracker" testId="cost-section">
+                <CostTracker job={j} />
+              </Section>
+            </div>
+          </div>
+        )}
+      </div>
+
+      {cancelOpen && canCancel ? (
+        <CancelModal
+          job={j}
+          elapsedSeconds={elapsed}
+          submitting={cancel.isPending}
+          error={cancel.error}
+          onConfirm={confirmCancel}
+          onClose={() => {
+            setCancelOpen(false);
+            cancel.reset();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}

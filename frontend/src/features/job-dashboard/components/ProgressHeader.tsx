@@ -1,0 +1,63 @@
+import { Badge } from '../../../components/Badge';
+import { ProgressBar } from '../../../components/ProgressBar';
+import type { JobDetail } from '../../../lib/api-types';
+import { formatDuration, formatNumber } from '../../../lib/format';
+import { useNow } from '../../../lib/hooks';
+import { STAGE_LABELS, STATUS_META } from '../../../lib/status';
+import { liveElapsedSeconds } from '../utils/elapsed';
+
+export function ProgressHeader({ job, fetchedAt }: { job: JobDetail; fetchedAt: number }) {
+  const ticking = job.status === 'running' || job.status === 'provisioning' || job.status === 'cancelling';
+  const now = useNow(1000, ticking);
+  const elapsed = liveElapsedSeconds(job.timing.elapsed_seconds, fetchedAt, now, ticking);
+  const pct = Math.max(0, Math.min(100, job.progress.percent ?? job.percent_complete ?? 0));
+  const totalSteps = job.progress.total_steps;
+  const done = job.status === 'completed';
+  const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
+  const tone = job.status === 'failed' ? 'red' : job.status === 'cancelled' || job.status === 'cancelling' ? 'orange' : done ? 'green' : 'blue';
+  return (
+    <section className="card progress-card" aria-label="Training progress" data-testid="progress-header">
+      <div className="progress-card__top">
+        <div className="progress-card__pct" data-testid="progress-percent">
+          {pct.toFixed(pct > 0 && pct < 10 ? 1 : 0)}%<small>{done ? 'Complete' : 'complete'}</small>
+        </div>
+        <Badge
+          tone={job.recovering ? 'yellow' : tone}
+          icon={job.recovering ? '↻' : job.status === 'running' ? '▶' : undefined}
+          pulse={job.status === 'running'}
+          label={`Current stage: ${job.recovering ? 'Recovering' : stageLabel}`}
+          testId="stage-badge"
+        >
+          {job.recovering ? `Recovering · ${stageLabel}` : stageLabel}
+        </Badge>
+      </div>
+      <ProgressBar value={pct} size="lg" tone={tone} label="Overall progress" valueText={`${Math.round(pct)}% complete`} striped={job.status === 'running'} />
+      <div className="progress-card__stats">
+        <div>
+          <div className="stat__label">Steps</div>
+          <div className="stat__value" data-testid="step-counter">
+            {totalSteps ? `Step ${formatNumber(job.progress.current_step)} of ${formatNumber(totalSteps)}` : job.progress.current_step ? `Step ${formatNumber(job.progress.current_step)}` : '—'}
+          </div>
+        </div>
+        <div>
+          <div className="stat__label">Epoch</div>
+          <div className="stat__value" data-testid="epoch-counter">
+            {job.progress.total_epochs ? `Epoch ${formatNumber(Math.max(1, job.progress.current_epoch ?? 1))} of ${formatNumber(job.progress.total_epochs)}` : '—'}
+          </div>
+        </div>
+        <div>
+          <div className="stat__label">Elapsed</div>
+          <div className="stat__value" data-testid="elapsed">
+            {elapsed === null ? '—' : formatDuration(elapsed)}
+          </div>
+        </div>
+        <div>
+          <div className="stat__label">Remaining</div>
+          <div className="stat__value" data-testid="remaining">
+            {done ? 'Done' : job.timing.remaining_seconds === null || !ticking ? '—' : `~${formatDuration(job.timing.remaining_seconds)}`}
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,258 @@
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { useToast } from '../../../components/Toast';
+import { ApiError, errorMessage } from '../../../lib/api-client';
+import type { Preset, Pricing } from '../../../lib/api-types';
+import { formatParams, formatRate } from '../../../lib/format';
+import { useDebouncedValue } from '../../../lib/hooks';
+import { humanize } from '../../../lib/status';
+import { useCreateJob } from '../api/create-job';
+import { useEstimate } from '../api/estimate-job';
+import { useBaseModels } from '../api/get-base-models';
+import { useGpuTypes } from '../api/get-gpu-types';
+import { usePresets } from '../api/get-presets';
+import { EMPTY_FORM, HYPERPARAMETER_FIELDS, buildJobBody, fieldError, parseHyperparameters, type JobFormState } from '../utils/job-form';
+import { DatasetPicker } from './DatasetPicker';
+import { EstimatePanel } from './EstimatePanel';
+
+export const ESTIMATE_DEBOUNCE_MS = 500;
+
+export function CreateJobForm() {
+  const [form, setForm] = useState<JobFormState>(EMPTY_FORM);
+  const [touchedSubmit, setTouchedSubmit] = useState(false);
+  const gpuTypes = useGpuTypes();
+  const presets = usePresets();
+  const baseModels = useBaseModels();
+  const create = useCreateJob();
+  const navigate = useNavigate();
+  const toast = useToast();
+  const set = <K extends keyof JobFormState>(k: K, v: JobFormState[K]) => setForm((f) => ({ ...f, [k]: v }));
+
+  // Sensible defaults once the catalogs load.
+  useEffect(() => {
+    if (!form.gpuType && gpuTypes.data?.length) set('gpuType', gpuTypes.data[0].slug);
+  }, [gpuTypes.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (!form.baseModel && baseModels.data?.length) set('baseModel', baseModels.data[0].key);
+  }, [baseModels.data]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const estimateBody = buildJobBody(form, { forEstimate: true });
+  const bodyKey = JSON.stringify(estimateBody);
+  const debouncedKey = useDebouncedValue(bodyKey, ESTIMATE_DEBOUNCE_MS);
+  const debouncedBody = useMemo(() => JSON.parse(debouncedKey) as ReturnType<typeof buildJobBody>, [debouncedKey]);
+  const estimate = useEstimate(debouncedBody);
+  const estimatePending = estimateBody !== null && (bodyKey !== debouncedKey || estimate.isFetching);
+
+  const hp = parseHyperparameters(form.hyperparameters);
+  const apiFields = create.error instanceof ApiError ? create.error.fields : {};
+  const selectedPreset = presets.data?.find((p) => p.key === form.preset);
+  const selectedGpu = gpuTypes.data?.find((g) => g.slug === form.gpuType);
+
+  const clientErrors: Record<string, string> = {};
+  if (touchedSubmit) {
+    if (!form.name.trim()) clientErrors.name = 'Give the job a name.';
+    if (!form.datasetId) clientErrors.dataset_id = 'Choose or upload a dataset.';
+    if (!form.baseModel) clientErrors.base_model = 'Choose a base model.';
+    if (!form.gpuType) clientErrors.gpu_type = 'Choose a GPU type.';
+  }
+  const err = (key: string, ...alt: string[]) => clientErrors[key] ?? fieldError(apiFields, key, ...alt);
+  const otherApiErrors = Object.entries(apiFields).filter(
+    ([k]) => !['name', 'dataset_id', 'validation_dataset_id', 'base_model', 'preset', 'gpu_type', 'pricing', 'hyperparameters', 'metadata'].includes(k) && !k.startsWith('hyperparameters.'),
+  );
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    setTouchedSubmit(true);
+    const body = buildJobBody(form);
+    if (!body) {
+      const formEl = e.currentTarget as HTMLFormElement;
+      // Move focus to the first field that needs attention once the errors have rendered.
+      window.setTimeout(() => formEl.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+      return;
+    }
+    create.mutate(body, {
+      onSuccess: (job) => {
+        toast.show(job.status === 'queued' && job.queue_position ? `Job created — queued at position #${job.queue_position}` : 'Job created');
+        navigate(`/training-jobs/${job.id}`);
+      },
+    });
+  };
+
+  return (
+    <form className="create-grid" onSubmit={onSubmit} noValidate aria-label="Create training job" data-testid="create-job-form">
+      <div className="stack">
+        {create.isError && (!Object.keys(apiFields).length || otherApiErrors.length) ? (
+          <div className="alert alert--error" role="alert">
+            <div className="alert__body">
+              <div className="alert__title">Could not create the job</div>
+              {errorMessage(create.error)}
+              {otherApiErrors.map(([k, v]) => (
+                <div key={k}>
+                  {k === 'non_field_errors' ? '' : `${humanize(k)}: `}
+                  {v.join(' ')}
+                </div>
+              ))}
+            </div>
+          </div>
+        ) : null}
+
+        <section className="card stack">
+          <h2 className="card__title">1. Job & data</h2>
+          <label className="field">
+            <span className="field__label">Job name</span>
+            <input
+              className="input"
+              value={form.name}
+              onChange={(e) => set('name', e.target.value)}
+              placeholder="e.g. Elena Morales Financial"
+              maxLength={200}
+              aria-invalid={!!err('name')}
+              data-testid="job-name-input"
+            />
+            {err('name') ? <span className="field__error">{err('name')}</span> : null}
+          </label>
+          <DatasetPicker value={form.datasetId} onChange={(id) => set('datasetId', id)} error={err('dataset_id', 'dataset')} testId="dataset-picker" />
+          <details>
+            <summary className="small" style={{ cursor: 'pointer', color: 'var(--text-2)' }}>
+              Separate validation dataset (optional)
+            </summary>
+            <div style={{ marginTop: 10 }}>
+              <DatasetPicker
+                value={form.validationDatasetId}
+                onChange={(id) => set('validationDatasetId', id)}
+                error={err('validation_dataset_id')}
+                label="Validation dataset"
+                optional
+              />
+            </div>
+          </details>
+        </section>
+
+        <section className="card stack">
+          <h2 className="card__title">2. Model & preset</h2>
+          <label className="field">
+            <span className="field__label">Base model</span>
+            <select className="select" value={form.baseModel} onChange={(e) => set('baseModel', e.target.value)} aria-invalid={!!err('base_model')} disabled={baseModels.isPending}>
+              <option value="">{baseModels.isPending ? 'Loading…' : 'Select a base model…'}</option>
+              {(baseModels.data ?? []).map((m) => (
+                <option key={m.key} value={m.key}>
+                  {m.label}
+                  {m.parameters ? ` (${formatParams(m.parameters)})` : ''}
+                </option>
+              ))}
+            </select>
+            {err('base_model') ? <span className="field__error">{err('base_model')}</span> : null}
+          </label>
+          <fieldset className="field" style={{ border: 0, padding: 0, margin: 0 }}>
+            <legend className="field__label" style={{ marginBottom: 6 }}>
+              Preset
+            </legend>
+            <div className="preset-grid" role="radiogroup" aria-label="Preset">
+              {(presets.data ?? []).map((p) => (
+                <label key={p.key} className={`preset${form.preset === p.key ? ' preset--selected' : ''}`} style={{ position: 'relative' }}>
+                  <input type="radio" name="preset" value={p.key} checked={form.preset === p.key} onChange={() => set('preset', p.key as Preset)} />
+                  <span className="preset__label">{p.label}</span>
+                  <span className="preset__desc">{p.description}</span>
+                </label>
+              ))}
+              {presets.data && !presets.data.some((p) => p.key === 'custom') ? (
+                <label className={`preset${form.preset === 'custom' ? ' preset--selected' : ''}`} style={{ position: 'relative' }}>
+                  <input type="radio" name="preset" value="custom" checked={form.preset === 'custom'} onChange={() => set('preset', 'custom')} />
+                  <span className="preset__label">Custom</span>
+                  <span className="preset__desc">Set the hyperparameters yourself.</span>
+                </label>
+              ) : null}
+            </div>
+            {presets.isError ? <span className="field__error">Could not load presets: {errorMessage(presets.error)}</span> : null}
+            {err('preset') ? <span className="field__error">{err('preset')}</span> : null}
+          </fieldset>
+          {form.preset === 'custom' ? (
+            <div className="form-grid form-grid--3">
+              {HYPERPARAMETER_FIELDS.map((f) => {
+                const placeholder = presets.data?.find((p) => p.key === 'balanced')?.hyperparameters?.[f.key];
+                const e = hp.errors[f.key] ?? fieldError(apiFields, `hyperparameters.${f.key}`, f.key);
+                return (
+                  <label key={f.key} className="field">
+                    <span className="field__label">{f.label}</span>
+                    <input
+                      className="input"
+                      type="number"
+                      inputMode="decimal"
+                      step={f.step}
+                      min={f.min}
+                      value={form.hyperparameters[f.key] ?? ''}
+                      placeholder={placeholder !== undefined ? String(placeholder) : ''}
+                      onChange={(ev) => set('hyperparameters', { ...form.hyperparameters, [f.key]: ev.target.value })}
+                      aria-invalid={!!e}
+                    />
+                    {e ? <span className="field__error">{e}</span> : null}
+                  </label>
+                );
+              })}
+              {fieldError(apiFields, 'hyperparameters') ? <span className="field__error">{fieldError(apiFields, 'hyperparameters')}</span> : null}
+            </div>
+          ) : selectedPreset ? (
+            <dl className="kv kv--grid">
+              {Object.entries(selectedPreset.hyperparameters ?? {}).map(([k, v]) => (
+                <div key={k} className="kv__pair">
+                  <dt>{humanize(k)}</dt>
+                  <dd className="mono">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          ) : null}
+        </section>
+
+        <section className="card stack">
+          <h2 className="card__title">3. GPU</h2>
+          <div className="form-grid">
+            <label className="field">
+              <span className="field__label">GPU type</span>
+              <select className="select" value={form.gpuType} onChange={(e) => set('gpuType', e.target.value)} aria-invalid={!!err('gpu_type')} disabled={gpuTypes.isPending}>
+                <option value="">{gpuTypes.isPending ? 'Loading…' : 'Select a GPU…'}</option>
+                {(gpuTypes.data ?? []).map((g) => (
+                  <option key={g.slug} value={g.slug}>
+                    {g.name} · {g.memory_gb} GB
+                  </option>
+                ))}
+              </select>
+              {err('gpu_type') ? <span className="field__error">{err('gpu_type')}</span> : null}
+            </label>
+            <div className="field">
+              <span className="field__label" id="pricing-label">
+                Pricing
+              </span>
+              <div className="segmented" role="group" aria-labelledby="pricing-label">
+                {(['spot', 'on_demand'] as Pricing[]).map((p) => (
+                  <button key={p} type="button" aria-pressed={form.pricing === p} onClick={() => set('pricing', p)}>
+                    {p === 'spot' ? 'Spot' : 'On-demand'}
+                    {selectedGpu ? ` · ${formatRate(p === 'spot' ? selectedGpu.spot_hourly_rate : selectedGpu.on_demand_hourly_rate)}` : ''}
+                  </button>
+                ))}
+              </div>
+              <span className="field__hint">{form.pricing === 'spot' ? 'Cheaper; a reclaimed GPU resumes from the last checkpoint.' : 'Never interrupted; costs more.'}</span>
+              {err('pricing') ? <span className="field__error">{err('pricing')}</span> : null}
+            </div>
+          </div>
+          <label className="field">
+            <span className="field__label">Notes (optional)</span>
+            <textarea className="textarea" value={form.notes} onChange={(e) => set('notes', e.target.value)} placeholder="What is this run for?" maxLength={1000} />
+          </label>
+        </section>
+      </div>
+
+      <aside className="create-grid__aside">
+        <EstimatePanel estimate={estimate.data} loading={estimatePending} error={estimate.error} ready={estimateBody !== null} pricing={form.pricing} />
+        <div className="card stack-sm">
+          <button type="submit" className="btn btn--primary btn--block" disabled={create.isPending} data-testid="submit-job">
+            {create.isPending ? 'Creating…' : 'Start Training Job'}
+          </button>
+          <Link to="/dashboard/training-jobs" className="btn btn--ghost btn--block">
+            Cancel
+          </Link>
+          <p className="small muted">The job joins the queue and starts when a GPU slot is free.</p>
+        </div>
+      </aside>
+    </form>
+  );
+}

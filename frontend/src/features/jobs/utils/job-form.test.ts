@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_FORM, buildJobBody, fieldError, parseHyperparameters } from './job-form';
+
+const complete = { ...EMPTY_FORM, name: ' Elena ', datasetId: '12', baseModel: 'tiny-random-llama', gpuType: 'h100' };
+
+describe('job form', () => {
+  it('needs dataset, model and GPU before building a body', () => {
+    expect(buildJobBody(EMPTY_FORM)).toBeNull();
+    expect(buildJobBody({ ...complete, gpuType: '' })).toBeNull();
+  });
+
+  it('needs a name to create but not to estimate', () => {
+    expect(buildJobBody({ ...complete, name: '' })).toBeNull();
+    expect(buildJobBody({ ...complete, name: '' }, { forEstimate: true })?.name).toBe('Untitled job');
+  });
+
+  it('builds the create body', () => {
+    expect(buildJobBody({ ...complete, notes: 'for Q3' })).toEqual({
+      name: 'Elena',
+      dataset_id: '12',
+      base_model: 'tiny-random-llama',
+      preset: 'balanced',
+      gpu_type: 'h100',
+      pricing: 'spot',
+      metadata: { notes: 'for Q3' },
+    });
+  });
+
+  it('sends dataset ids as strings and custom hyperparameters', () => {
+    const body = buildJobBody({ ...complete, datasetId: 'a1b2-c3', preset: 'custom', hyperparameters: { epochs: '3', learning_rate: '0.0002', lora_r: '' } });
+    expect(body?.dataset_id).toBe('a1b2-c3');
+    expect(body?.hyperparameters).toEqual({ epochs: 3, learning_rate: 0.0002 });
+  });
+
+  it('rejects invalid hyperparameters', () => {
+    expect(parseHyperparameters({ epochs: '1.5', lora_dropout: '-1', batch_size: 'x' }).errors).toEqual({
+      epochs: 'Enter a whole number',
+      lora_dropout: 'Enter a number ≥ 0',
+      batch_size: 'Enter a number ≥ 1',
+    });
+    expect(buildJobBody({ ...complete, preset: 'custom', hyperparameters: { epochs: '0' } })).toBeNull();
+  });
+
+  it('finds API field errors under any of several keys', () => {
+    const fields = { 'hyperparameters.learning_rate': ['Too high.'], name: ['Required.', 'Too short.'] };
+    expect(fieldError(fields, 'learning_rate', 'hyperparameters.learning_rate')).toBe('Too high.');
+    expect(fieldError(fields, 'name')).toBe('Required. Too short.');
+    expect(fieldError(fields, 'gpu_type')).toBeUndefined();
+  });
+});

@@ -1,0 +1,58 @@
+import { Modal } from '../../../components/Modal';
+import { SkeletonLines } from '../../../components/Skeleton';
+import { ErrorState } from '../../../components/States';
+import type { JobListItem } from '../../../lib/api-types';
+import { formatCurrencyRange, formatDuration, formatNumber } from '../../../lib/format';
+import { PRESET_LABELS, PRICING_LABELS, humanize } from '../../../lib/status';
+import { useJobConfig } from '../api/get-job-config';
+
+export function ConfigModal({ job, onClose }: { job: JobListItem; onClose: () => void }) {
+  const detail = useJobConfig(job.id);
+  const d = detail.data;
+  return (
+    <Modal title={`Configuration · ${job.name}`} onClose={onClose} testId="config-modal" footer={<button type="button" className="btn btn--secondary" onClick={onClose}>Close</button>}>
+      <p className="muted">Read-only. Queued jobs cannot be edited — remove the job and create a new one to change it.</p>
+      <dl className="kv">
+        <dt>Base model</dt>
+        <dd>{job.base_model}</dd>
+        <dt>Preset</dt>
+        <dd>{PRESET_LABELS[job.preset] ?? job.preset}</dd>
+        <dt>GPU</dt>
+        <dd>
+          {job.gpu_type.name} ({PRICING_LABELS[job.pricing] ?? job.pricing})
+        </dd>
+        {d?.dataset ? (
+          <>
+            <dt>Dataset</dt>
+            <dd>
+              {d.dataset.name} · {formatNumber(d.dataset.num_examples)} examples
+            </dd>
+          </>
+        ) : null}
+        {d?.estimate ? (
+          <>
+            <dt>Estimate</dt>
+            <dd>
+              {formatDuration(d.estimate.duration_seconds)} · {formatCurrencyRange(d.estimate.cost_min, d.estimate.cost_max)} · {formatNumber(d.estimate.total_steps)} steps
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <h3 className="subhead">Hyperparameters</h3>
+      {detail.isPending ? (
+        <SkeletonLines lines={4} />
+      ) : detail.isError ? (
+        <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
+      ) : (
+        <dl className="kv kv--grid" data-testid="config-hyperparameters">
+          {Object.entries(d?.hyperparameters ?? {}).map(([k, v]) => (
+            <div key={k} className="kv__pair">
+              <dt>{humanize(k)}</dt>
+              <dd className="mono">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </Modal>
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * API types for the training-jobs REST API.
+ *
+ * Generated: `npm run gen:types` turns `../openapi.yaml` (drf-spectacular, owned by the backend)
+ * into `api-schema.d.ts`; the names below alias into `components['schemas'][...]`. The rest of
+ * the app only imports these names. A few fields the schema types as free-form JSON
+ * (hyperparameters, metadata, payload) are narrowed here.
+ */
+import type { components } from './api-schema';
+
+type S = components['schemas'];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export type JobStatus = S['StatusEnum'];
+export type StageKey = S['StageEnum'];
+export type StageState = S['StateEnum'];
+export type Preset = S['PresetEnum'];
+export type Pricing = S['PricingEnum'];
+export type JobAction = S['AllowedActionsEnum'];
+export type EventType = S['TypeEnum'];
+export type CancelReason = S['ReasonEnum'];
+
+export type UserRef = S['UserSummary'];
+export type User = S['Me'];
+export type GpuTypeRef = S['GpuTypeSummary'];
+export type JobListItem = S['JobList'];
+export type Estimate = S['Estimate'];
+export type MetricPoint = S['MetricPoint'];
+export type JobStageInfo = S['Stage'];
+export type Hyperparameters = Mutable<S['HyperparametersRequest']> & { [key: string]: unknown };
+
+export type JobDetail = Omit<S['JobDetail'], 'hyperparameters' | 'metadata'> & {
+  readonly hyperparameters: Hyperparameters;
+  readonly metadata: Record<string, string>;
+};
+
+export interface Paginated<T> {
+  count: number;
+  page: number;
+  page_size: number;
+  total_pages: number;
+  next?: string | null;
+  previous?: string | null;
+  results: T[];
+}
+
+export type JobList = Paginated<JobListItem>;
+export type MetricsResponse = S['MetricsResponse'];
+export type JobEvent = Omit<S['Event'], 'payload'> & { readonly payload: Record<string, unknown> };
+export type EventList = Paginated<JobEvent>;
+export type Checkpoint = S['Checkpoint'];
+export type GpuType = S['GpuType'];
+export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameters: Hyperparameters };
+export type BaseModel = S['BaseModel'];
+export type Dataset = S['Dataset'];
+export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters'> & { hyperparameters?: Hyperparameters };
+
+export type QueueActiveSlot = S['ActiveSlot'];
+export type QueueEntry = S['QueuedEntry'];
+export type QueueAnalytics = S['QueueAnalytics'];
+export type QueueState = S['Queue'];
+
+export interface ApiErrorBody {
+  error: {
+    code: string;
+    message: string;
+    fields?: Record<string, string[]>;
+  };
+}
