@@ -7,11 +7,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
-export REDIS_URL ?= redis://127.0.0.1:6379/15
-TEST_DATABASE_URL := $(DATABASE_URL)
+# The tests' servers. Only the test targets get these defaults: `make run` must see DATABASE_URL
+# and REDIS_URL unset unless the user set them (then it uses SQLite and an embedded Redis).
+TEST_TARGETS := test test-python test-frontend schema
+$(TEST_TARGETS): export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+$(TEST_TARGETS): export REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install test test-python test-frontend lint typecheck schema schema-check frontend run bench clean
+.PHONY: install test test-python test-frontend lint typecheck schema schema-check frontend \
+	frontend-dist run bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +29,7 @@ test: install
 	@if [ -f frontend/package.json ]; then $(MAKE) test-frontend; fi
 
 test-python: install
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-frontend:
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm test
@@ -44,6 +47,23 @@ schema: install
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# The SPA bundle, rebuilt only when a source file, the lockfile or the config changed.
+FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o \
+	-path frontend/dist -prune -o -type f -print 2>/dev/null)
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+frontend/dist/index.html: $(FRONTEND_SOURCES) frontend/node_modules/.package-lock.json
+	cd frontend && npm run build
+	touch $@
+
+frontend-dist: $(if $(wildcard frontend/package.json),frontend/dist/index.html)
+
+# The whole product on this machine: web server + SPA, scheduler, training workers, Redis.
+# Settings come from the environment (README: Configuration); RUN_ARGS go to run_all.
+run: install frontend-dist
+	$(PY) manage.py run_all $(RUN_ARGS)
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules frontend/dist

@@ -24,7 +24,9 @@ def classify(exc: BaseException, *, stage: str) -> TrainingFailure:
         return TrainingFailure(
             category="invalid_dataset",
             message=str(exc),
-            line=exc.line,
+            # DatasetError uses 0 for "the file as a whole"; the API takes 1-based lines or
+            # null, and refused the whole failure report (400) for a 0.
+            line=exc.line or None,
             stage=stage,
             details={"errors": [{"line": ln, "message": m} for ln, m in exc.errors]},
         )

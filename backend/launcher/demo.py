@@ -1,0 +1,122 @@
+"""First-start content of `make run`: a sign-in and a handful of real demo jobs.
+
+Everything goes through the same services the API uses (dataset_create, job_create), so the jobs
+are queued, dispatched and trained by the real scheduler and workers; nothing is a fake row.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.db import transaction
+
+from backend.accounts.models import User
+from backend.datasets.models import Dataset
+from backend.datasets.services import dataset_create
+from backend.jobs.models import GpuType, Job
+from backend.jobs.services import job_create
+
+SAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "samples"
+DEMO_USERNAME = "admin"
+SAMPLE_DATASET_NAME = "Sample: support conversations"
+OVERLONG_DATASET_NAME = "Sample: pasted training logs (overlong)"
+DEMO_MODEL = "tiny-random-llama"
+DEMO_TAG = {"source": "make-run-demo"}
+
+
+@dataclass(frozen=True)
+class DemoJob:
+    name: str
+    dataset: str  # "sample" or "overlong"
+    preset: str
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    pricing: str = "spot"
+
+
+# Submitted in this order (the queue is FIFO). With the default limit of 3 running jobs: the quick
+# one completes within a minute, the overlong one fails in preprocessing, the long ones keep
+# training for several minutes, and the last ones wait in the queue behind them.
+_FAST = {"eval_every": 5, "log_every": 1, "checkpoint_every": 25}
+_LONG = {"eval_every": 20, "log_every": 2, "checkpoint_every": 50}
+DEMO_JOBS: tuple[DemoJob, ...] = (
+    DemoJob("support-bot quick check", "sample", "balanced", {"epochs": 1, **_FAST}),
+    DemoJob("support-bot pasted logs", "overlong", "balanced", {"epochs": 1, **_FAST}),
+    DemoJob("support-bot balanced r16", "sample", "balanced", {"epochs": 3, **_FAST}),
+    DemoJob("support-bot long run r32", "sample", "aggressive", {"epochs": 25, **_LONG}),
+    DemoJob(
+        "support-bot conservative r8", "sample", "conservative", {"epochs": 20, **_LONG},
+        pricing="on_demand",
+    ),
+    DemoJob("support-bot rank sweep r64", "sample", "custom", {"epochs": 20, "lora_r": 64,
+                                                                "lora_alpha": 128, **_LONG}),
+    DemoJob("support-bot lr sweep 1e-4", "sample", "custom", {"epochs": 20,
+                                                              "learning_rate": 1e-4, **_LONG}),
+)  # fmt: skip
+
+
+def ensure_sign_in() -> tuple[User, str | None]:
+    """The demo's manager account. Returns the password only when it was created just now:
+    it is random and printed once, never a fixed default."""
+    existing = User.objects.filter(username=DEMO_USERNAME).first()
+    if existing is not None:
+        return existing, None
+    password = secrets.token_urlsafe(12)
+    user = User.objects.create_superuser(
+        username=DEMO_USERNAME,
+        email="",
+        password=password,
+        first_name="Demo",
+        last_name="Admin",
+        role=User.Role.MANAGER,
+    )
+    return user, password
+
+
+def _upload(user: User, name: str, filename: str) -> Dataset:
+    with open(SAMPLES / filename, "rb") as fh:
+        return dataset_create(uploaded_by=user, name=name, file=File(fh, name=filename))
+
+
+def _gpu() -> GpuType:
+    gpu = GpuType.objects.filter(is_active=True, slug="l40s-48gb").first()
+    gpu = gpu or GpuType.objects.filter(is_active=True).first()
+    if gpu is None:
+        raise RuntimeError("The GPU catalog is empty; run migrations first.")
+    return gpu
+
+
+def seed_demo_jobs(user: User) -> list[Job]:
+    """Upload the sample datasets and submit the demo jobs, once per database.
+
+    The marker is the sample dataset itself, so deleting demo jobs later never brings them
+    back, and a database shared with a real deployment is not seeded twice.
+    """
+    with transaction.atomic():
+        if Dataset.objects.filter(name=SAMPLE_DATASET_NAME).exists():
+            return []
+        datasets = {
+            "sample": _upload(user, SAMPLE_DATASET_NAME, "support_chats.jsonl"),
+            "overlong": _upload(user, OVERLONG_DATASET_NAME, "overlong_prompts.jsonl"),
+        }
+    gpu = _gpu()
+    jobs = []
+    # One transaction per job, like API requests: each commit tells the scheduler at once.
+    for spec in DEMO_JOBS:
+        jobs.append(
+            job_create(
+                created_by=user,
+                name=spec.name,
+                dataset=datasets[spec.dataset],
+                base_model=DEMO_MODEL,
+                preset=spec.preset,
+                hyperparameters=spec.hyperparameters,
+                gpu_type=gpu,
+                pricing=spec.pricing,
+                metadata=dict(DEMO_TAG),
+            )
+        )
+    return jobs
