@@ -199,7 +199,7 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
         <div className="chart-empty" role="img" aria-label={summary}>
           <div>
             <div style={{ fontSize: 28 }} aria-hidden="true">
-              〰
+              ∿
             </div>
             No loss values yet — the curve appears once training logs its first steps.
           </div>
