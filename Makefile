@@ -40,7 +40,7 @@ tests/e2e/browser/node_modules/.package-lock.json: tests/e2e/browser/package-loc
 	cd tests/e2e/browser && npm ci --no-audit --no-fund --loglevel=error
 
 test-e2e: install frontend-dist tests/e2e/browser/node_modules/.package-lock.json
-	$(PY) -m pytest -q -p no:cacheprovider -m e2e tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -q -s -p no:cacheprovider -m e2e tests/e2e $(PYTEST_ARGS)
 
 test-frontend:
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm test

@@ -238,20 +238,26 @@ def _journey(stack: Stack, phase: str, extra: dict[str, str]) -> float:
 def test_browser_journeys_against_real_training(stack: Stack) -> None:
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
+    timings: dict[str, float] = {}
+    started = time.monotonic()
     stack.ids["users"] = _seed(stack, "users")
 
     # No jobs yet: the empty list and the empty queue.
-    _journey(stack, "empty", {})
+    timings["browser: empty"] = _journey(stack, "empty", {})
 
     # A failing, a quick and an over-budget job; the browser watches the quick one complete.
+    mark = time.monotonic()
     first = _seed(stack, "first")
+    timings["seed: first jobs training"] = time.monotonic() - mark
     common = {"JOB_QUICK": first["quick"], "JOB_FAILED": first["failed"]}
-    _journey(stack, "progress", common)
+    timings["browser: progress"] = _journey(stack, "progress", common)
 
     # The live job and five queued behind the two slots: list, queue, dashboard, event log,
     # cancel; then the over-budget and the failed job.
+    mark = time.monotonic()
     second = _seed(stack, "second", first["dataset"])
-    _journey(
+    timings["seed: live job training"] = time.monotonic() - mark
+    timings["browser: main"] = _journey(
         stack,
         "main",
         {
@@ -261,6 +267,10 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
             "JOB_QUEUED": ",".join(second["queued"]),
         },
     )
+
+    timings["total (after start-up)"] = time.monotonic() - started
+    sys.stdout.write("".join(f"  {k:<28} {v:6.1f}s\n" for k, v in timings.items()))
+    sys.stdout.write(f"  screenshots in {SCREENSHOTS}\n")
 
     missing = [name for name in PAGES if not (SCREENSHOTS / f"{name}.png").is_file()]
     assert not missing, f"screenshots missing: {missing}"

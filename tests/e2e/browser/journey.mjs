@@ -11,6 +11,7 @@ import {
   BASE_URL,
   TIMEOUT_MS,
   assert,
+  dismissToasts,
   firstNumber,
   launch,
   newContext,
@@ -300,6 +301,7 @@ async function phaseMain(browser) {
 
   await step('zoom in to the last 500 steps and hover for the tooltip [page 8]', async () => {
     const box = page.locator('.chart-box canvas');
+    await dismissToasts(page); // before hovering: closing one later would move the mouse away
     await page.getByRole('button', { name: 'Zoom In' }).click();
     await until('the zoomed range', async () => /Showing steps/.test(await page.getByTestId('chart-range').innerText()));
     await page.getByRole('button', { name: 'Reset' }).waitFor({ state: 'visible' });
@@ -313,7 +315,7 @@ async function phaseMain(browser) {
       const b2 = await box.evaluate((c) => c.toDataURL());
       return a === b2 && a !== before;
     });
-    await shot(page, '08-dashboard-loss-zoomed');
+    await shot(page, '08-dashboard-loss-zoomed', { keepScroll: true, keepToasts: true });
     await page.getByRole('button', { name: 'Reset' }).click();
     await until('all steps again', async () => /Showing all steps/.test(await page.getByTestId('chart-range').innerText()));
   });
@@ -395,13 +397,19 @@ async function phaseMain(browser) {
     await modal.getByLabel('Notes (optional)').fill('Browser test: cancelling the live run.');
     await modal.getByLabel('I understand this action cannot be undone').check();
     assert(await confirm.isEnabled(), 'confirm enabled with a reason and the checkbox');
-    await shot(page, '15-cancel-modal');
+    await shot(page, '15-cancel-modal', { fullPage: false });
   });
 
   await step('with the modal open, the dashboard still polls (jump past its 60 s interval)', async () => {
     const rec = recordJobRequests(page, ids.live);
+    // Control: nothing polls faster than the interval (a short real-time window stays quiet) ...
+    await new Promise((r) => setTimeout(r, 1500));
+    assert(rec.seen.length === 0, `no requests inside the interval: ${rec.seen}`);
+    // ... and once the interval has passed, the job and its metrics are fetched again.
     await page.clock.fastForward(61_000);
-    await until('a polling request for the job', async () => rec.seen.some((u) => !/metrics|events/.test(u)));
+    await until('the job and its metrics to be polled', async () =>
+      rec.seen.some((u) => !/metrics|events/.test(u)) && rec.seen.some((u) => /metrics/.test(u)),
+    );
     rec.stop();
   });
 
@@ -452,6 +460,8 @@ async function phaseMain(browser) {
     const states = await stageStates(page);
     assert(Object.values(states).includes('failed'), `a failed stage: ${JSON.stringify(states)}`);
     await page.locator('[data-testid^="stage-"][data-state="failed"] [role="alert"]').waitFor();
+    // Advice to cancel makes no sense once the job has ended.
+    assert((await page.getByTestId('cost-alert').count()) === 0, 'no over-budget alert on a failed job');
     await shot(page, '11-dashboard-failed');
   });
 

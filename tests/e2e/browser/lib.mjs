@@ -59,7 +59,10 @@ export function watchPage(page, label) {
     if (res.status() >= 500) problems.push(`${label}: HTTP ${res.status()} ${res.url()}`);
   });
   page.on('console', (msg) => {
-    if (msg.type() === 'error') console.log(`  [${label} console] ${msg.text()}`);
+    // The SPA's "who am I?" check answers 403 before sign-in: expected, not worth a line.
+    if (msg.type() === 'error' && !/status of 403/.test(msg.text())) {
+      console.log(`  [${label} console] ${msg.text()}`);
+    }
   });
   return problems;
 }
@@ -85,9 +88,22 @@ export async function step(name, fn) {
   }
 }
 
-export async function shot(page, name, options = {}) {
+export async function dismissToasts(page) {
+  for (const close of await page.getByRole('button', { name: 'Dismiss notification' }).all()) {
+    await close.click().catch(() => {}); // it may have timed out on its own meanwhile
+  }
+  await until('notifications to close', async () => (await page.getByTestId('toast').count()) === 0);
+}
+
+/**
+ * Saves `name`.png. By default the whole page from the top (a scrolled page would paint the sticky
+ * header mid-picture) without notifications left over from earlier steps; `keepScroll`,
+ * `keepToasts` and `fullPage: false` (e.g. a modal over the viewport) opt out.
+ */
+export async function shot(page, name, { keepScroll = false, keepToasts = false, ...options } = {}) {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  // Let fonts and the chart's animation settle so the picture shows what the user sees.
+  if (!keepToasts) await dismissToasts(page);
+  if (!keepScroll) await page.evaluate(() => window.scrollTo(0, 0));
   await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled', ...options });
   process.stdout.write(`  📷 ${name}.png\n`);
