@@ -9,11 +9,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # The tests' servers. Only the test targets get these defaults: `make run` must see DATABASE_URL
 # and REDIS_URL unset unless the user set them (then it uses SQLite and an embedded Redis).
-TEST_TARGETS := test test-python test-frontend schema
+TEST_TARGETS := test test-python test-frontend test-e2e schema
 $(TEST_TARGETS): export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 $(TEST_TARGETS): export REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install test test-python test-frontend lint typecheck schema schema-check frontend \
+.PHONY: install test test-python test-frontend test-e2e lint typecheck schema schema-check frontend \
 	frontend-dist run bench clean
 
 $(VENV)/.installed: pyproject.toml
@@ -29,9 +29,20 @@ test: install
 	$(VENV)/bin/mypy backend worker
 	$(MAKE) test-python
 	@if [ -f frontend/package.json ]; then $(MAKE) test-frontend; fi
+	$(MAKE) test-e2e
 
+# The browser tests (marked e2e) run in test-e2e, after the bundle is built.
 test-python: install
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider -m 'not e2e' $(PYTEST_ARGS)
+
+# Browser tests: playwright-core drives /usr/bin/chromium (`.ci/run` installs it) against the
+# real stack training tiny-random-llama; screenshots of the spec's 15 pages land in
+# tests/e2e/screenshots/ (git-ignored).
+tests/e2e/browser/node_modules/.package-lock.json: tests/e2e/browser/package-lock.json
+	cd tests/e2e/browser && npm ci --no-audit --no-fund --loglevel=error
+
+test-e2e: install frontend-dist tests/e2e/browser/node_modules/.package-lock.json
+	$(PY) -m pytest -q -s -p no:cacheprovider -m e2e tests/e2e $(PYTEST_ARGS)
 
 test-frontend:
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm test
@@ -68,4 +79,5 @@ run: install frontend-dist
 	$(PY) manage.py run_all $(RUN_ARGS)
 
 clean:
-	rm -rf $(VENV) var frontend/node_modules frontend/dist
+	rm -rf $(VENV) var frontend/node_modules frontend/dist tests/e2e/browser/node_modules \
+		tests/e2e/screenshots

@@ -8,7 +8,8 @@ import { costPercent, costTone } from '../utils/cost';
 export function CostTracker({ job }: { job: JobDetail }) {
   const c = job.cost;
   const pct = costPercent(c.current_spend, c.estimate_max, c.percent_of_estimate);
-  const tone = costTone(pct);
+  // An estimate that rounds to $0.00 gives no percentage, but spend can still be over it.
+  const tone = pct === null && c.over_estimate ? 'red' : costTone(pct);
   const flash = useChangeFlash(c.current_spend);
   const finished = isTerminal(job.status);
   return (
@@ -25,6 +26,8 @@ export function CostTracker({ job }: { job: JobDetail }) {
             <span>±15% variance</span>
           </div>
         </>
+      ) : c.over_estimate ? (
+        <p className="small tone-fg--red">Over the estimate of {formatCurrency(c.estimate_max)}.</p>
       ) : (
         <p className="muted small">No estimate available for this job.</p>
       )}

@@ -91,6 +91,13 @@ describe('JobDashboard', () => {
     expect(await screen.findByTestId('cost-alert')).toHaveTextContent('Cost is over the estimate');
   });
 
+  it('does not advise cancelling a finished job that went over its estimate', async () => {
+    serve(jobDetail({ status: 'completed', allowed_actions: ['delete'], cost: { ...jobDetail().cost, current_spend: 60, percent_of_estimate: 109, over_estimate: true } }));
+    renderDash();
+    expect(await screen.findByTestId('cost-tracker')).toHaveAttribute('data-tone', 'red');
+    expect(screen.queryByTestId('cost-alert')).not.toBeInTheDocument();
+  });
+
   it('shows queue position and estimated start for a queued job', async () => {
     serve(jobDetail({ status: 'queued', stage: null, started_at: null, queue_position: 2, queue: { position: 2, estimated_start_at: new Date(Date.now() + 3600_000 * 2).toISOString() }, stages: [] }));
     renderDash();

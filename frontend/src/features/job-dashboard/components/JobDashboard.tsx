@@ -220,7 +220,8 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         </div>
       ) : null}
       {j.recovering && !isTerminal(j.status) ? <RecoveringBanner job={j} /> : null}
-      {j.cost.over_estimate && (j.cost.estimate_max ?? 0) > 0 ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
+      {/* Advice to cancel only makes sense while the job still runs. */}
+      {j.cost.over_estimate && !isTerminal(j.status) ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
       {j.status === 'failed' ? <ErrorCard job={j} /> : null}
       {j.status === 'cancelled' || j.status === 'cancelling' ? <CancelledCard job={j} /> : null}
       {j.status === 'queued' ? <QueuedCard job={j} /> : null}

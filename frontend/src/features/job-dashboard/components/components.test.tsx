@@ -115,6 +115,12 @@ describe('CostTracker', () => {
     render(<CostTracker job={jobDetail({ cost: { ...jobDetail().cost, current_spend: 60, percent_of_estimate: 109, over_estimate: true } })} />);
     expect(screen.getByTestId('cost-tracker')).toHaveAttribute('data-tone', 'red');
   });
+  it('is red, not "no estimate", when spend is over an estimate that rounds to $0.00', () => {
+    render(<CostTracker job={jobDetail({ cost: { ...jobDetail().cost, current_spend: 0.04, estimate_min: 0, estimate_max: 0, percent_of_estimate: null, over_estimate: true } })} />);
+    expect(screen.getByTestId('cost-tracker')).toHaveAttribute('data-tone', 'red');
+    expect(screen.getByText('Over the estimate of $0.00.')).toBeInTheDocument();
+    expect(screen.queryByText('No estimate available for this job.')).not.toBeInTheDocument();
+  });
 });
 
 describe('StageIndicator', () => {

@@ -1,0 +1,166 @@
+"""Seeds the browser test's stack with real users and real jobs, in phases.
+
+Run by tests/e2e/test_browser.py as a subprocess with the stack's environment (its own database,
+Redis db and media folder): `python -m tests.e2e.browser_seed <phase>`. Prints one JSON line.
+Everything goes through the services the API uses (dataset_create, job_create), so the
+scheduler dispatches the jobs and the real Celery workers train them on tiny-random-llama.
+
+Phases (the test runs the browser between them):
+  users     the member who drives the browser and a manager (for the queue's manager actions)
+  first     F fails on the overlong dataset, Q is a quick job, B a long one submitted while there
+            was no history (a FLOPs-based estimate far below what CPU training costs: it goes
+            over its estimate, the cost-warning page). Returns once Q is training.
+  second    after Q completed: L, the long job the browser watches and cancels (its estimate now
+            comes from Q's measured throughput), then five queued jobs behind the two slots.
+            Returns once L is training and has reported metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+MEMBER = "elena"
+MANAGER = "maya"
+SAMPLES = Path(__file__).resolve().parents[2] / "backend" / "datasets" / "samples"
+MODEL = "tiny-random-llama"
+# Q: under a minute of training on one core; long enough for the browser to watch it advance.
+QUICK = {"epochs": 1, "max_seq_len": 256, "batch_size": 2, "log_every": 1, "eval_every": 5}
+# B and L: many epochs, so they are still training when the browser looks (the test stops them).
+LONG = {"epochs": 60, "max_seq_len": 256, "batch_size": 2, "log_every": 1, "eval_every": 10,
+        "checkpoint_every": 100}  # fmt: skip
+
+
+def _wait(what: str, check: Callable[[], Any], timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise SystemExit(f"browser_seed: timed out after {timeout:.0f}s waiting for {what}")
+
+
+def _users() -> dict[str, Any]:
+    from backend.accounts.models import User
+
+    out: dict[str, Any] = {}
+    for username, first, last, role in (
+        (MEMBER, "Elena", "Member", User.Role.MEMBER),
+        (MANAGER, "Maya", "Manager", User.Role.MANAGER),
+    ):
+        password = secrets.token_urlsafe(12)
+        user = User.objects.create_user(
+            username=username, password=password, first_name=first, last_name=last, role=role
+        )
+        out[username] = {"id": user.pk, "username": username, "password": password}
+    return out
+
+
+def _dataset(user: Any, name: str, filename: str) -> Any:
+    from django.core.files import File
+
+    from backend.datasets.services import dataset_create
+
+    with open(SAMPLES / filename, "rb") as fh:
+        return dataset_create(uploaded_by=user, name=name, file=File(fh, name=filename))
+
+
+def _submit(user: Any, name: str, dataset: Any, hp: dict[str, Any], **kw: Any) -> Any:
+    from backend.jobs.models import GpuType
+    from backend.jobs.services import job_create
+
+    gpu = GpuType.objects.filter(is_active=True).order_by("slug").first()
+    assert gpu is not None, "the GPU catalog is empty"
+    return job_create(
+        created_by=user,
+        name=name,
+        dataset=dataset,
+        base_model=MODEL,
+        preset=kw.pop("preset", "custom"),
+        hyperparameters=hp,
+        gpu_type=kw.pop("gpu_type", gpu),
+        pricing=kw.pop("pricing", "spot"),
+    )
+
+
+def _job(job_id: Any) -> Any:
+    from backend.jobs.models import Job
+
+    return Job.objects.get(pk=job_id)
+
+
+def _training_with_metrics(job_id: Any, min_points: int) -> bool:
+    from backend.telemetry.models import MetricPoint
+
+    job = _job(job_id)
+    if job.status in ("completed", "failed", "cancelled"):
+        raise SystemExit(f"browser_seed: {job.name} ended early ({job.status})")
+    return (
+        job.status == "running" and MetricPoint.objects.filter(job_id=job_id).count() >= min_points
+    )
+
+
+def _first() -> dict[str, Any]:
+    from backend.accounts.models import User
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    sample = _dataset(member, "Support conversations", "support_chats.jsonl")
+    overlong = _dataset(member, "Pasted training logs (overlong)", "overlong_prompts.jsonl")
+    # Submitted in this order (FIFO, two slots): F and Q start at once, B when F has failed.
+    failing = _submit(member, "elena pasted logs", overlong, {"epochs": 1, "max_seq_len": 64})
+    quick = _submit(member, "elena quick check", sample, QUICK, preset="balanced")
+    budget = _submit(manager, "maya rank sweep r64", sample, {**LONG, "lora_r": 64},
+                     pricing="on_demand")  # fmt: skip
+    _wait("Q to report metrics", lambda: _training_with_metrics(quick.pk, 3), 180)
+    _wait("F to fail", lambda: _job(failing.pk).status == "failed", 120)
+    return {
+        "dataset": str(sample.pk),
+        "failed": str(failing.pk),
+        "quick": str(quick.pk),
+        "budget": str(budget.pk),
+    }
+
+
+def _second(dataset_id: str) -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.datasets.models import Dataset
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    sample = Dataset.objects.get(pk=dataset_id)
+    live = _submit(member, "elena support-bot long run", sample, LONG, preset="balanced")
+    queued = [
+        _submit(owner, f"{owner.username} queued sweep {i}", sample, LONG)
+        for i, owner in enumerate((member, manager, member, manager, member), start=1)
+    ]
+    _wait("L to report metrics", lambda: _training_with_metrics(live.pk, 3), 180)
+    return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
+
+
+def main(argv: list[str]) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
+    django.setup()
+    phase = argv[1] if len(argv) > 1 else ""
+    if phase == "users":
+        result = _users()
+    elif phase == "first":
+        result = _first()
+    elif phase == "second":
+        result = _second(argv[2])
+    else:
+        raise SystemExit("usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID")
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
