@@ -88,8 +88,10 @@ def test_sql_and_python_bucket_extremes_agree(job_with_curve: Any) -> None:
     from backend.telemetry.selectors import extremes_python, extremes_sql
 
     args = (job_with_curve.pk, 37, 5, 1990)
-    assert extremes_sql(*args) == extremes_python(*args)
+    steps, total = extremes_sql(*args)
+    assert (steps, total) == extremes_python(*args)
+    assert total == 1986
     # 37 buckets hold two train extremes each (74 steps); the 19 sparse validation points
     # (every 100th step within 5..1990) have fewer than two per bucket, so all are kept.
-    assert len(extremes_sql(*args)) >= 74
-    assert {s for s in range(100, 2000, 100)} <= extremes_sql(*args)
+    assert len(steps) >= 74
+    assert set(range(100, 2000, 100)) <= steps
