@@ -7,7 +7,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from backend.common.errors import ApplicationError
 from backend.jobs.models import Attempt, Checkpoint, GpuType, Job, StageRun
@@ -130,6 +132,7 @@ class JobAdmin(admin.ModelAdmin[Job]):
     actions = ["cancel_selected"]
     inlines = [StageRunInline, AttemptInline, CheckpointInline, MetricInline, EventInline]
     readonly_fields = (
+        "full_history",
         "status",
         "stage",
         "substatus",
@@ -169,6 +172,18 @@ class JobAdmin(admin.ModelAdmin[Job]):
         "adapter_sha256",
         "adapter_size_bytes",
     )
+
+    @admin.display(description="Full history")
+    def full_history(self, job: Job) -> str:
+        # The inlines show the newest rows; the changelists page through all of them.
+        events = reverse("admin:telemetry_event_changelist") + f"?job__id__exact={job.pk}"
+        metrics = reverse("admin:telemetry_metricpoint_changelist") + f"?job__id__exact={job.pk}"
+        return format_html(
+            '<a href="{}">All {} events</a> · <a href="{}">All metric points</a>',
+            events,
+            job.last_event_seq,
+            metrics,
+        )
 
     @admin.display(description="Progress")
     def progress(self, job: Job) -> str:

@@ -47,6 +47,10 @@ def test_job_page_shows_only_the_newest_events(admin_client: Client) -> None:
     )
     page = admin_client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
     assert "event number 79" in page and "event number 29" not in page
+    # ...and links to the paginated changelist of all of them, filtered to this job.
+    assert f"/admin/telemetry/event/?job__id__exact={job.pk}" in page and "All 80 events" in page
+    listing = admin_client.get(f"/admin/telemetry/event/?job__id__exact={job.pk}")
+    assert "event number 29" in listing.content.decode()
 
 
 def test_cancel_action_goes_through_the_service(admin_client: Client) -> None:
