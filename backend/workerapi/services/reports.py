@@ -139,7 +139,6 @@ def metrics_ingest(
     return IngestResult(stored=len(points), action=action_for(job))
 
 
-@transaction.atomic
 def worker_events(events: list[dict[str, Any]]) -> list[EventIn]:
     """A worker's event reports as events to append; `seq` is the worker's per-attempt number."""
     return [
@@ -154,6 +153,7 @@ def worker_events(events: list[dict[str, Any]]) -> list[EventIn]:
     ]
 
 
+@transaction.atomic
 def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestResult:
     """Append a worker's events; each carries the worker's per-attempt `seq`, so a retried
     batch stores nothing twice (unique per job, attempt and seq)."""

@@ -1,35 +1,6 @@
-"""Scheduling fixtures: a private Redis key prefix per test, captured task sends, job helpers."""
+"""Scheduling fixtures: a private redis-server for the restart and chaos tests (the per-test
+Redis key prefix and the captured task sends come from tests/backend/conftest.py)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
-from backend.scheduling import dispatch
-from backend.scheduling.slots import slots_flush
 from tests.backend.scheduling.redis_server import private_redis  # noqa: F401 (fixture)
-
-
-@pytest.fixture(autouse=True)
-def redis_prefix(settings: Any) -> Iterator[str]:
-    # Other people's test runs share this Redis server: use our own keys and delete only them.
-    prefix = f"test:queue:{uuid.uuid4().hex[:10]}:"
-    settings.LORA_REDIS_PREFIX = prefix
-    yield prefix
-    slots_flush()
-
-
-@pytest.fixture(autouse=True)
-def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every `worker.run_job` the dispatcher sends, instead of putting it on the broker."""
-    sent: list[dict[str, Any]] = []
-
-    def send_task(name: str, *, kwargs: dict[str, Any], queue: str, **_: Any) -> None:
-        assert (name, queue) == ("worker.run_job", "training")
-        sent.append(kwargs)
-
-    monkeypatch.setattr(dispatch.celery_app, "send_task", send_task)
-    return sent

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,31 +10,6 @@ from rest_framework.test import APIClient
 from backend.jobs.models import Job
 from tests.attempts import Started, attempt_start
 from tests.factories import JobFactory
-
-
-@pytest.fixture(autouse=True)
-def redis_prefix(settings: Any) -> Iterator[str]:
-    """Private Redis keys for the slot leases: other people's runs share this Redis server."""
-    from backend.scheduling.slots import slots_flush
-
-    prefix = f"test:workerapi:{uuid.uuid4().hex[:10]}:"
-    settings.LORA_REDIS_PREFIX = prefix
-    yield prefix
-    slots_flush()
-
-
-@pytest.fixture(autouse=True)
-def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Tasks the dispatcher would send after a slot change are kept, never queued."""
-    from backend.scheduling import dispatch
-
-    sent: list[dict[str, Any]] = []
-
-    def send_task(name: str, *, kwargs: dict[str, Any], queue: str, **_: Any) -> None:
-        sent.append(kwargs)
-
-    monkeypatch.setattr(dispatch.celery_app, "send_task", send_task)
-    return sent
 
 
 class WorkerClient(APIClient):
