@@ -23,7 +23,7 @@ export const EVENT_FILTERS: { value: '' | EventType; label: string }[] = [
   { value: 'checkpoint', label: 'Checkpoints' },
 ];
 
-/** Events are unique per (attempt, seq): a resumed attempt numbers its events from 1 again. */
+/** `seq` is the job-wide order (unique per job); the attempt in the key is informative only. */
 const eventKey = (e: JobEvent) => `${e.attempt}-${e.seq}`;
 
 async function copyText(text: string): Promise<void> {
