@@ -132,7 +132,17 @@ async function phaseProgress(browser) {
       },
       { timeout: 60_000, every: 1500 },
     );
-    await until('the loss curve to extend', async () => (await lastChartStep(page)) > chart0);
+    // Progress (heartbeats) can run ahead of the batched metric reports, so keep refreshing
+    // until the new points have landed rather than waiting on the 60 s poll.
+    await until(
+      'the loss curve to extend',
+      async () => {
+        if ((await lastChartStep(page)) > chart0) return true;
+        await refresh(page);
+        return (await lastChartStep(page)) > chart0;
+      },
+      { timeout: 60_000, every: 1500 },
+    );
     const loss = await page.getByTestId('metric-train_loss').innerText();
     assert(/\d\.\d{2,}/.test(loss), `training loss shown: ${JSON.stringify(loss)}`);
   });
