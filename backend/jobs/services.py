@@ -19,10 +19,10 @@ from backend.jobs.models import (
     GpuType,
     Job,
     JobStatus,
-    Stage,
     StageRun,
 )
 from backend.jobs.models.stage import STAGE_ORDER, StageState
+from backend.jobs.signals import job_slot_changed
 from backend.jobs.transitions import lock_job, transition
 from backend.telemetry.services import event_record
 
@@ -116,8 +116,6 @@ def job_create(
             "hyperparameters": resolved,
         },
     )
-    from backend.jobs.signals import job_slot_changed
-
     job_id = job.pk
     transaction.on_commit(lambda: job_slot_changed.send(sender=Job, job_id=job_id))
     return job
@@ -200,7 +198,3 @@ def job_promote(*, job_id: JobId, user: Any) -> Job:
         payload={"queue_order": job.queue_order},
     )
     return job
-
-
-def stage_label(stage: str) -> str:
-    return Stage(stage).label

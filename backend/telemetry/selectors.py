@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from backend.common.types import JobId
 from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
@@ -95,7 +95,7 @@ def events_for_job(
     if types:
         qs = qs.filter(type__in=types)
     if search:
-        qs = qs.filter(Q(message__icontains=search))
+        qs = qs.filter(message__icontains=search)
     if after_seq is not None:
         qs = qs.filter(seq__gt=after_seq)
     return qs.order_by("-seq")
