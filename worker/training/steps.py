@@ -1,7 +1,8 @@
 """Forward/loss and evaluation on packed micro-batches.
 
 The loss is computed only at positions that carry a label: hidden states are gathered there
-before the LM head, so the (tokens x vocab) logits for prompts and system text are never built.
+before the LM head, and the head's cross-entropy runs chunk by chunk (loss.py), so the
+(tokens x vocab) logits are never built in full.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .attention import attention_kwargs, use_packed_attention
+from .loss import linear_cross_entropy
 from .packing import MicroBatch
 
 
@@ -78,8 +80,16 @@ def loss_sum(parts: ModelParts, batch: dict[str, Any]) -> torch.Tensor:
         )
         hidden = out.last_hidden_state
         flat = hidden.reshape(-1, hidden.shape[-1]).index_select(0, batch["target_index"])
+        if plain_head(parts.head):
+            # chunked (or liger's fused) linear CE: no (tokens x vocab) fp32 logits
+            return linear_cross_entropy(flat, parts.head.weight, batch["target_ids"])
         logits = parts.head(flat)
     return F.cross_entropy(logits.float(), batch["target_ids"], reduction="sum")
+
+
+def plain_head(head: Any) -> bool:
+    """A bias-free nn.Linear head (not a LoRA-wrapped one): its loss can skip full logits."""
+    return type(head) is torch.nn.Linear and head.bias is None
 
 
 def evaluate(model: Any, parts: ModelParts, batches: list[MicroBatch]) -> float | None:
