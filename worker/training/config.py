@@ -46,6 +46,9 @@ class TrainingConfig:
     log_every: int = 10
     val_fraction: float = 0.05
     seed: int = 42
+    # Tokens per forward/backward pass; 0 = automatic (CUDA: measured at model load; CPU: one
+    # packed row, batch_size * max_seq_len). Never changes what an optimizer step trains on.
+    micro_batch_tokens: int = 0
 
     @property
     def tokens_per_micro_batch(self) -> int:
@@ -108,6 +111,7 @@ class TrainingConfig:
         need(self.log_every >= 1, "log_every", "must be >= 1")
         need(0.0 <= self.val_fraction < 1.0, "val_fraction", "must be in [0, 1)")
         need(self.seed >= 0, "seed", "must be >= 0")
+        need(self.micro_batch_tokens >= 0, "micro_batch_tokens", "must be >= 0")
         if errors:
             raise ValueError("; ".join(errors))
 
@@ -129,6 +133,7 @@ _INT_FIELDS = {
     "checkpoint_every",
     "log_every",
     "seed",
+    "micro_batch_tokens",
 }
 _FLOAT_FIELDS = {
     "learning_rate",
