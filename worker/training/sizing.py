@@ -117,25 +117,24 @@ def free_device_memory(device: torch.device) -> None:
 def set_checkpointing(model: Any, on: bool) -> None:
     """Switch activation (gradient) checkpointing of the decoder layers on or off."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    if on:
+    # transformers 5.2x renamed it activation_checkpointing_*; the GPU image has an older 5.x
+    enable = getattr(base, "activation_checkpointing_enable", None)
+    disable = getattr(base, "activation_checkpointing_disable", None)
+    if on and enable is not None:
+        enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    elif on:
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     else:
-        base.gradient_checkpointing_disable()
+        (disable or base.gradient_checkpointing_disable)()
     model.train()
 
 
 def worst_case_examples(packed: PackedSet, tokens: int) -> list[int]:
-    """Indices of the longest examples, repeated up to ``tokens`` tokens (at least one)."""
-    longest = sorted(range(len(packed.examples)), key=lambda i: -len(packed.examples[i].input_ids))
-    out: list[int] = []
-    used = 0
-    k = 0
-    while not out or used + len(packed.examples[longest[k % len(longest)]].input_ids) <= tokens:
-        i = longest[k % len(longest)]
-        out.append(i)
-        used += len(packed.examples[i].input_ids)
-        k += 1
-    return out
+    """The longest example repeated up to ``tokens`` tokens (at least once): the longest
+    attention segments and every position labelled, the most memory a token can cost."""
+    longest = max(range(len(packed.examples)), key=lambda i: len(packed.examples[i].input_ids))
+    n = len(packed.examples[longest].input_ids)
+    return [longest] * max(1, tokens // n)
 
 
 def probe_cuda(
