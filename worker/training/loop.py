@@ -8,6 +8,7 @@ in device tensors and read once per logging interval.
 from __future__ import annotations
 
 import gc
+import os
 import random
 import time
 from dataclasses import replace
@@ -346,13 +347,17 @@ def accumulate(
 
 
 def size_micro_batches(config: TrainingConfig, data: Any, loaded: Any) -> Sizing:
-    """The micro-batch budget for this job: probed on CUDA, from the config on CPU."""
+    """The micro-batch budget for this job: probed on CUDA, from the config on CPU (one packed
+    row, batch_size * max_seq_len tokens). LORA_PIPELINE_MICRO_BATCH_TOKENS, a worker-host
+    setting, overrides the CPU budget and caps the CUDA one (the job's hyperparameters stay
+    the contract's: the budget never changes what a step trains on)."""
     packed: PackedSet = data.train
     min_tokens = max(len(ex.input_ids) for ex in packed.examples)
     steps = [data.plan.step_rows(0, s) for s in range(data.plan.steps_per_epoch)]
     step_rows = [[r for mb in step for r in mb] for step in steps]
+    explicit = int(os.environ.get("LORA_PIPELINE_MICRO_BATCH_TOKENS", "0") or 0)
     if loaded.device.type != "cuda":
-        budget = config.micro_batch_tokens or config.tokens_per_micro_batch
+        budget = explicit or config.tokens_per_micro_batch
         return sizing_from_config(
             budget=budget, packed=packed, min_tokens=min_tokens, step_rows=step_rows
         )
@@ -364,8 +369,8 @@ def size_micro_batches(config: TrainingConfig, data: Any, loaded: Any) -> Sizing
         loss_sum(parts, feed(mb, parts.attn_kernel)).backward()
 
     max_tokens = max(sum(packed.row_tokens(r) for r in rows) for rows in step_rows)
-    if config.micro_batch_tokens:  # an explicit budget is a ceiling for the probe too
-        max_tokens = min(max_tokens, max(min_tokens, config.micro_batch_tokens))
+    if explicit:  # a host-set budget is a ceiling for the probe too
+        max_tokens = min(max_tokens, max(min_tokens, explicit))
     try:
         return probe_cuda(
             step_fn=step_fn,

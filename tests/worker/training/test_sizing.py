@@ -80,13 +80,24 @@ def test_worst_case_examples_are_the_longest() -> None:
     assert len(worst_case_examples(packed, 10)) == 1  # at least one example
 
 
-def _run(tmp: Path, name: str, **cfg: Any) -> tuple[Any, RecordingReporter]:
+def _run(
+    tmp: Path, name: str, micro_batch_tokens: int = 0, **cfg: Any
+) -> tuple[Any, RecordingReporter]:
+    import os
+
+    os.environ["LORA_PIPELINE_MICRO_BATCH_TOKENS"] = str(micro_batch_tokens)
     data = write_chat_dataset(tmp / "train.jsonl", n=96)
     rep = RecordingReporter()
     base: dict[str, Any] = dict(lora_dropout=0.0, eval_every=1000, log_every=1, val_fraction=0.0)
-    res = run_training(
-        config=fast_config(**{**base, **cfg}), dataset_path=data, work_dir=tmp / name, reporter=rep
-    )
+    try:
+        res = run_training(
+            config=fast_config(**{**base, **cfg}),
+            dataset_path=data,
+            work_dir=tmp / name,
+            reporter=rep,
+        )
+    finally:
+        del os.environ["LORA_PIPELINE_MICRO_BATCH_TOKENS"]
     return res, rep
 
 
