@@ -527,6 +527,11 @@ def main(argv: list[str] | None = None) -> int:
         help="CPU: sequences per interleaved chunk (a, b, c take turns chunk by chunk)",
     )
     p.add_argument("--profile-steps", type=int, default=3, help="CUDA: optimizer steps profiled")
+    p.add_argument(
+        "--approaches",
+        default="abc",
+        help="CUDA: which of a, b, c to run (e.g. 'ac' where the padded Trainer would not fit)",
+    )
     p.add_argument("--overhead-tokens", type=int, default=60_000)
     p.add_argument("--overhead-repeats", type=int, default=3)
     p.add_argument("--log-every", type=int, default=10)
@@ -562,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     warm = seqs[:24]  # first-call costs (kernel selection, allocator) stay out of the timings
     grouped = [seqs[i] for i in length_grouped_order(seqs, args.hf_batch, args.seed)]
     if device.type == "cuda":
-        results = gpu_rounds(args, seqs, grouped, warm)
+        results = gpu_rounds(args, seqs, grouped, warm, kinds=args.approaches)
     else:
         results = interleaved_rounds(args, seqs, grouped, warm)
 
@@ -580,17 +585,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{m.peak_mb:9.1f} {m.seconds:8.1f} {na(m.launches_per_step, '11.0f')} "
             f"{na(m.gpu_busy, '8.1%')}"
         )
-    a_b, a_c = med["a"] / med["b"], med["a"] / med["c"]
-    eff_a = results["a"].efficiency
+    nan = float("nan")
+    a_b = med["a"] / med["b"] if {"a", "b"} <= set(med) else nan
+    a_c = med["a"] / med["c"] if {"a", "c"} <= set(med) else nan
+    eff_a = results["a"].efficiency if "a" in results else nan
     print()
     if device.type == "cuda":
-        # the issue's H200 targets (smollm2-135m shape; 32k tokens per step for the others)
+        # the figures of the issue's H200 targets; judged by whoever reads them
         print(f"a/b = {a_b:.2f}   a/c = {a_c:.2f}   padding efficiency (a) = {eff_a:.3f}")
-        print(
-            f"a tokens/s = {med['a']:,.0f}   a peak / c peak = "
-            f"{results['a'].peak_mb / results['c'].peak_mb:.2f}   GPU busy (a) = "
-            f"{results['a'].gpu_busy:.1%}"
-        )
+        if {"a", "c"} <= set(results):
+            print(
+                f"a tokens/s = {med['a']:,.0f}   a peak / c peak = "
+                f"{results['a'].peak_mb / results['c'].peak_mb:.2f}   GPU busy (a) = "
+                f"{results['a'].gpu_busy:.1%}"
+            )
         return 0
     print(f"a/b = {a_b:.2f}   (target >= 1.5)")
     print(f"a/c = {a_c:.2f}   (target >= 0.95)")
@@ -641,11 +649,12 @@ def gpu_rounds(
     seqs: list[list[int]],
     grouped: list[list[int]],
     warm: list[list[int]],
+    kinds: str = "abc",
 ) -> dict[str, Measured]:
     """CUDA: one warm process per approach, one run over all sequences, one approach at a time
     (the GPU is not shared); then a few profiled steps in the same process."""
     results: dict[str, Measured] = {}
-    for k in "abc":
+    for k in kinds:
         t0 = time.perf_counter()
         runner = Runner(k, args, warm)
         data = grouped if k == "c" else seqs

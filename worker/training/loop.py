@@ -3,6 +3,11 @@
 Hot-path rules: nothing in a step waits on the network (the reporter queues), and nothing in a
 step synchronizes with the device -- losses, grad norms and the first non-finite step are kept
 in device tensors and read once per logging interval.
+
+An optimizer step trains on its rows' examples (batch_size x grad_accum_steps packed rows); how
+many forward/backward passes that takes is the device's business: at model load the engine
+sizes micro-batches to the device (sizing.py: a memory probe on CUDA, the config on CPU), and
+an out-of-memory error halves that budget and redoes the same step with the same RNG state.
 """
 
 from __future__ import annotations
@@ -279,7 +284,10 @@ def train(
             # outside the except block: the failed step's tensors are unreachable now
             sizing = after_oom(sizing, model, dev, data, state.step + 1, reporter)
             set_rng_state(dev, rng)  # the redo draws the same dropout masks
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+        # one multi-tensor kernel chain for all adapter grads on CUDA instead of one per tensor
+        grad_norm = torch.nn.utils.clip_grad_norm_(
+            params, config.max_grad_norm, foreach=dev.type == "cuda"
+        )
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         state.step += 1
