@@ -166,7 +166,7 @@ def test_a_job_trains_through_all_stages_and_its_adapter_reloads(
         e.payload["stage"]
         for e in Event.objects.filter(job=job, message__endswith=" started").order_by("seq")
     ]
-    assert started == STAGES  # fmt: skip
+    assert started == list(STAGES)
 
     total = job.result["total_steps"]
     steps = list(
