@@ -53,6 +53,7 @@ export type EventList = Paginated<JobEvent>;
 export type Checkpoint = S['Checkpoint'];
 export type GpuType = S['GpuType'];
 export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameters: Hyperparameters };
+export type HyperparameterBounds = S['HyperparameterBounds'];
 export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
 export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters'> & { hyperparameters?: Hyperparameters };

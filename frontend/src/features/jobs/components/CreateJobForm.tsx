@@ -37,14 +37,16 @@ export function CreateJobForm() {
     if (!form.baseModel && baseModels.data?.length) set('baseModel', baseModels.data[0].key);
   }, [baseModels.data]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const estimateBody = buildJobBody(form, { forEstimate: true });
+  // The hyperparameter bounds are the same for every preset: the API's own.
+  const bounds = presets.data?.[0]?.bounds ?? [];
+  const estimateBody = buildJobBody(form, { forEstimate: true, bounds });
   const bodyKey = JSON.stringify(estimateBody);
   const debouncedKey = useDebouncedValue(bodyKey, ESTIMATE_DEBOUNCE_MS);
   const debouncedBody = useMemo(() => JSON.parse(debouncedKey) as ReturnType<typeof buildJobBody>, [debouncedKey]);
   const estimate = useEstimate(debouncedBody);
   const estimatePending = estimateBody !== null && (bodyKey !== debouncedKey || estimate.isFetching);
 
-  const hp = parseHyperparameters(form.hyperparameters);
+  const hp = parseHyperparameters(form.hyperparameters, bounds);
   const apiFields = create.error instanceof ApiError ? create.error.fields : {};
   const selectedPreset = presets.data?.find((p) => p.key === form.preset);
   const selectedGpu = gpuTypes.data?.find((g) => g.slug === form.gpuType);
@@ -64,7 +66,7 @@ export function CreateJobForm() {
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     setTouchedSubmit(true);
-    const body = buildJobBody(form);
+    const body = buildJobBody(form, { bounds });
     if (!body) {
       const formEl = e.currentTarget as HTMLFormElement;
       // Move focus to the first field that needs attention once the errors have rendered.
@@ -171,6 +173,7 @@ export function CreateJobForm() {
             <div className="form-grid form-grid--3">
               {HYPERPARAMETER_FIELDS.map((f) => {
                 const placeholder = presets.data?.find((p) => p.key === 'balanced')?.hyperparameters?.[f.key];
+                const bound = bounds.find((b) => b.name === f.key);
                 const e = hp.errors[f.key] ?? fieldError(apiFields, `hyperparameters.${f.key}`, f.key);
                 return (
                   <Field key={f.key} label={f.label} error={e}>
@@ -181,7 +184,8 @@ export function CreateJobForm() {
                         type="number"
                         inputMode="decimal"
                         step={f.step}
-                        min={f.min}
+                        min={bound?.minimum ?? undefined}
+                        max={bound?.maximum ?? undefined}
                         value={form.hyperparameters[f.key] ?? ''}
                         placeholder={placeholder !== undefined ? String(placeholder) : ''}
                         onChange={(ev) => set('hyperparameters', { ...form.hyperparameters, [f.key]: ev.target.value })}

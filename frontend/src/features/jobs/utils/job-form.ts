@@ -1,4 +1,4 @@
-import type { Hyperparameters, JobCreateBody, Preset, Pricing } from '../../../lib/api-types';
+import type { HyperparameterBounds, Hyperparameters, JobCreateBody, Preset, Pricing } from '../../../lib/api-types';
 
 export interface JobFormState {
   name: string;
@@ -24,32 +24,45 @@ export const EMPTY_FORM: JobFormState = {
   notes: '',
 };
 
-export const HYPERPARAMETER_FIELDS: { key: keyof Hyperparameters & string; label: string; step: string; min: string; integer?: boolean }[] = [
-  { key: 'epochs', label: 'Epochs', step: '1', min: '1', integer: true },
-  { key: 'learning_rate', label: 'Learning rate', step: 'any', min: '0' },
-  { key: 'batch_size', label: 'Batch size', step: '1', min: '1', integer: true },
-  { key: 'lora_r', label: 'LoRA rank (r)', step: '1', min: '1', integer: true },
-  { key: 'lora_alpha', label: 'LoRA alpha', step: '1', min: '1', integer: true },
-  { key: 'lora_dropout', label: 'LoRA dropout', step: '0.01', min: '0' },
+/** The fields the custom preset shows; their types and bounds come from the API (`bounds`). */
+export const HYPERPARAMETER_FIELDS: { key: keyof Hyperparameters & string; label: string; step: string }[] = [
+  { key: 'epochs', label: 'Epochs', step: '1' },
+  { key: 'learning_rate', label: 'Learning rate', step: 'any' },
+  { key: 'batch_size', label: 'Batch size', step: '1' },
+  { key: 'lora_r', label: 'LoRA rank (r)', step: '1' },
+  { key: 'lora_alpha', label: 'LoRA alpha', step: '1' },
+  { key: 'lora_dropout', label: 'LoRA dropout', step: '0.01' },
 ];
 
-/** Parses the custom hyperparameter inputs; blanks are left out, bad numbers reported. */
-export function parseHyperparameters(values: Record<string, string>): { value: Hyperparameters; errors: Record<string, string> } {
+/** The first rule a number breaks, as the form says it; undefined when it is within bounds. */
+export function boundsError(n: number, bound: HyperparameterBounds | undefined): string | undefined {
+  if (!Number.isFinite(n)) return 'Enter a number';
+  if (!bound) return undefined;
+  const { minimum: min, maximum: max } = bound;
+  if (min !== null && (bound.exclusive_minimum ? n <= min : n < min)) return `Enter a number ${bound.exclusive_minimum ? '>' : '≥'} ${min}`;
+  if (max !== null && n > max) return `Enter a number ≤ ${max}`;
+  if (bound.type === 'int' && !Number.isInteger(n)) return 'Enter a whole number';
+  return undefined;
+}
+
+/** Parses the custom hyperparameter inputs against the API's bounds (served with the presets,
+ *  the same ones the API enforces); blanks are left out, bad numbers reported. */
+export function parseHyperparameters(values: Record<string, string>, bounds: readonly HyperparameterBounds[] = []): { value: Hyperparameters; errors: Record<string, string> } {
   const value: Hyperparameters = {};
   const errors: Record<string, string> = {};
   for (const f of HYPERPARAMETER_FIELDS) {
     const raw = (values[f.key] ?? '').trim();
     if (!raw) continue;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < Number(f.min)) errors[f.key] = `Enter a number ≥ ${f.min}`;
-    else if (f.integer && !Number.isInteger(n)) errors[f.key] = 'Enter a whole number';
+    const error = boundsError(n, bounds.find((b) => b.name === f.key));
+    if (error) errors[f.key] = error;
     else value[f.key] = n;
   }
   return { value, errors };
 }
 
 /** Request body for create/estimate, or null while required choices are missing or invalid. */
-export function buildJobBody(form: JobFormState, { forEstimate = false } = {}): JobCreateBody | null {
+export function buildJobBody(form: JobFormState, { forEstimate = false, bounds = [] as readonly HyperparameterBounds[] } = {}): JobCreateBody | null {
   if (!form.datasetId || !form.baseModel || !form.preset || !form.gpuType) return null;
   if (!forEstimate && !form.name.trim()) return null;
   const body: JobCreateBody = {
@@ -62,7 +75,7 @@ export function buildJobBody(form: JobFormState, { forEstimate = false } = {}): 
   };
   if (form.validationDatasetId) body.validation_dataset_id = form.validationDatasetId;
   if (form.preset === 'custom') {
-    const { value, errors } = parseHyperparameters(form.hyperparameters);
+    const { value, errors } = parseHyperparameters(form.hyperparameters, bounds);
     if (Object.keys(errors).length) return null;
     body.hyperparameters = value;
   }
