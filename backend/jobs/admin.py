@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from backend.common.errors import ApplicationError
 from backend.jobs.models import Attempt, Checkpoint, GpuType, Job, StageRun
 from backend.jobs.services import job_cancel
-from backend.telemetry.models import Event, MetricPoint
+from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
 
 
 @admin.register(GpuType)
@@ -99,16 +99,7 @@ class MetricInline(_RecentInline):
     model = MetricPoint
     order_field = "step"
     verbose_name_plural = "metrics (last 50 steps)"
-    fields = (
-        "step",
-        "epoch",
-        "train_loss",
-        "val_loss",
-        "learning_rate",
-        "grad_norm",
-        "tokens_per_second",
-        "gpu_utilization",
-    )
+    fields: tuple[str, ...] = ("step", *METRIC_VALUE_FIELDS)
     readonly_fields = fields
 
 

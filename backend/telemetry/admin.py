@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from backend.telemetry.models import Event, MetricPoint
+from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
 
 
 @admin.register(Event)
@@ -17,16 +17,7 @@ class EventAdmin(admin.ModelAdmin[Event]):
 
 @admin.register(MetricPoint)
 class MetricPointAdmin(admin.ModelAdmin[MetricPoint]):
-    list_display = (
-        "job",
-        "step",
-        "epoch",
-        "train_loss",
-        "val_loss",
-        "learning_rate",
-        "tokens_per_second",
-        "gpu_utilization",
-    )
+    list_display = ("job", "step", *METRIC_VALUE_FIELDS)
     list_select_related = ("job",)
     raw_id_fields = ("job",)
     show_full_result_count = False

@@ -283,6 +283,9 @@ def test_no_rule_of_the_contract_is_spelled_out_elsewhere() -> None:
                     continue
                 # A few hyperparameter names are an override (the demo's); most are a schema.
                 least = 8 if label == "hyperparameter names" else min(3, len(vocabulary))
-                if set(strings) <= vocabulary and len(set(strings)) >= least:
+                shared = set(strings) & vocabulary
+                # Most of a long vocabulary next to other names (("step", *metric fields)).
+                most = 8 if label == "hyperparameter names" else 5
+                if (set(strings) <= vocabulary and len(shared) >= least) or len(shared) >= most:
                     found.append(f"{where}: {label} {sorted(set(strings))}")
     assert not found, "defined again outside worker.contract:\n" + "\n".join(found)
