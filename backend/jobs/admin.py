@@ -95,12 +95,15 @@ class EventInline(_RecentInline):
     readonly_fields = fields
 
 
+_METRIC_COLUMNS: tuple[str, ...] = ("step", *METRIC_VALUE_FIELDS)
+
+
 class MetricInline(_RecentInline):
     model = MetricPoint
     order_field = "step"
     verbose_name_plural = "metrics (last 50 steps)"
-    fields: tuple[str, ...] = ("step", *METRIC_VALUE_FIELDS)
-    readonly_fields = fields
+    fields = _METRIC_COLUMNS
+    readonly_fields = _METRIC_COLUMNS
 
 
 @admin.register(Job)
