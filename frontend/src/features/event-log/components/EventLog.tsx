@@ -12,6 +12,7 @@ import { EVENT_TYPE_META } from '../../../lib/status';
 import { eventsExportUrl, useEvents } from '../api/get-events';
 import { newSeqs } from '../utils/json-highlight';
 import { JsonView } from './JsonView';
+import { SearchBox } from '../../../components/SearchBox';
 
 export const EVENT_FILTERS: { value: '' | EventType; label: string }[] = [
   { value: '', label: 'All events' },
@@ -112,23 +113,7 @@ export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
             ))}
           </select>
         </label>
-        <label className="field field--inline field--grow">
-          <span className="field__label">Search</span>
-          <span className="search-input">
-            <span className="search-input__icon" aria-hidden="true">
-              ⌕
-            </span>
-            <input
-              className="input"
-              type="search"
-              value={searchInput}
-              placeholder="Search messages…"
-              onChange={(e) => setSearchInput(e.target.value)}
-              aria-label="Search events"
-              data-testid="event-search"
-            />
-          </span>
-        </label>
+        <SearchBox value={searchInput} onChange={setSearchInput} placeholder="Search messages…" ariaLabel="Search events" testId="event-search" />
         <div className="row">
           <a className="btn btn--secondary btn--sm" href={eventsExportUrl(jobId, 'json', exportQ)} download data-testid="export-json">
             ⤓ Export JSON

@@ -14,7 +14,7 @@ import { useNow } from '../../../lib/hooks';
 import { queryKeys } from '../../../lib/query-keys';
 import { isActive, isTerminal } from '../../../lib/status';
 import { useCancelJob } from '../api/cancel-job';
-import { useJob } from '../api/get-job';
+import { useJob } from '../../../api/get-job';
 import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
 import { lastValidation } from '../utils/trend';

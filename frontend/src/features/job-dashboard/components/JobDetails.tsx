@@ -1,6 +1,7 @@
 import type { JobDetail } from '../../../lib/api-types';
-import { formatDateTime, formatNumber, formatValue } from '../../../lib/format';
+import { formatDateTime, formatNumber } from '../../../lib/format';
 import { PRESET_LABELS, PRICING_LABELS, humanize } from '../../../lib/status';
+import { ConfigList } from '../../../components/ConfigList';
 
 export function JobDetails({ job }: { job: JobDetail }) {
   return (
@@ -46,14 +47,7 @@ export function JobDetails({ job }: { job: JobDetail }) {
       {Object.keys(job.hyperparameters ?? {}).length ? (
         <>
           <h3 className="subhead">Hyperparameters</h3>
-          <dl className="kv kv--grid">
-            {Object.entries(job.hyperparameters).map(([k, v]) => (
-              <div key={k} className="kv__pair">
-                <dt>{humanize(k)}</dt>
-                <dd className="mono">{formatValue(v)}</dd>
-              </div>
-            ))}
-          </dl>
+          <ConfigList values={job.hyperparameters} />
         </>
       ) : null}
     </div>

@@ -4,7 +4,7 @@ import { Field } from '../../../components/Field';
 import { useToast } from '../../../components/Toast';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { Preset, Pricing } from '../../../lib/api-types';
-import { formatParams, formatRate, formatValue } from '../../../lib/format';
+import { formatParams, formatRate } from '../../../lib/format';
 import { useDebouncedValue } from '../../../lib/hooks';
 import { humanize } from '../../../lib/status';
 import { useCreateJob } from '../api/create-job';
@@ -15,6 +15,7 @@ import { usePresets } from '../api/get-presets';
 import { EMPTY_FORM, HYPERPARAMETER_FIELDS, buildJobBody, fieldError, parseHyperparameters, type JobFormState } from '../utils/job-form';
 import { DatasetPicker } from './DatasetPicker';
 import { EstimatePanel } from './EstimatePanel';
+import { ConfigList } from '../../../components/ConfigList';
 
 export const ESTIMATE_DEBOUNCE_MS = 500;
 
@@ -197,14 +198,7 @@ export function CreateJobForm() {
               {fieldError(apiFields, 'hyperparameters') ? <span className="field__error">{fieldError(apiFields, 'hyperparameters')}</span> : null}
             </div>
           ) : selectedPreset ? (
-            <dl className="kv kv--grid">
-              {Object.entries(selectedPreset.hyperparameters ?? {}).map(([k, v]) => (
-                <div key={k} className="kv__pair">
-                  <dt>{humanize(k)}</dt>
-                  <dd className="mono">{formatValue(v)}</dd>
-                </div>
-              ))}
-            </dl>
+            <ConfigList values={selectedPreset.hyperparameters ?? {}} />
           ) : null}
         </section>
 

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useDebouncedValue } from '../../../lib/hooks';
 import { useGpuTypes } from '../api/get-gpu-types';
 import { STATUS_FILTERS, hasActiveFilters, type DateRange, type JobsListState } from '../utils/url-state';
+import { SearchBox } from '../../../components/SearchBox';
 
 export const SEARCH_DEBOUNCE_MS = 500;
 
@@ -83,23 +84,7 @@ export function JobsFilters({ state, onChange, showStatus }: Props) {
         </label>
         </div>
         <div className="filters__top">
-          <label className="field field--inline field--grow">
-            <span className="field__label">Search</span>
-            <span className="search-input">
-              <span className="search-input__icon" aria-hidden="true">
-                ⌕
-              </span>
-              <input
-                className="input"
-                type="search"
-                placeholder="Search by job name…"
-                value={search}
-                onChange={(e) => setSearch(e.target.value)}
-                aria-label="Search jobs by name"
-                data-testid="jobs-search"
-              />
-            </span>
-          </label>
+          <SearchBox value={search} onChange={setSearch} placeholder="Search by job name…" ariaLabel="Search jobs by name" testId="jobs-search" />
           <button
             type="button"
             className="btn btn--secondary filters__toggle"

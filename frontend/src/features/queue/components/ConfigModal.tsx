@@ -2,12 +2,13 @@ import { Modal } from '../../../components/Modal';
 import { SkeletonLines } from '../../../components/Skeleton';
 import { ErrorState } from '../../../components/States';
 import type { JobListItem } from '../../../lib/api-types';
-import { formatCurrencyRange, formatDuration, formatNumber, formatValue } from '../../../lib/format';
-import { PRESET_LABELS, PRICING_LABELS, humanize } from '../../../lib/status';
-import { useJobConfig } from '../api/get-job-config';
+import { formatCurrencyRange, formatDuration, formatNumber } from '../../../lib/format';
+import { PRESET_LABELS, PRICING_LABELS } from '../../../lib/status';
+import { useJob } from '../../../api/get-job';
+import { ConfigList } from '../../../components/ConfigList';
 
 export function ConfigModal({ job, onClose }: { job: JobListItem; onClose: () => void }) {
-  const detail = useJobConfig(job.id);
+  const detail = useJob(job.id, { poll: false });
   const d = detail.data;
   return (
     <Modal title={`Configuration · ${job.name}`} onClose={onClose} testId="config-modal" footer={<button type="button" className="btn btn--secondary" onClick={onClose}>Close</button>}>
@@ -44,14 +45,7 @@ export function ConfigModal({ job, onClose }: { job: JobListItem; onClose: () =>
       ) : detail.isError ? (
         <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
       ) : (
-        <dl className="kv kv--grid" data-testid="config-hyperparameters">
-          {Object.entries(d?.hyperparameters ?? {}).map(([k, v]) => (
-            <div key={k} className="kv__pair">
-              <dt>{humanize(k)}</dt>
-              <dd className="mono">{formatValue(v)}</dd>
-            </div>
-          ))}
-        </dl>
+        <ConfigList values={d?.hyperparameters ?? {}} testId="config-hyperparameters" />
       )}
     </Modal>
   );
