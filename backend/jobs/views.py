@@ -34,7 +34,7 @@ from backend.jobs.serializers import (
     PresetSerializer,
 )
 from backend.jobs.serializers_detail import JobDetailSerializer
-from backend.scheduling.selectors import estimated_starts, queue_positions
+from backend.scheduling.selectors import queue_positions, queue_view
 
 ORDERING_PARAM = OpenApiParameter(
     "ordering",
@@ -46,9 +46,11 @@ ORDERING_PARAM = OpenApiParameter(
 
 
 def _queue_context() -> dict[str, Any]:
+    view = queue_view()
     return {
-        "queue_positions": queue_positions(),
-        "estimated_starts": estimated_starts(),
+        "queue_positions": view.positions,
+        "estimated_starts": view.starts,
+        "queue_reasons": view.reasons,
     }
 
 

@@ -1,6 +1,6 @@
 from backend.jobs.models.attempt import Attempt, AttemptEnd
 from backend.jobs.models.checkpoint import Checkpoint
-from backend.jobs.models.gpu import GpuType
+from backend.jobs.models.gpu import CPU_SLUG, GpuType, pool_queue
 from backend.jobs.models.job import (
     ACTIVE_STATUSES,
     BILLED_STATUSES,
@@ -18,6 +18,7 @@ from backend.jobs.models.stage import StageRun, StageState
 __all__ = [
     "ACTIVE_STATUSES",
     "BILLED_STATUSES",
+    "CPU_SLUG",
     "FINISHED_STATUSES",
     "Attempt",
     "AttemptEnd",
@@ -32,4 +33,5 @@ __all__ = [
     "Stage",
     "StageRun",
     "StageState",
+    "pool_queue",
 ]

@@ -15,6 +15,7 @@ from backend.common.errors import ApplicationError, Conflict
 from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
 from backend.jobs.models.stage import StageState
 from backend.jobs.transitions import lock_job, transition
+from backend.scheduling.services import fleet_claimed
 from backend.telemetry.models import MetricPoint
 from backend.telemetry.services import event_record, events_append
 from backend.workerapi.auth import check_attempt
@@ -50,7 +51,12 @@ def _point_dict(point: MetricPoint) -> dict[str, Any]:
 
 @transaction.atomic
 def attempt_claim(
-    *, attempt: Attempt, worker_host: str, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    worker_host: str,
+    worker_name: str | None = None,
+    worker_gpu_type: str | None = None,
+    now: datetime | None = None,
 ) -> ClaimResult:
     """A worker takes its attempt: provisioning -> running, once.
 
@@ -58,6 +64,7 @@ def attempt_claim(
     provisioning is a 409, so that message's worker exits without touching anything. A job
     cancelled while it waited for a worker ends `cancelled` here and the worker is told so.
     Steps above the resume point from older attempts are deleted: this attempt replays them.
+    A worker of another GPU type than the job's is refused (409 `wrong_pool`).
     """
     now = now or timezone.now()
     # Lock: two deliveries of the same task claiming at once must not both start training.
@@ -85,6 +92,7 @@ def attempt_claim(
         # The dispatcher's lease ran out before a worker got here (the reaper will re-queue
         # the job): starting now would run a job that no longer holds a slot.
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
+    fleet_claimed(job=job, worker_name=worker_name, gpu_type=worker_gpu_type)
 
     checkpoint = Checkpoint.objects.filter(job_id=job.pk).order_by("-step").first()
     resume_step = checkpoint.step if checkpoint else 0
