@@ -2,7 +2,8 @@
 
 A worker serves one pool, the GPU type it runs on (`worker.device.worker_gpu_type`: the
 `LORA_GPU_TYPE` slug, or `cpu` on a host without a GPU), and consumes only that pool's queue,
-`training.<type>`; the API sends a job only to its own type's queue. Start one worker per GPU:
+`training.<type>` (``worker.contract.names.pool_queue``); the API sends a job only to its own
+type's queue. Start one worker per GPU:
 
     LORA_GPU_TYPE=h100-80gb celery -A worker.celery_app worker --concurrency 1
 
@@ -26,7 +27,8 @@ from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
 
 from worker.api_client import ApiError, FleetClient
-from worker.device import discover_device, pool_queue, software_versions, worker_gpu_type
+from worker.contract.names import RUN_JOB_TASK, pool_queue
+from worker.device import discover_device, software_versions, worker_gpu_type
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ VISIBILITY_TIMEOUT_SECONDS = 7 * 24 * 3600
 
 DEVICE = discover_device()
 GPU_TYPE = worker_gpu_type(DEVICE)
-TRAINING_QUEUE = pool_queue(GPU_TYPE)
+QUEUE = pool_queue(GPU_TYPE)
 HOST = socket.gethostname()
 # Unique per worker process; set before any fork, so a prefork child claims under this name.
 WORKER_NAME = os.environ.get("LORA_WORKER_NAME") or (f"{HOST}-{os.getpid()}-{secrets.token_hex(3)}")
@@ -52,8 +54,8 @@ def broker_url() -> str:
 
 app = Celery("lora_worker", broker=broker_url(), include=["worker.tasks"])
 app.conf.update(
-    task_default_queue=TRAINING_QUEUE,
-    task_routes={"worker.run_job": {"queue": TRAINING_QUEUE}},
+    task_default_queue=QUEUE,
+    task_routes={RUN_JOB_TASK: {"queue": QUEUE}},
     # Hours-long tasks: take one message at a time and acknowledge it only when the task ends,
     # so a worker that dies mid-job does not silently swallow it.
     worker_prefetch_multiplier=1,
@@ -133,7 +135,7 @@ def _register(**_: Any) -> None:
     interval = float(os.environ.get("LORA_HEARTBEAT_SECONDS") or 10.0)
     _reporter = FleetReporter(FleetClient(api_url=api_url, secret=secret), interval=interval)
     _reporter.start()
-    logger.info("Worker %s serves pool %s (queue %s)", WORKER_NAME, GPU_TYPE, TRAINING_QUEUE)
+    logger.info("Worker %s serves pool %s (queue %s)", WORKER_NAME, GPU_TYPE, QUEUE)
 
 
 @worker_shutdown.connect

@@ -15,7 +15,8 @@ import sys
 from importlib import metadata
 from typing import Any
 
-CPU_TYPE = "cpu"
+from worker.contract.names import CPU_GPU_TYPE as CPU_TYPE
+
 SOFTWARE = ("torch", "transformers", "peft", "celery", "accelerate", "nvidia-ml-py")
 
 
@@ -116,8 +117,3 @@ def worker_gpu_type(device: dict[str, Any] | None = None) -> str:
         f"This host has {device['count']} x {device['name']}: set LORA_GPU_TYPE to the catalog "
         "slug of its GPU type (e.g. h100-80gb) so it serves that pool."
     )
-
-
-def pool_queue(gpu_type: str) -> str:
-    """The Celery queue of a pool (the API sends a job to its type's queue only)."""
-    return f"training.{gpu_type}"

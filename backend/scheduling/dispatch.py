@@ -14,7 +14,6 @@ makes each queued job start at most once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
@@ -25,16 +24,16 @@ from django.db import transaction
 from django.db.models import Max
 
 from backend.config.celery import app as celery_app
-from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus, pool_queue
+from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
+from backend.jobs.models.attempt import token_hash
 from backend.jobs.transitions import transition
 from backend.scheduling.fleet import Pool, pools
 from backend.scheduling.models import SchedulerSettings
 from backend.scheduling.slots import POOL_FULL, slot_admit, slot_release, slots_ensure
 from backend.telemetry.services import event_record
+from worker.contract.names import RUN_JOB_TASK, pool_queue
 
 logger = logging.getLogger(__name__)
-
-RUN_JOB_TASK = "worker.run_job"
 
 _local = threading.local()
 
@@ -51,11 +50,6 @@ class Started:
 # What _start_next reports when it started nothing.
 _GLOBAL_FULL = "global_full"
 _NOTHING_QUEUED = "nothing_queued"
-
-
-def token_hash(token: str) -> str:
-    """How attempt tokens are stored (the worker API hashes the bearer token the same way)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def run_job_send(*, job_id: str, attempt: int, token: str, queue: str) -> None:

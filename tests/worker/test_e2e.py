@@ -28,14 +28,13 @@ from backend.scheduling.dispatch import dispatch_queued
 from backend.scheduling.reaper import reap_lost
 from backend.scheduling.slots import slot_release
 from backend.telemetry.models import Event, MetricPoint
-from tests.attempts import TRAINING_QUEUE
 from tests.factories import DatasetFactory, JobFactory, UserFactory
 from tests.worker.conftest import wait_for
+from worker.contract.names import STAGES, TRAINING_QUEUE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_prefix")]
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ["preprocessing", "model_loading", "training", "finalization"]
 
 
 def _hyperparameters(**overrides: Any) -> dict[str, Any]:

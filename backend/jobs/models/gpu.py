@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django.db import models
 
-CPU_SLUG = "cpu"
+from worker.contract.names import CPU_GPU_TYPE, pool_queue
+
+CPU_SLUG = CPU_GPU_TYPE
 
 
 class GpuType(models.Model):
@@ -41,8 +43,3 @@ class GpuType(models.Model):
 
     def hourly_rate(self, pricing: str) -> Decimal:
         return self.spot_hourly_rate if pricing == "spot" else self.on_demand_hourly_rate
-
-
-def pool_queue(slug: str) -> str:
-    """Queue of a GPU type's pool: `training.<slug>` (a worker serves exactly one)."""
-    return f"training.{slug}"

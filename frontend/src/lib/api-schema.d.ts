@@ -386,6 +386,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker fleet: each worker's type, host, state, current job, last seen */
+        get: operations["training_workers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/fleet/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a worker / heartbeat: host, device, software versions (worker secret) */
+        post: operations["worker_fleet_heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/worker/jobs/{job_id}/checkpoints": {
         parameters: {
             query?: never;
@@ -705,6 +739,10 @@ export interface components {
             /** @description The attempt number of the task. */
             attempt: number;
             worker_host?: string;
+            /** @description The worker's registered name (the fleet shows it running this job). */
+            worker?: string;
+            /** @description The pool the worker serves: a claim for a job of another type is refused (409 `wrong_pool`). */
+            gpu_type?: string;
         };
         ClaimResponse: {
             /**
@@ -798,6 +836,16 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        DeviceRequest: {
+            kind: components["schemas"]["KindEnum"];
+            name: string;
+            count: number;
+            /**
+             * Format: double
+             * @description Per device; null when unknown.
+             */
+            memory_gb: number | null;
+        };
         ErrorInfo: {
             category: string;
             message: string;
@@ -871,6 +919,57 @@ export interface components {
             size_bytes: number;
             name: string;
         };
+        Fleet: {
+            workers: components["schemas"]["FleetWorker"][];
+            pools: components["schemas"]["Pool"][];
+        };
+        FleetHeartbeatRequestRequest: {
+            /** @description Unique per worker process (host, pid, random suffix). */
+            name: string;
+            /** @description Catalog slug of the pool this worker serves (`cpu` for CPU). */
+            gpu_type: string;
+            host: string;
+            device: components["schemas"]["DeviceRequest"];
+            /** @description Package name -> version. */
+            software: {
+                [key: string]: string;
+            };
+        };
+        FleetHeartbeatResponse: {
+            name: string;
+            gpu_type: string;
+            /** @description The Celery queue this worker must consume. */
+            queue: string;
+            /** Format: double */
+            heartbeat_seconds: number;
+        };
+        /** @description One worker of the fleet. Context: now. */
+        FleetWorker: {
+            name: string;
+            gpu_type: string;
+            gpu_type_name: string;
+            host: string;
+            readonly state: components["schemas"]["FleetWorkerStateEnum"];
+            readonly current_job: components["schemas"]["WorkerJob"] | null;
+            /** @description kind (gpu/cpu), name, count, memory_gb. */
+            device: {
+                [key: string]: unknown;
+            };
+            software: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            registered_at: string;
+            /** Format: date-time */
+            last_seen_at: string;
+        };
+        /**
+         * @description * `idle` - Idle
+         *     * `busy` - Busy
+         *     * `offline` - Offline
+         * @enum {string}
+         */
+        FleetWorkerStateEnum: "idle" | "busy" | "offline";
         /**
          * @description * `chat` - Chat (messages)
          *     * `prompt_completion` - Prompt / completion
@@ -909,31 +1008,92 @@ export interface components {
             /** Format: double */
             heartbeat_seconds: number;
         };
-        /** @description Overrides on top of the preset. Everything optional; bounds keep jobs sane. */
+        /** @description One field of the hyperparameter schema, as the create form validates it. */
+        HyperparameterBounds: {
+            name: string;
+            type: components["schemas"]["HyperparameterTypeEnum"];
+            /** Format: double */
+            minimum: number | null;
+            /** Format: double */
+            maximum: number | null;
+            exclusive_minimum: boolean;
+            choices: string[];
+            default: unknown;
+        };
+        /**
+         * @description * `int` - int
+         *     * `float` - float
+         *     * `choice` - choice
+         *     * `modules` - modules
+         * @enum {string}
+         */
+        HyperparameterTypeEnum: "int" | "float" | "choice" | "modules";
+        /**
+         * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
+         *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
+         */
         HyperparametersRequest: {
+            /** @description must be between 1 and 100 */
             epochs?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 1e-07 and 0.1
+             */
             learning_rate?: number;
+            /** @description must be between 1 and 1024 */
             batch_size?: number;
+            /** @description must be between 1 and 1024 */
             grad_accum_steps?: number;
+            /** @description must be between 16 and 131072 */
             max_seq_len?: number;
+            /** @description must be between 1 and 1024 */
             lora_r?: number;
+            /** @description must be between 1 and 4096 */
             lora_alpha?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 0.9
+             */
             lora_dropout?: number;
+            /** @description must name 1 to 32 modules (letters, digits, _ and ., at most 64 characters each) */
             target_modules?: string[];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
             warmup_ratio?: number;
+            /**
+             * @description must be cosine or linear
+             *
+             *     * `cosine` - cosine
+             *     * `linear` - linear
+             */
             lr_scheduler?: components["schemas"]["LrSchedulerEnum"];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 1
+             */
             weight_decay?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be > 0 and <= 100
+             */
             max_grad_norm?: number;
+            /** @description must be between 1 and 2147483647 */
             eval_every?: number;
+            /** @description must be between 1 and 2147483647 */
             checkpoint_every?: number;
+            /** @description must be between 1 and 2147483647 */
             log_every?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
             val_fraction?: number;
+            /**
+             * Format: int64
+             * @description must be between 0 and 4294967295
+             */
             seed?: number;
         };
         JobCreateRequest: {
@@ -955,7 +1115,7 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description Context: request, now (optional), queue_positions, estimated_starts. */
+        /** @description Context: request, now (optional), queue_positions, estimated_starts, queue_reasons. */
         JobDetail: {
             /** Format: uuid */
             readonly id: string;
@@ -1031,6 +1191,12 @@ export interface components {
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
         };
+        /**
+         * @description * `gpu` - gpu
+         *     * `cpu` - cpu
+         * @enum {string}
+         */
+        KindEnum: "gpu" | "cpu";
         Limits: {
             max_metric_points: number;
             max_events: number;
@@ -1166,6 +1332,13 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["JobList"][];
         };
+        Pool: {
+            gpu_type: string;
+            name: string;
+            live_workers: number;
+            /** @description Jobs this pool may run at once: live workers, capped in admin when set. */
+            capacity: number;
+        };
         Preset: {
             key: string;
             label: string;
@@ -1173,6 +1346,8 @@ export interface components {
             hyperparameters: {
                 [key: string]: unknown;
             };
+            /** @description Every hyperparameter's type and bounds, as the API enforces them. */
+            bounds: components["schemas"]["HyperparameterBounds"][];
         };
         /**
          * @description * `conservative` - Conservative
@@ -1207,6 +1382,7 @@ export interface components {
             active_count: number;
             active: components["schemas"]["ActiveSlot"][];
             queued: components["schemas"]["QueuedEntry"][];
+            pools: components["schemas"]["Pool"][];
             depth: number;
             analytics: components["schemas"]["QueueAnalytics"];
         };
@@ -1231,6 +1407,8 @@ export interface components {
             position: number;
             /** Format: date-time */
             estimated_start_at: string | null;
+            /** @description Why the job waits: its place in its GPU type's pool, no worker of its type online, or the global limit. */
+            reason: string;
         };
         QueuedEntry: {
             /** @description 1 = starts next. */
@@ -1238,14 +1416,18 @@ export interface components {
             job: components["schemas"]["JobList"];
             /**
              * Format: date-time
-             * @description Simulated: active jobs free their slots at their estimated finish and each queued job, in order, takes the earliest free slot.
+             * @description Simulated: active jobs free their slots at their estimated finish and each queued job, in order, takes the earliest free slot of its pool under the global limit. Null when no worker of its GPU type is online.
              */
-            estimated_start_at: string;
+            estimated_start_at: string | null;
             /**
              * Format: double
              * @description How long the job has waited so far (since it last entered the queue).
              */
             wait_seconds: number;
+            /** @description The GPU type (slug) whose workers run this job. */
+            pool: string;
+            /** @description Why the job waits, in words. */
+            reason: string;
         };
         /**
          * @description * `loss_not_decreasing` - loss_not_decreasing
@@ -1401,6 +1583,11 @@ export interface components {
          * @enum {string}
          */
         WorkerFailureCategoryEnum: "invalid_dataset" | "model_load_failed" | "out_of_memory" | "nan_loss" | "internal_error";
+        WorkerJob: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         /**
          * @description * `active` - active
          *     * `completed` - completed
@@ -2070,6 +2257,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    training_workers_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fleet"];
+                };
+            };
+        };
+    };
+    worker_fleet_heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FleetHeartbeatRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FleetHeartbeatRequestRequest"];
+                "multipart/form-data": components["schemas"]["FleetHeartbeatRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetHeartbeatResponse"];
+                };
+            };
+            /** @description Invalid body or GPU type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or wrong worker secret. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
             };
         };
     };
