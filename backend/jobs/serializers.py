@@ -145,7 +145,17 @@ class EstimateSerializer(serializers.Serializer[Any]):
     cost_max = serializers.FloatField()
     hourly_rate = serializers.FloatField()
     tokens_per_second = serializers.FloatField(required=False)
-    basis = serializers.ChoiceField(choices=["history", "flops"])
+    basis = serializers.ChoiceField(
+        choices=["history", "measured", "flops"],
+        help_text="history: similar measured runs; measured: this job's own early run; flops: "
+        "the GPU's theoretical throughput alone (rough, wide band).",
+    )
+    samples = serializers.IntegerField(
+        required=False, help_text="Similar measured runs the estimate rests on."
+    )
+    rough = serializers.BooleanField(
+        required=False, help_text="True when the estimate rests on the FLOPs prior alone."
+    )
 
 
 class CancelSerializer(serializers.Serializer[Any]):

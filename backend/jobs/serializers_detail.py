@@ -225,6 +225,7 @@ class JobDetailSerializer(JobListSerializer):
             "cost_max": float(job.est_cost_max or 0),
             "hourly_rate": float(job.hourly_rate),
             "basis": job.est_basis,
+            "rough": job.est_basis == "flops",
         }
 
     @extend_schema_field(MetricPointSerializer(allow_null=True))

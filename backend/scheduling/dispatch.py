@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from backend.config.celery import app as celery_app
+from backend.jobs.estimates import estimate_apply, estimate_refresh
 from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
 from backend.jobs.models.attempt import token_hash
 from backend.jobs.transitions import transition
@@ -145,6 +146,7 @@ def _provision(job: Job, *, fence: int, queue: str) -> Started:
         token_hash=token_hash(token),
         resume_step=resume_step,
     )
+    _refresh_estimate(job)
     message = f"Provisioning a GPU (attempt {job.attempt})"
     if resume_step:
         message += f"; will resume from checkpoint at step {resume_step}"
@@ -155,6 +157,27 @@ def _provision(job: Job, *, fence: int, queue: str) -> Started:
         payload={"status": JobStatus.PROVISIONING, "attempt": job.attempt, "fence": fence},
     )
     return Started(job_id=str(job.pk), attempt=job.attempt, fence=fence, token=token, queue=queue)
+
+
+def _refresh_estimate(job: Job) -> None:
+    # The pre-launch band: runs measured since the job was created (often the first runs of its
+    # combination) make a better estimate than the one it was created with. A resumed attempt
+    # keeps its estimate: the budget of a job already under way does not move.
+    if job.attempt != 1:
+        return
+    estimate = estimate_refresh(job)
+    if estimate is None:
+        return
+    job.save(update_fields=estimate_apply(job, estimate))
+    event_record(
+        job=job,
+        type="info",
+        message=(
+            f"Estimate updated from {estimate.samples} similar run(s): "
+            f"${estimate.cost_min} to ${estimate.cost_max}"
+        ),
+        payload={"estimate": estimate.as_dict()},
+    )
 
 
 def dispatch_queued() -> list[str]:

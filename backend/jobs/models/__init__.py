@@ -13,6 +13,7 @@ from backend.jobs.models.job import (
     Pricing,
     Stage,
 )
+from backend.jobs.models.sample import RunSample
 from backend.jobs.models.stage import StageRun, StageState
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "JobStatus",
     "Preset",
     "Pricing",
+    "RunSample",
     "Stage",
     "StageRun",
     "StageState",

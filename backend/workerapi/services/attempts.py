@@ -12,6 +12,7 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
+from backend.jobs.estimates import sample_record_final
 from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
 from backend.jobs.models.stage import StageState
 from backend.jobs.transitions import lock_job, transition
@@ -221,6 +222,8 @@ def _finish(
     changed.append("substatus")
     job.save(update_fields=list(dict.fromkeys(changed)))
     if target == JobStatus.COMPLETED:
+        # The estimator's history: this run's throughput and stage durations.
+        sample_record_final(job)
         first, last = result.get("initial_val_loss"), result.get("final_val_loss")
         message = "Training completed"
         if isinstance(first, int | float) and isinstance(last, int | float):

@@ -9,7 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backend.jobs.models import Attempt, Job
+from backend.jobs.estimates import sample_record_early
+from backend.jobs.models import Attempt, Job, Stage
 from backend.telemetry.models import METRIC_VALUE_FIELDS, MetricPoint
 from backend.telemetry.services import EventIn, events_append
 from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
@@ -134,6 +135,9 @@ def metrics_ingest(
             changed.append("measured_tokens_per_second")
     if changed:
         job.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    if points and job.stage == Stage.TRAINING:
+        # The run's own measurement: the first sample of its combination (see estimates.py).
+        sample_record_early(job, now=now)
     if warnings:
         events_append(job_id=job.pk, attempt=current.number, items=warnings)
     return IngestResult(stored=len(points), action=action_for(job))

@@ -663,10 +663,11 @@ export interface components {
         };
         /**
          * @description * `history` - history
+         *     * `measured` - measured
          *     * `flops` - flops
          * @enum {string}
          */
-        BasisEnum: "history" | "flops";
+        BasisEnum: "history" | "measured" | "flops";
         /** @enum {unknown} */
         BlankEnum: "";
         CancelInfo: {
@@ -866,7 +867,18 @@ export interface components {
             hourly_rate: number;
             /** Format: double */
             tokens_per_second?: number;
+            /**
+             * @description history: similar measured runs; measured: this job's own early run; flops: the GPU's theoretical throughput alone (rough, wide band).
+             *
+             *     * `history` - history
+             *     * `measured` - measured
+             *     * `flops` - flops
+             */
             basis: components["schemas"]["BasisEnum"];
+            /** @description Similar measured runs the estimate rests on. */
+            samples?: number;
+            /** @description True when the estimate rests on the FLOPs prior alone. */
+            rough?: boolean;
         };
         Event: {
             readonly seq: number;
