@@ -39,6 +39,9 @@ FINALIZATION_SECONDS = 5.0
 # How many similar runs a prediction uses, and how far "similar" may stretch (see _distance).
 NEIGHBOURS = 8
 MAX_DISTANCE = 3.0
+MIN_EXACT = 3
+# Extra band per unit of distance to the runs used: a neighbour's settings differ from this job's.
+BAND_PER_DISTANCE = 0.1
 # Half-width of the cost band, relative to the midpoint: from the samples' spread, never
 # narrower than MIN_BAND; the FLOPs prior is off by a factor on real hardware, hence ROUGH_BAND.
 MIN_BAND = 0.08
@@ -147,8 +150,10 @@ def similar_samples(
     Completed runs are preferred; a run still training counts only while its combination has no
     completed run yet (its early measurement is the first sample).
     """
-    rows = RunSample.objects.filter(gpu_type=gpu_type, base_model=base_model).order_by(
-        "-recorded_at"
+    rows = (
+        RunSample.objects.filter(gpu_type=gpu_type, base_model=base_model)
+        .select_related("job__dataset")
+        .order_by("-recorded_at")
     )
     if exclude_job is not None:
         rows = rows.exclude(job_id=exclude_job)
@@ -156,6 +161,10 @@ def similar_samples(
     finals = [(d, s) for d, s in scored if s.final]
     chosen = finals if finals else scored
     chosen.sort(key=lambda pair: pair[0])  # stable: newest first among equals
+    # Enough runs of the very same combination: the others would only add their bias.
+    exact = [pair for pair in chosen if pair[0] == 0.0]
+    if len(exact) >= MIN_EXACT:
+        chosen = exact
     return [s for _, s in chosen[:NEIGHBOURS]]
 
 
@@ -182,9 +191,13 @@ def _flops_tokens_per_second(info: BaseModelInfo, gpu_type: GpuType) -> float | 
     return gpu_type.bf16_tflops * 1e12 * TYPICAL_MFU / (FLOPS_PER_PARAM_TOKEN * info.parameters)
 
 
+def _prior_preprocessing(dataset: Dataset) -> float:
+    return 2.0 + dataset.total_chars / 5e6
+
+
 def _prior_stages(dataset: Dataset, info: BaseModelInfo) -> dict[str, float]:
     return {
-        Stage.PREPROCESSING: 2.0 + dataset.total_chars / 5e6,
+        Stage.PREPROCESSING: _prior_preprocessing(dataset),
         Stage.MODEL_LOADING: info.load_seconds,
         Stage.FINALIZATION: FINALIZATION_SECONDS,
     }
@@ -251,17 +264,25 @@ def estimate_job(
         basis = "history"
         tps = statistics.median(rates)
         for stage, field in (
-            (Stage.PREPROCESSING, "preprocessing_seconds"),
             (Stage.MODEL_LOADING, "model_loading_seconds"),
             (Stage.FINALIZATION, "finalization_seconds"),
         ):
             stages[stage] = _median_or([getattr(s, field) for s in samples], stages[stage])
+        # Preprocessing grows with the dataset: scale the prior's shape by how the measured runs
+        # compared with it on their own datasets.
+        ratios = [
+            s.preprocessing_seconds / _prior_preprocessing(s.job.dataset)
+            for s in samples
+            if s.preprocessing_seconds is not None
+        ]
+        stages[Stage.PREPROCESSING] *= _median_or(ratios, 1.0)
         overhead = _median_or([s.overhead_seconds for s in samples], 0.0)
         fixed = stages[Stage.PREPROCESSING] + stages[Stage.MODEL_LOADING]
         fixed += stages[Stage.FINALIZATION] + overhead
         # Each sample's own prediction for this job: their spread is the band.
         per_sample = [fixed + total_tokens / r for r in rates]
-        band = _band(per_sample)
+        mean_distance = statistics.mean(_distance(s, want) for s in samples)
+        band = min(ROUGH_BAND, _band(per_sample) + BAND_PER_DISTANCE * mean_distance)
     else:
         prior = _flops_tokens_per_second(info, gpu_type)
         if prior is None:
