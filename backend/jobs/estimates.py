@@ -46,8 +46,9 @@ BAND_PER_DISTANCE = 0.1
 # narrower than MIN_BAND; the FLOPs prior is off by a factor on real hardware, hence ROUGH_BAND.
 MIN_BAND = 0.08
 ROUGH_BAND = 0.5
-# Two standard deviations of the samples' relative spread, widened when there are few of them.
-SPREAD_SIGMAS = 2.5
+# The band is a 95% prediction interval from the samples' relative spread: Student's t for n-1
+# degrees of freedom (few samples understate the spread) times sqrt(1 + 1/n).
+_T95 = {2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31}
 FEW_SAMPLES_BAND = {1: 0.25, 2: 0.18}
 # The largest cost the job table can hold (DecimalField 12,4), and the longest duration worth
 # stating: beyond these the estimate is not a number anyone can use.
@@ -176,8 +177,9 @@ def _band(values: Sequence[float]) -> float:
     if n < 3:
         spread = (max(values) - min(values)) / statistics.median(values) if n == 2 else 0.0
         return max(FEW_SAMPLES_BAND[n], spread)
-    relative = statistics.pstdev(values) / statistics.mean(values)
-    return min(ROUGH_BAND, max(MIN_BAND, SPREAD_SIGMAS * relative * math.sqrt(1 + 1 / n)))
+    relative = statistics.stdev(values) / statistics.mean(values)
+    t = _T95.get(n - 1, 1.96)
+    return min(ROUGH_BAND, max(MIN_BAND, t * relative * math.sqrt(1 + 1 / n)))
 
 
 def _median_or(values: Sequence[float | None], default: float) -> float:
