@@ -42,10 +42,20 @@ def _now(context: Any) -> datetime:
 class GpuTypeSerializer(serializers.ModelSerializer[GpuType]):
     spot_hourly_rate = serializers.FloatField()
     on_demand_hourly_rate = serializers.FloatField()
+    live_workers = serializers.IntegerField(
+        help_text="Workers of this type online now: 0 means its jobs wait until one appears."
+    )
 
     class Meta:
         model = GpuType
-        fields = ("slug", "name", "memory_gb", "spot_hourly_rate", "on_demand_hourly_rate")
+        fields = (
+            "slug",
+            "name",
+            "memory_gb",
+            "spot_hourly_rate",
+            "on_demand_hourly_rate",
+            "live_workers",
+        )
         read_only_fields = fields
 
 

@@ -996,6 +996,8 @@ export interface components {
             spot_hourly_rate: number;
             /** Format: double */
             on_demand_hourly_rate: number;
+            /** @description Workers of this type online now: 0 means its jobs wait until one appears. */
+            live_workers: number;
         };
         GpuTypeSummary: {
             readonly slug: string;
