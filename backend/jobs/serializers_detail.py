@@ -102,6 +102,23 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round(max((end - start).total_seconds(), 0.0), 1)
 
 
+class MicroBatchingSerializer(serializers.Serializer[Any]):
+    """The worker's micro-batch decision (see worker/training/sizing.py); null fields were not
+    measured (CPU workers take the budget from the config)."""
+
+    device = serializers.CharField()
+    budget_tokens = serializers.IntegerField()
+    min_tokens = serializers.IntegerField()
+    micro_batches_per_step = serializers.FloatField()
+    gradient_checkpointing = serializers.BooleanField()
+    free_memory_mb = serializers.FloatField(allow_null=True)
+    measured_peak_mb = serializers.FloatField(allow_null=True)
+    measured_tokens_per_s = serializers.FloatField(allow_null=True)
+    probe_tokens = serializers.IntegerField(allow_null=True)
+    # a field named "source" (the metaclass pops it off the class; mypy sees Field.source)
+    source = serializers.ChoiceField(choices=["config", "probe", "oom"])  # type: ignore[assignment]
+
+
 class JobDetailSerializer(JobListSerializer):
     """Context: request, now (optional), queue_positions, estimated_starts, queue_reasons."""
 
@@ -118,6 +135,7 @@ class JobDetailSerializer(JobListSerializer):
     cancel = serializers.SerializerMethodField()
     checkpoint_count = serializers.SerializerMethodField()
     adapter = serializers.SerializerMethodField()
+    micro_batching = MicroBatchingSerializer(read_only=True, allow_null=True)
 
     class Meta(JobListSerializer.Meta):
         fields: tuple[str, ...] = (  # type: ignore[assignment]
@@ -138,6 +156,7 @@ class JobDetailSerializer(JobListSerializer):
             "checkpoint_count",
             "attempt",
             "adapter",
+            "micro_batching",
             "updated_at",
         )
         read_only_fields = fields  # type: ignore[assignment]

@@ -163,4 +163,13 @@ def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestRe
     batch stores nothing twice (unique per job, attempt and seq)."""
     job, current = lock_for_write(attempt=attempt)
     stored = events_append(job_id=job.pk, attempt=current.number, items=worker_events(events))
+    decisions = [e["payload"]["sizing"] for e in events if is_sizing(e.get("payload"))]
+    if decisions:  # the latest decision of the batch is the one in force
+        job.micro_batching = decisions[-1]
+        job.save(update_fields=["micro_batching", "updated_at"])
     return IngestResult(stored=len(stored), action=action_for(job))
+
+
+def is_sizing(payload: Any) -> bool:
+    """An event payload that carries the worker's micro-batch decision."""
+    return isinstance(payload, dict) and isinstance(payload.get("sizing"), dict)

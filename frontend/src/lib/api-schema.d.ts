@@ -1173,6 +1173,7 @@ export interface components {
             readonly checkpoint_count: number;
             readonly attempt: number;
             readonly adapter: components["schemas"]["Adapter"] | null;
+            readonly micro_batching: components["schemas"]["MicroBatching"] | null;
             /** Format: date-time */
             readonly updated_at: string;
         };
@@ -1298,6 +1299,26 @@ export interface components {
             total_points: number;
             downsampled: boolean;
             points: components["schemas"]["MetricPoint"][];
+        };
+        /**
+         * @description The worker's micro-batch decision (see worker/training/sizing.py); null fields were not
+         *     measured (CPU workers take the budget from the config).
+         */
+        MicroBatching: {
+            device: string;
+            budget_tokens: number;
+            min_tokens: number;
+            /** Format: double */
+            micro_batches_per_step: number;
+            gradient_checkpointing: boolean;
+            /** Format: double */
+            free_memory_mb: number | null;
+            /** Format: double */
+            measured_peak_mb: number | null;
+            /** Format: double */
+            measured_tokens_per_s: number | null;
+            probe_tokens: number | null;
+            source: components["schemas"]["SourceEnum"];
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -1458,6 +1479,13 @@ export interface components {
          * @enum {string}
          */
         RemainingBasisEnum: "measured" | "estimate";
+        /**
+         * @description * `config` - config
+         *     * `probe` - probe
+         *     * `oom` - oom
+         * @enum {string}
+         */
+        SourceEnum: "config" | "probe" | "oom";
         Stage: {
             stage: components["schemas"]["StageEnum"];
             label: string;
