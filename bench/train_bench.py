@@ -61,7 +61,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worker.training.background import ThreadedReporter
+from bench.threaded_reporter import ThreadedReporter
 from worker.training.config import TrainingConfig
 from worker.training.data import Example, TokenizeStats
 from worker.training.gpu import GpuMonitor

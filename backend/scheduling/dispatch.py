@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 
 from backend.config.celery import app as celery_app
 from backend.jobs.estimates import estimate_apply, estimate_refresh
-from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
+from backend.jobs.models import Attempt, Job, JobStatus
 from backend.jobs.models.attempt import token_hash
+from backend.jobs.selectors import checkpoint_latest_step
 from backend.jobs.transitions import transition
 from backend.scheduling.fleet import Pool, pools
 from backend.scheduling.models import SchedulerSettings
@@ -35,8 +34,6 @@ from backend.telemetry.services import event_record
 from worker.contract.names import RUN_JOB_TASK, pool_queue
 
 logger = logging.getLogger(__name__)
-
-_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -133,7 +130,7 @@ def _provision(job: Job, *, fence: int, queue: str) -> Started:
     job.attempt += 1
     job.fence = fence
     job.heartbeat_at = None
-    resume_step = Checkpoint.objects.filter(job_id=job.pk).aggregate(m=Max("step"))["m"] or 0
+    resume_step = checkpoint_latest_step(job_id=job.pk)
     job.resume_step = resume_step
     job.substatus = "Waiting for a GPU worker"
     changed += ["attempt", "fence", "heartbeat_at", "resume_step", "substatus"]
@@ -191,23 +188,14 @@ def dispatch_queued() -> list[str]:
     # Pools without a live worker are closed from the start; the others close as they fill.
     open_pools = {gpu_id: pool for gpu_id, pool in pools().items() if pool.capacity > 0}
     started: list[str] = []
-    _local.depth = getattr(_local, "depth", 0) + 1
-    try:
-        while open_pools:
-            item = _start_next(limit=limit, open_pools=open_pools)
-            if isinstance(item, Started):
-                started.append(item.job_id)
-            elif isinstance(item, Pool):
-                del open_pools[item.gpu_type_id]
-            else:
-                break
-    finally:
-        _local.depth -= 1
+    while open_pools:
+        item = _start_next(limit=limit, open_pools=open_pools)
+        if isinstance(item, Started):
+            started.append(item.job_id)
+        elif isinstance(item, Pool):
+            del open_pools[item.gpu_type_id]
+        else:
+            break
     if started:
         logger.info("Dispatched %d job(s): %s", len(started), ", ".join(started))
     return started
-
-
-def dispatching_now() -> bool:
-    """True inside dispatch_queued on this thread (its own commits re-trigger the signal)."""
-    return getattr(_local, "depth", 0) > 0

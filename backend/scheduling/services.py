@@ -1,6 +1,7 @@
-"""Scheduling services: queue actions people take (promote, remove), the lease calls the worker
-API makes (renew on claim/heartbeat; release happens by itself on leaving a slot), and the fleet
-writes (a worker's registration/heartbeat, which job a worker claimed)."""
+"""Scheduling services: taking a job out of the queue, the lease calls the worker API makes
+(renew on claim/heartbeat; release happens by itself on leaving a slot), and the fleet writes (a
+worker's registration/heartbeat, which job a worker claimed). Promoting a job is the jobs app's
+`job_promote`."""
 
 from __future__ import annotations
 
@@ -15,18 +16,13 @@ from django.utils import timezone
 from backend.common.errors import ApplicationError, Conflict
 from backend.common.types import JobId
 from backend.jobs.models import ACTIVE_STATUSES, CancelReason, GpuType, Job, JobStatus
-from backend.jobs.services import job_cancel, job_promote
+from backend.jobs.services import job_cancel
 from backend.jobs.transitions import lock_job
 from backend.scheduling.fleet import live_since
 from backend.scheduling.models import Worker
 from backend.scheduling.slots import slot_release, slot_renew
 
 logger = logging.getLogger(__name__)
-
-
-def queue_promote(*, job_id: JobId, user: Any) -> Job:
-    """Move a queued job to the front (the caller checked the user is a manager)."""
-    return job_promote(job_id=job_id, user=user)
 
 
 @transaction.atomic

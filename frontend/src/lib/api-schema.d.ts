@@ -1007,7 +1007,7 @@ export interface components {
         HeartbeatRequestRequest: {
             attempt?: number;
             fence?: number;
-            progress?: components["schemas"]["ProgressRequest"];
+            progress?: components["schemas"]["WorkerProgressRequest"];
             substatus?: string;
         };
         HeartbeatResponse: {
@@ -1240,6 +1240,10 @@ export interface components {
             readonly email: string;
             readonly is_manager: boolean;
         };
+        /**
+         * @description One metric point as the API shows it: step, the contract's value fields (null when not
+         *     measured at that step), and when it was recorded.
+         */
         MetricPoint: {
             step: number;
             /** Format: double */
@@ -1261,6 +1265,7 @@ export interface components {
             /** Format: date-time */
             recorded_at?: string | null;
         };
+        /** @description A point from the worker: its step and the contract's value fields (finite or null). */
         MetricPointInRequest: {
             step: number;
             /** Format: double */
@@ -1285,13 +1290,8 @@ export interface components {
             attempt?: number;
             fence?: number;
             points: components["schemas"]["MetricPointInRequest"][];
-            progress?: components["schemas"]["ProgressRequest"];
+            progress?: components["schemas"]["WorkerProgressRequest"];
             substatus?: string;
-            /**
-             * @description True when the worker raises its own loss-spike warnings (as events); otherwise the API raises them.
-             * @default false
-             */
-            worker_warns: boolean;
         };
         MetricsResponse: {
             /** Format: uuid */
@@ -1405,12 +1405,6 @@ export interface components {
             total_epochs: number;
             /** Format: double */
             percent: number;
-        };
-        ProgressRequest: {
-            step?: number;
-            total_steps?: number;
-            epoch?: number;
-            total_epochs?: number;
         };
         Queue: {
             concurrency_limit: number;
@@ -1629,6 +1623,12 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        WorkerProgressRequest: {
+            step?: number;
+            total_steps?: number;
+            epoch?: number;
+            total_epochs?: number;
         };
         /**
          * @description * `active` - active

@@ -63,7 +63,6 @@ def test_metrics_upsert_is_idempotent_and_keeps_trend_snapshots(running: WorkerC
         ],
         "progress": {"step": 20, "total_steps": 200, "epoch": 1, "total_epochs": 3},
         "substatus": "Epoch 1/3 · Step 20/200",
-        "worker_warns": True,
     }
     for _ in range(2):  # the retry after a lost response
         r = running.write("metrics", batch)
@@ -87,15 +86,6 @@ def test_metrics_upsert_is_idempotent_and_keeps_trend_snapshots(running: WorkerC
     assert job.latest_metrics["gpu_utilization"] is None  # every field present, null if unknown
     assert job.latest_metrics["recorded_at"]
     assert job.measured_tokens_per_second == 900
-
-
-def test_the_api_warns_about_loss_spikes_unless_the_worker_does(running: WorkerClient) -> None:
-    flat = [{"step": s, "train_loss": 1.0} for s in (1, 2, 3, 4)]
-    running.write("metrics", {"points": [*flat, {"step": 5, "train_loss": 3.5}]})
-    warnings = Event.objects.filter(job_id=running.started.job_id, type="warning")
-    assert [w.payload["step"] for w in warnings] == [5]
-    running.write("metrics", {"points": [{"step": 6, "train_loss": 9.0}], "worker_warns": True})
-    assert warnings.count() == 1
 
 
 def test_non_finite_or_oversized_metric_batches_are_rejected(running: WorkerClient) -> None:

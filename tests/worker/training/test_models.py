@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from worker.training.models import (
-    PRESETS,
+    MODEL_PRESETS,
     RANDOM_ARCHITECTURES,
     build_random_model,
     load_tokenizer,
@@ -25,7 +25,7 @@ PUBLISHED = {
 def test_architecture_matches_the_published_model(name: str) -> None:
     from transformers import AutoModelForCausalLM
 
-    assert name in PRESETS
+    assert name in MODEL_PRESETS
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(random_architecture_config(name))
     assert sum(p.numel() for p in model.parameters()) == PUBLISHED[name]
