@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.datasets.models import Dataset
-from backend.jobs.models import GpuType, Job, JobStatus, StageRun
+from backend.jobs.estimates import combination
+from backend.jobs.models import GpuType, Job, JobStatus, RunSample, StageRun
 from backend.jobs.models.stage import STAGE_ORDER
 from worker.contract.hyperparameters import resolve_hyperparameters
 
@@ -100,3 +101,42 @@ class JobFactory(factory.django.DjangoModelFactory[Job]):
             StageRun.objects.bulk_create(
                 StageRun(job=self, stage=s, position=i) for i, s in enumerate(STAGE_ORDER)
             )
+
+
+def sample_for(
+    *,
+    base_model: str,
+    hyperparameters: dict[str, Any],
+    effective_tokens_per_second: float,
+    gpu_type: GpuType | None = None,
+    stages: tuple[float, float, float] = (2.0, 5.0, 5.0),
+    overhead: float = 0.0,
+    final: bool = True,
+) -> RunSample:
+    """A measured run of this combination (a completed job and its RunSample), as
+    `sample_record_final` leaves them; `stages` = preprocessing, model loading, finalization."""
+    gpu = gpu_type or GpuTypeFactory()
+    job = JobFactory(
+        base_model=base_model,
+        hyperparameters=hyperparameters,
+        gpu_type=gpu,
+        status="completed" if final else "running",
+    )
+    want = combination(hyperparameters)
+    return RunSample.objects.create(
+        job=job,
+        gpu_type=gpu,
+        base_model=base_model,
+        lora_r=want.lora_r,
+        target_modules=want.target_modules,
+        seq_bucket=want.seq_bucket,
+        batch_size=want.batch_size,
+        grad_accum_steps=want.grad_accum_steps,
+        tokens_per_second=effective_tokens_per_second,
+        effective_tokens_per_second=effective_tokens_per_second,
+        preprocessing_seconds=stages[0],
+        model_loading_seconds=stages[1],
+        finalization_seconds=stages[2],
+        overhead_seconds=overhead,
+        final=final,
+    )

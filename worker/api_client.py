@@ -171,10 +171,15 @@ class ApiClient:
 
     # --- endpoints ------------------------------------------------------------------------
 
-    def claim(self, *, worker_host: str) -> dict[str, Any]:
-        body = self.request(
-            "POST", "claim", json_body={"attempt": self.attempt, "worker_host": worker_host}
-        ).json()
+    def claim(
+        self, *, worker_host: str, worker: str | None = None, gpu_type: str | None = None
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"attempt": self.attempt, "worker_host": worker_host}
+        if worker:
+            payload["worker"] = worker
+        if gpu_type:
+            payload["gpu_type"] = gpu_type
+        body = self.request("POST", "claim", json_body=payload).json()
         self.fence = body["fence"]
         return body
 
@@ -307,3 +312,25 @@ class ApiClient:
             raise ApiError(f"{url}: sha256 mismatch ({digest.hexdigest()} != {sha256})")
         tmp.replace(dest)
         return dest
+
+
+class FleetClient:
+    """The worker's own (not an attempt's) view of the API: registration and heartbeats,
+    authenticated by the shared worker secret (`LORA_WORKER_SECRET`)."""
+
+    def __init__(self, *, api_url: str, secret: str, timeout: float = 10.0) -> None:
+        self.url = urljoin(api_url.rstrip("/") + "/", "api/worker/fleet/heartbeat")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {secret}"
+
+    def heartbeat(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One registration/heartbeat; no retries (the next beat is the retry)."""
+        try:
+            response = self.session.post(self.url, json=body, timeout=self.timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ApiError(f"POST {self.url}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 400:
+            raise ApiClient._error(response)
+        result: dict[str, Any] = response.json()
+        return result

@@ -55,12 +55,15 @@ def execute_job(
     make_config: Callable[[dict[str, Any]], Any] | None = None,
     client: ApiClient | None = None,
     flush_seconds: float = 2.0,
+    worker_name: str | None = None,
+    gpu_type: str | None = None,
 ) -> str:
     """Run one attempt. Returns "duplicate", "cancelled", "completed", "stopped:<action>",
     "failed:<category>" or "lost"; never raises for anything the API should hear about."""
     client = client or ApiClient(api_url=api_url, job_id=job_id, token=token, attempt=attempt)
     try:
-        spec = client.claim(worker_host=socket.gethostname())
+        # The worker's pool goes with the claim: the API refuses a job of another type.
+        spec = client.claim(worker_host=socket.gethostname(), worker=worker_name, gpu_type=gpu_type)
     except StopWork as exc:
         # A duplicate or redelivered message, or a job that moved on: do nothing at all.
         logger.info("Claim of job %s attempt %s refused: %s", job_id, attempt, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from worker.celery_app import app
+from worker.celery_app import GPU_TYPE, WORKER_NAME, app
 from worker.contract.names import RUN_JOB_TASK
 from worker.runner import execute_job
 
@@ -21,6 +21,13 @@ except ImportError:  # pragma: no cover - a host without the training extras
 @app.task(name=RUN_JOB_TASK, ignore_result=True)
 def run_job(job_id: str, attempt: int, token: str, api_url: str) -> str:
     """Run one attempt of a training job; returns what happened (for logs)."""
-    outcome = execute_job(job_id=job_id, attempt=attempt, token=token, api_url=api_url)
+    outcome = execute_job(
+        job_id=job_id,
+        attempt=attempt,
+        token=token,
+        api_url=api_url,
+        worker_name=WORKER_NAME,
+        gpu_type=GPU_TYPE,
+    )
     logger.info("Job %s attempt %s: %s", job_id, attempt, outcome)
     return outcome

@@ -26,9 +26,10 @@ class GpuTypeAdmin(admin.ModelAdmin[GpuType]):
         "spot_hourly_rate",
         "on_demand_hourly_rate",
         "bf16_tflops",
+        "max_workers",
         "is_active",
     )
-    list_editable = ("spot_hourly_rate", "on_demand_hourly_rate", "is_active")
+    list_editable = ("spot_hourly_rate", "on_demand_hourly_rate", "max_workers", "is_active")
     search_fields = ("name", "slug")
 
 

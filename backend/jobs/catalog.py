@@ -6,6 +6,7 @@ The hyperparameter schema, defaults and presets are the contract's
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -55,5 +56,9 @@ def model_info(base_model: str) -> BaseModelInfo | None:
     if match is None:
         return None
     scale = 1e9 if match.group(2).lower() == "b" else 1e6
-    params = int(float(match.group(1)) * scale)
+    size = float(match.group(1)) * scale
+    # "model-0B" or a size beyond any real model (or beyond a float): unknown, not a number.
+    if not math.isfinite(size) or size < 1 or size > 1e15:
+        return None
+    params = int(size)
     return BaseModelInfo(base_model, base_model, params, 3.8, max(10.0, params / 6.7e7))

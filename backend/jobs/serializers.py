@@ -42,10 +42,20 @@ def _now(context: Any) -> datetime:
 class GpuTypeSerializer(serializers.ModelSerializer[GpuType]):
     spot_hourly_rate = serializers.FloatField()
     on_demand_hourly_rate = serializers.FloatField()
+    live_workers = serializers.IntegerField(
+        help_text="Workers of this type online now: 0 means its jobs wait until one appears."
+    )
 
     class Meta:
         model = GpuType
-        fields = ("slug", "name", "memory_gb", "spot_hourly_rate", "on_demand_hourly_rate")
+        fields = (
+            "slug",
+            "name",
+            "memory_gb",
+            "spot_hourly_rate",
+            "on_demand_hourly_rate",
+            "live_workers",
+        )
         read_only_fields = fields
 
 
@@ -145,7 +155,17 @@ class EstimateSerializer(serializers.Serializer[Any]):
     cost_max = serializers.FloatField()
     hourly_rate = serializers.FloatField()
     tokens_per_second = serializers.FloatField(required=False)
-    basis = serializers.ChoiceField(choices=["history", "flops"])
+    basis = serializers.ChoiceField(
+        choices=["history", "measured", "flops"],
+        help_text="history: similar measured runs; measured: this job's own early run; flops: "
+        "the GPU's theoretical throughput alone (rough, wide band).",
+    )
+    samples = serializers.IntegerField(
+        required=False, help_text="Similar measured runs the estimate rests on."
+    )
+    rough = serializers.BooleanField(
+        required=False, help_text="True when the estimate rests on the FLOPs prior alone."
+    )
 
 
 class CancelSerializer(serializers.Serializer[Any]):

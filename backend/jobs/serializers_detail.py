@@ -1,9 +1,12 @@
-"""The job dashboard payload: everything the detail page shows, computed at one instant."""
+"""The job dashboard payload: everything the detail page shows, computed at one instant.
+
+Timing, stage estimates and cost come from the forecast read model (`backend.jobs.forecast`),
+the same one the queue view uses; this module only shapes them.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -11,7 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.accounts.serializers import UserSummarySerializer
-from backend.jobs.models import FINISHED_STATUSES, Job, JobStatus, Stage, StageRun
+from backend.jobs.forecast import JobForecast, job_forecast
+from backend.jobs.models import Job, JobStatus, Stage, StageRun
 from backend.jobs.models.stage import StageState
 from backend.jobs.serializers import EstimateSerializer, JobListSerializer
 from backend.jobs.serializers import _now as response_now
@@ -59,6 +63,10 @@ class CostSerializer(serializers.Serializer[Any]):
 class QueueInfoSerializer(serializers.Serializer[Any]):
     position = serializers.IntegerField()
     estimated_start_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(
+        help_text="Why the job waits: its place in its GPU type's pool, no worker of its type "
+        "online, or the global limit."
+    )
 
 
 class ErrorInfoSerializer(serializers.Serializer[Any]):
@@ -95,28 +103,6 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round(max((end - start).total_seconds(), 0.0), 1)
 
 
-def remaining_seconds(job: Job, stages: list[StageRun], now: datetime) -> tuple[float | None, str]:
-    """Time left: from the measured step rate once training has run a few steps, else from
-    the stage estimates of what has not finished yet."""
-    if job.status in FINISHED_STATUSES:
-        return 0.0, "measured"
-    after_training = sum(
-        s.estimated_seconds or 0.0 for s in stages if s.stage == Stage.FINALIZATION
-    )
-    training_left = job.measured_training_seconds_left(now)
-    if job.stage == Stage.TRAINING and training_left is not None:
-        return round(training_left + after_training, 1), "measured"
-    pending = [s for s in stages if s.state != StageState.COMPLETED]
-    if not pending or any(s.estimated_seconds is None for s in pending):
-        return None, "estimate"
-    total = 0.0
-    for s in pending:
-        assert s.estimated_seconds is not None
-        spent = _seconds(s.started_at, now) or 0.0 if s.state == StageState.ACTIVE else 0.0
-        total += max(s.estimated_seconds - spent, 0.0)
-    return round(total, 1), "estimate"
-
-
 class MicroBatchingSerializer(serializers.Serializer[Any]):
     """The worker's micro-batch decision (see worker/training/sizing.py); null fields were not
     measured (CPU workers take the budget from the config)."""
@@ -135,7 +121,7 @@ class MicroBatchingSerializer(serializers.Serializer[Any]):
 
 
 class JobDetailSerializer(JobListSerializer):
-    """Context: request, now (optional), queue_positions, estimated_starts."""
+    """Context: request, now (optional), queue_positions, estimated_starts, queue_reasons."""
 
     dataset = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
@@ -179,12 +165,11 @@ class JobDetailSerializer(JobListSerializer):
     def _stages(self, job: Job) -> list[StageRun]:
         return list(job.stages.all())  # prefetched by the selector
 
-    def _remaining(self, job: Job) -> tuple[float | None, str]:
-        cache: dict[Any, tuple[float | None, str]] = self.__dict__.setdefault(
-            "_remaining_cache", {}
-        )
+    def _forecast(self, job: Job) -> JobForecast:
+        # One read model per job and response: timing, stages and cost agree with each other.
+        cache: dict[Any, JobForecast] = self.__dict__.setdefault("_forecast_cache", {})
         if job.pk not in cache:
-            cache[job.pk] = remaining_seconds(job, self._stages(job), response_now(self.context))
+            cache[job.pk] = job_forecast(job, self._stages(job), response_now(self.context))
         return cache[job.pk]
 
     @extend_schema_field(DatasetRefSerializer)
@@ -205,6 +190,7 @@ class JobDetailSerializer(JobListSerializer):
     @extend_schema_field(StageSerializer(many=True))
     def get_stages(self, job: Job) -> list[dict[str, Any]]:
         now = response_now(self.context)
+        forecasts = self._forecast(job).stages
         out = []
         for s in self._stages(job):
             end = s.finished_at or (now if s.state == StageState.ACTIVE else None)
@@ -216,7 +202,7 @@ class JobDetailSerializer(JobListSerializer):
                     "started_at": s.started_at,
                     "finished_at": s.finished_at,
                     "duration_seconds": _seconds(s.started_at, end),
-                    "estimated_seconds": s.estimated_seconds,
+                    "estimated_seconds": forecasts[s.stage].estimated_seconds,
                     "substatus": s.substatus,
                 }
             )
@@ -224,34 +210,26 @@ class JobDetailSerializer(JobListSerializer):
 
     @extend_schema_field(TimingSerializer)
     def get_timing(self, job: Job) -> dict[str, Any]:
-        now = response_now(self.context)
-        remaining, basis = self._remaining(job)
+        forecast = self._forecast(job)
         return {
-            "elapsed_seconds": _seconds(job.started_at, job.finished_at or now),
-            "remaining_seconds": remaining,
-            "remaining_basis": basis if remaining is not None else None,
+            "elapsed_seconds": forecast.elapsed_seconds,
+            "remaining_seconds": forecast.remaining_seconds,
+            "remaining_basis": forecast.remaining_basis,
         }
 
     @extend_schema_field(CostSerializer)
     def get_cost(self, job: Job) -> dict[str, Any]:
-        now = response_now(self.context)
-        spend = job.spend_at(now)
-        est_max = job.est_cost_max
-        remaining, _ = self._remaining(job)
-        projected: Decimal | None = None
-        if job.status in FINISHED_STATUSES:
-            projected = spend
-        elif remaining is not None:
-            projected = spend + Decimal(str(remaining)) / Decimal(3600) * job.hourly_rate
+        forecast = self._forecast(job)
+        projected = forecast.projected_final
         return {
-            "current_spend": round(float(spend), 4),
+            "current_spend": round(float(forecast.current_spend), 4),
             "hourly_rate": float(job.hourly_rate),
             "pricing": job.pricing,
             "estimate_min": float(job.est_cost_min) if job.est_cost_min is not None else None,
-            "estimate_max": float(est_max) if est_max is not None else None,
-            "percent_of_estimate": (round(float(spend / est_max) * 100, 1) if est_max else None),
+            "estimate_max": float(job.est_cost_max) if job.est_cost_max is not None else None,
+            "percent_of_estimate": forecast.percent_of_estimate,
             "projected_final": round(float(projected), 4) if projected is not None else None,
-            "over_estimate": bool(est_max is not None and spend > est_max),
+            "over_estimate": forecast.over_estimate,
         }
 
     @extend_schema_field(EstimateSerializer(allow_null=True))
@@ -267,6 +245,7 @@ class JobDetailSerializer(JobListSerializer):
             "cost_max": float(job.est_cost_max or 0),
             "hourly_rate": float(job.hourly_rate),
             "basis": job.est_basis,
+            "rough": job.est_basis == "flops",
         }
 
     @extend_schema_field(MetricPointSerializer(allow_null=True))
@@ -282,10 +261,15 @@ class JobDetailSerializer(JobListSerializer):
         if job.status != JobStatus.QUEUED:
             return None
         positions: dict[Any, int] = self.context.get("queue_positions") or {}
-        starts: dict[Any, datetime] = self.context.get("estimated_starts") or {}
+        starts: dict[Any, datetime | None] = self.context.get("estimated_starts") or {}
+        reasons: dict[Any, str] = self.context.get("queue_reasons") or {}
         if job.pk not in positions:
             return None
-        return {"position": positions[job.pk], "estimated_start_at": starts.get(job.pk)}
+        return {
+            "position": positions[job.pk],
+            "estimated_start_at": starts.get(job.pk),
+            "reason": reasons.get(job.pk, ""),
+        }
 
     @extend_schema_field(ErrorInfoSerializer(allow_null=True))
     def get_error(self, job: Job) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from backend.common.errors import ApplicationError, Conflict
 from backend.common.types import JobId
 from backend.datasets.models import Dataset
-from backend.jobs.estimates import estimate_job
+from backend.jobs.estimates import estimate_job, job_plan
 from backend.jobs.models import (
     FINISHED_STATUSES,
     CancelReason,
@@ -68,6 +68,14 @@ def job_create(
         gpu_type=gpu_type,
         pricing=pricing,
     )
+    # Without an estimate (no sample and no prior for this type yet) the plan still says how
+    # many steps and tokens the job has: its first measurement turns them into an estimate.
+    plan = job_plan(
+        dataset=dataset,
+        validation_dataset=validation_dataset,
+        base_model=base_model,
+        hyperparameters=resolved,
+    )
     now = timezone.now()
     # FIFO: each new job goes behind everything queued so far. Promote-to-front takes values
     # below the minimum, so the maximum of created-at timestamps keeps growing.
@@ -88,9 +96,9 @@ def job_create(
         queued_at=now,
         queue_order=now.timestamp(),
         total_epochs=int(resolved["epochs"]),
-        total_steps=estimate.total_steps if estimate else 0,
+        total_steps=plan[0] if plan else 0,
         est_total_steps=estimate.total_steps if estimate else None,
-        est_total_tokens=estimate.total_tokens if estimate else None,
+        est_total_tokens=plan[1] if plan else None,
         est_duration_seconds=estimate.duration_seconds if estimate else None,
         est_cost_min=estimate.cost_min if estimate else None,
         est_cost_max=estimate.cost_max if estimate else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -34,7 +34,8 @@ from backend.jobs.serializers import (
     PresetSerializer,
 )
 from backend.jobs.serializers_detail import JobDetailSerializer
-from backend.scheduling.selectors import estimated_starts, queue_positions
+from backend.scheduling.fleet import live_since
+from backend.scheduling.selectors import queue_positions, queue_view
 from worker.contract.hyperparameters import resolve_hyperparameters
 
 ORDERING_PARAM = OpenApiParameter(
@@ -47,9 +48,11 @@ ORDERING_PARAM = OpenApiParameter(
 
 
 def _queue_context() -> dict[str, Any]:
+    view = queue_view()
     return {
-        "queue_positions": queue_positions(),
-        "estimated_starts": estimated_starts(),
+        "queue_positions": view.positions,
+        "estimated_starts": view.starts,
+        "queue_reasons": view.reasons,
     }
 
 
@@ -209,7 +212,12 @@ class JobAdapterDownloadView(APIView):
 class GpuTypeListView(generics.ListAPIView[GpuType]):
     serializer_class = GpuTypeSerializer
     pagination_class = None
-    queryset = GpuType.objects.filter(is_active=True)
+
+    def get_queryset(self) -> QuerySet[GpuType]:
+        # Live workers per type: the create form preselects a type that can run now.
+        return GpuType.objects.filter(is_active=True).annotate(
+            live_workers=Count("workers", filter=Q(workers__last_seen_at__gt=live_since()))
+        )
 
     @extend_schema(tags=["catalog"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

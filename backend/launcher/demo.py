@@ -17,7 +17,7 @@ from django.db import transaction
 from backend.accounts.models import User
 from backend.datasets.models import Dataset
 from backend.datasets.services import dataset_create
-from backend.jobs.models import GpuType, Job
+from backend.jobs.models import CPU_SLUG, GpuType, Job
 from backend.jobs.services import job_create
 
 SAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "samples"
@@ -87,7 +87,8 @@ def _upload(user: User, name: str, filename: str) -> Dataset:
 
 
 def _gpu() -> GpuType:
-    gpu = GpuType.objects.filter(is_active=True, slug="l40s-48gb").first()
+    # `make run`'s workers train on the CPU and serve the `cpu` pool: priced and run as such.
+    gpu = GpuType.objects.filter(is_active=True, slug=CPU_SLUG).first()
     gpu = gpu or GpuType.objects.filter(is_active=True).first()
     if gpu is None:
         raise RuntimeError("The GPU catalog is empty; run migrations first.")

@@ -1,8 +1,15 @@
-"""The dispatcher: start queued jobs, in queue order, while GPU slots are free.
+"""The dispatcher: start queued jobs, in queue order, while GPU slots are free in their pool.
 
-Safe to run anywhere and any number of times at once (on job create/finish/cancel, from beat,
-from `run_scheduler`): the Redis lease is what admits a job, so N is never exceeded; the row lock
-is what makes each queued job start at most once.
+A job runs only in the pool of its GPU type: it is sent to that type's Celery queue
+(`training.<slug>`), which only that type's workers consume, and only while the pool has a free
+live worker (its capacity: live workers, optionally capped in admin) and the global concurrency
+limit has room. Queue order holds within a pool; a pool that is full or has no worker does not
+hold back the jobs of other pools.
+
+Safe to run anywhere and any number of times at once (on job create/finish/cancel, when a worker
+comes online, from beat, from `run_scheduler`): the Redis lease script checks the global limit
+and the pool's capacity in one atomic step, so neither is ever exceeded; the row lock is what
+makes each queued job start at most once.
 """
 
 from __future__ import annotations
@@ -15,14 +22,16 @@ from django.conf import settings
 from django.db import transaction
 
 from backend.config.celery import app as celery_app
+from backend.jobs.estimates import estimate_apply, estimate_refresh
 from backend.jobs.models import Attempt, Job, JobStatus
 from backend.jobs.models.attempt import token_hash
 from backend.jobs.selectors import checkpoint_latest_step
 from backend.jobs.transitions import transition
+from backend.scheduling.fleet import Pool, pools
 from backend.scheduling.models import SchedulerSettings
-from backend.scheduling.slots import slot_acquire, slot_release, slots_ensure
+from backend.scheduling.slots import POOL_FULL, slot_admit, slot_release, slots_ensure
 from backend.telemetry.services import event_record
-from worker.contract.names import RUN_JOB_TASK, TRAINING_QUEUE
+from worker.contract.names import RUN_JOB_TASK, pool_queue
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +42,16 @@ class Started:
     attempt: int
     fence: int
     token: str
+    queue: str
 
 
-def run_job_send(*, job_id: str, attempt: int, token: str) -> None:
-    """Send the training task to the GPU workers (by name: they never import Django)."""
+# What _start_next reports when it started nothing.
+_GLOBAL_FULL = "global_full"
+_NOTHING_QUEUED = "nothing_queued"
+
+
+def run_job_send(*, job_id: str, attempt: int, token: str, queue: str) -> None:
+    """Send the training task to the workers of one pool (by name: they never import Django)."""
     celery_app.send_task(
         RUN_JOB_TASK,
         kwargs={
@@ -45,21 +60,30 @@ def run_job_send(*, job_id: str, attempt: int, token: str) -> None:
             "token": token,
             "api_url": settings.LORA_API_URL,
         },
-        queue=TRAINING_QUEUE,
+        queue=queue,
     )
 
 
 def _send_after_commit(started: Started) -> None:
     try:
-        run_job_send(job_id=started.job_id, attempt=started.attempt, token=started.token)
+        run_job_send(
+            job_id=started.job_id,
+            attempt=started.attempt,
+            token=started.token,
+            queue=started.queue,
+        )
     except Exception:
         # The job stays provisioning with its lease; without a worker the lease runs out and
         # the reaper puts it back at the front of the queue, so nothing is lost.
         logger.exception("Could not send %s for job %s", RUN_JOB_TASK, started.job_id)
 
 
-def _start_next(*, limit: int) -> Started | None:
-    """Start the first queued job if a slot is free; None when the queue or the slots are done."""
+def _start_next(*, limit: int, open_pools: dict[int, Pool]) -> Started | Pool | str:
+    """Start the first queued job of an open pool if a slot is free.
+
+    Returns what it started, the Pool that turned out to be full (the caller closes it), or
+    _GLOBAL_FULL / _NOTHING_QUEUED.
+    """
     fence: int | None = None
     holder = ""
     try:
@@ -71,19 +95,27 @@ def _start_next(*, limit: int) -> Started | None:
             # wins, and that job is simply not started by this run.
             job = (
                 Job.objects.select_for_update(skip_locked=True)
-                .filter(status=JobStatus.QUEUED)
+                .filter(status=JobStatus.QUEUED, gpu_type_id__in=list(open_pools))
                 .order_by("queue_order", "created_at")
                 .first()
             )
             if job is None:
-                return None
+                return _NOTHING_QUEUED
+            pool = open_pools[job.gpu_type_id]
             holder = str(job.pk)
-            fence = slot_acquire(
-                holder=holder, limit=limit, ttl=settings.LORA_PROVISIONING_GRACE_SECONDS
+            result = slot_admit(
+                holder=holder,
+                limit=limit,
+                ttl=settings.LORA_PROVISIONING_GRACE_SECONDS,
+                pool=pool.slug,
+                pool_limit=pool.capacity,
             )
-            if fence is None:
-                return None
-            started = _provision(job, fence=fence)
+            if result == POOL_FULL:
+                return pool
+            if result <= 0:
+                return _GLOBAL_FULL
+            fence = result
+            started = _provision(job, fence=fence, queue=pool_queue(pool.slug))
             transaction.on_commit(lambda: _send_after_commit(started))
     except Exception:
         if fence is not None:
@@ -93,7 +125,7 @@ def _start_next(*, limit: int) -> Started | None:
     return started
 
 
-def _provision(job: Job, *, fence: int) -> Started:
+def _provision(job: Job, *, fence: int, queue: str) -> Started:
     changed = transition(job, JobStatus.PROVISIONING)
     job.attempt += 1
     job.fence = fence
@@ -111,6 +143,7 @@ def _provision(job: Job, *, fence: int) -> Started:
         token_hash=token_hash(token),
         resume_step=resume_step,
     )
+    _refresh_estimate(job)
     message = f"Provisioning a GPU (attempt {job.attempt})"
     if resume_step:
         message += f"; will resume from checkpoint at step {resume_step}"
@@ -120,20 +153,49 @@ def _provision(job: Job, *, fence: int) -> Started:
         message=message,
         payload={"status": JobStatus.PROVISIONING, "attempt": job.attempt, "fence": fence},
     )
-    return Started(job_id=str(job.pk), attempt=job.attempt, fence=fence, token=token)
+    return Started(job_id=str(job.pk), attempt=job.attempt, fence=fence, token=token, queue=queue)
+
+
+def _refresh_estimate(job: Job) -> None:
+    # The pre-launch band: runs measured since the job was created (often the first runs of its
+    # combination) make a better estimate than the one it was created with. A resumed attempt
+    # keeps its estimate: the budget of a job already under way does not move.
+    if job.attempt != 1:
+        return
+    estimate = estimate_refresh(job)
+    if estimate is None:
+        return
+    job.save(update_fields=estimate_apply(job, estimate))
+    event_record(
+        job=job,
+        type="info",
+        message=(
+            f"Estimate updated from {estimate.samples} similar run(s): "
+            f"${estimate.cost_min} to ${estimate.cost_max}"
+        ),
+        payload={"estimate": estimate.as_dict()},
+    )
 
 
 def dispatch_queued() -> list[str]:
-    """Start queued jobs in (queue_order, created_at) order while slots are free.
+    """Start queued jobs in (queue_order, created_at) order while their pools have room.
 
-    Returns the ids of the jobs it moved to provisioning. Reads the concurrency limit from
-    SchedulerSettings on every run, so an admin's change applies at the next dispatch.
+    Returns the ids of the jobs it moved to provisioning. Reads the concurrency limit and the
+    live fleet on every run, so an admin's change or a worker coming online applies at once.
     """
     slots_ensure()
     limit = SchedulerSettings.load().concurrency_limit
+    # Pools without a live worker are closed from the start; the others close as they fill.
+    open_pools = {gpu_id: pool for gpu_id, pool in pools().items() if pool.capacity > 0}
     started: list[str] = []
-    while (item := _start_next(limit=limit)) is not None:
-        started.append(item.job_id)
+    while open_pools:
+        item = _start_next(limit=limit, open_pools=open_pools)
+        if isinstance(item, Started):
+            started.append(item.job_id)
+        elif isinstance(item, Pool):
+            del open_pools[item.gpu_type_id]
+        else:
+            break
     if started:
         logger.info("Dispatched %d job(s): %s", len(started), ", ".join(started))
     return started

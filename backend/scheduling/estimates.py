@@ -1,13 +1,14 @@
 """Start-time estimates for queued jobs, by simulating the GPU slots. Pure: no database.
 
 Each active job frees its slot at its estimated finish; each queued job, in queue order, takes
-the earliest free slot and holds it for its estimated duration.
+the earliest free slot (of its pool, and under the global limit) and holds it for its estimated
+duration.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 
@@ -37,4 +38,47 @@ def simulate_starts(
         start = heapq.heappop(free_at)
         starts[job_id] = start
         heapq.heappush(free_at, start + timedelta(seconds=max(duration, 0.0)))
+    return starts
+
+
+def simulate_pool_starts(
+    *,
+    now: datetime,
+    limit: int,
+    capacities: Mapping[Hashable, int],
+    active: Sequence[tuple[Hashable, datetime]],
+    queued: Sequence[tuple[Hashable, Hashable, float]],
+) -> dict[Hashable, datetime | None]:
+    """Estimated start of each queued job when jobs run in pools under a global limit.
+
+    `capacities`: pool -> slots (live workers, capped); `active`: (pool, estimated finish) of
+    every slot-holding job; `queued`: (job id, pool, estimated duration) in queue order. A job
+    starts when both a slot of its pool and a global slot are free; a pool without capacity
+    gives None (no worker: no honest start time).
+    """
+    if limit <= 0:
+        return {job_id: None for job_id, _, _ in queued}
+
+    def slots(count: int, finishes: list[datetime]) -> list[datetime]:
+        ordered = sorted(max(f, now) for f in finishes)
+        free = ([now] * max(0, count - len(ordered)) + ordered)[-count:] if count > 0 else []
+        heapq.heapify(free)
+        return free
+
+    everyone = slots(limit, [finish for _, finish in active])
+    pools = {
+        pool: slots(count, [finish for p, finish in active if p == pool])
+        for pool, count in capacities.items()
+    }
+    starts: dict[Hashable, datetime | None] = {}
+    for job_id, pool, duration in queued:
+        own = pools.get(pool)
+        if not own:
+            starts[job_id] = None
+            continue
+        start = max(heapq.heappop(own), heapq.heappop(everyone))
+        starts[job_id] = start
+        end = start + timedelta(seconds=max(duration, 0.0))
+        heapq.heappush(own, end)
+        heapq.heappush(everyone, end)
     return starts

@@ -1,4 +1,6 @@
-"""Read-side of the queue: positions, start-time estimates, the queue view and its analytics."""
+"""Read-side of the queue: positions, pools, start-time estimates, why each job waits, the queue
+view and its analytics. Finish times of running jobs come from the forecast read model
+(`backend.jobs.forecast`), so the queue and the job page agree."""
 
 from __future__ import annotations
 
@@ -9,21 +11,19 @@ from typing import Any
 from django.db.models import Avg, DurationField, ExpressionWrapper, F, Max, QuerySet
 from django.utils import timezone
 
-from backend.jobs.estimates import FINALIZATION_SECONDS
+from backend.jobs.forecast import queued_duration_seconds, remaining_seconds
 from backend.jobs.models import ACTIVE_STATUSES, Job, JobStatus
-from backend.scheduling.estimates import simulate_starts
+from backend.scheduling.estimates import simulate_pool_starts
+from backend.scheduling.fleet import Pool, pools
 from backend.scheduling.models import SchedulerSettings
-
-# Used for a job whose model size is unknown (no estimate): an hour is the usual order of a
-# LoRA fine-tune, and saying nothing would leave every job behind it without an estimate too.
-FALLBACK_DURATION_SECONDS = 3600.0
 
 
 def queued_jobs() -> QuerySet[Job]:
-    """Queued jobs in the order the dispatcher will start them."""
+    """Queued jobs in queue order (within each pool, the order the dispatcher starts them)."""
     return (
         Job.objects.filter(status=JobStatus.QUEUED)
         .select_related("created_by", "gpu_type")
+        .prefetch_related("stages")
         .order_by("queue_order", "created_at")
     )
 
@@ -33,55 +33,122 @@ def active_jobs() -> QuerySet[Job]:
     return (
         Job.objects.filter(status__in=ACTIVE_STATUSES)
         .select_related("created_by", "gpu_type")
+        .prefetch_related("stages")
         .order_by(F("billing_since").asc(nulls_last=True), "started_at", "created_at")
     )
 
 
 def queue_positions() -> dict[Any, int]:
     """1-based FIFO positions of every queued job, keyed by job id (one query)."""
-    ids = queued_jobs().values_list("pk", flat=True)
-    return {job_id: index for index, job_id in enumerate(ids, 1)}
-
-
-def remaining_duration_seconds(job: Job) -> float:
-    """Estimated seconds of work left for a job that is not running: the whole estimate, less
-    the share of training its checkpoint already covers (a recovering job resumes there)."""
-    total = job.est_duration_seconds or FALLBACK_DURATION_SECONDS
-    if job.resume_step and job.total_steps:
-        done = min(1.0, job.resume_step / job.total_steps)
-        total *= 1.0 - done
-    return max(total, 0.0)
+    ids = Job.objects.filter(status=JobStatus.QUEUED).order_by("queue_order", "created_at")
+    return {job_id: index for index, job_id in enumerate(ids.values_list("pk", flat=True), 1)}
 
 
 def active_finish_estimate(job: Job, now: datetime) -> datetime:
-    """When a slot-holding job should finish: from its measured step rate once training has
-    run a few steps in this attempt, else attempt start + estimated duration. Never before now.
-    """
-    training_left = job.measured_training_seconds_left(now)
-    if training_left is not None:
-        return now + timedelta(seconds=training_left + FINALIZATION_SECONDS)
-    attempt_start = job.billing_since or job.started_at or now
-    return max(attempt_start + timedelta(seconds=remaining_duration_seconds(job)), now)
+    """When a slot-holding job should finish: now + its remaining time from the forecast read
+    model (the same figure its dashboard shows). Never before now."""
+    left, _ = remaining_seconds(job, list(job.stages.all()), now)
+    if left is None:
+        left = queued_duration_seconds(job)
+    return now + timedelta(seconds=max(left, 0.0))
 
 
-def _estimates(
-    active: list[Job], queued: list[Job], now: datetime, limit: int
-) -> tuple[dict[Any, datetime], dict[Any, datetime]]:
+def _duration_text(seconds: float) -> str:
+    seconds = max(seconds, 0.0)
+    if seconds < 60:
+        return f"~{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"~{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"~{hours} h {rest} min" if rest else f"~{hours} h"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    now: datetime
+    limit: int
+    active: list[Job]
+    queued: list[Job]
+    pools: dict[int, Pool]
+    finishes: dict[Any, datetime]
+    starts: dict[Any, datetime | None]
+    reasons: dict[Any, str]
+
+
+def _snapshot(now: datetime) -> _Snapshot:
+    limit = SchedulerSettings.load().concurrency_limit
+    active = list(active_jobs())
+    queued = list(queued_jobs())
+    fleet = pools(now)
     finishes = {job.pk: active_finish_estimate(job, now) for job in active}
-    starts = simulate_starts(
+    starts = simulate_pool_starts(
         now=now,
         limit=limit,
-        active_finishes=list(finishes.values()),
-        queued=[(job.pk, remaining_duration_seconds(job)) for job in queued],
+        capacities={gpu_id: pool.capacity for gpu_id, pool in fleet.items()},
+        active=[(job.gpu_type_id, finishes[job.pk]) for job in active],
+        queued=[(job.pk, job.gpu_type_id, queued_duration_seconds(job)) for job in queued],
     )
-    return finishes, starts
+    return _Snapshot(
+        now,
+        limit,
+        active,
+        queued,
+        fleet,
+        finishes,
+        starts,
+        _reasons(now, limit, active, queued, fleet, finishes),
+    )
 
 
-def estimated_starts(now: datetime | None = None) -> dict[Any, datetime]:
-    """Estimated start of every queued job, keyed by job id (two queries)."""
-    now = now or timezone.now()
-    limit = SchedulerSettings.load().concurrency_limit
-    return _estimates(list(active_jobs()), list(queued_jobs()), now, limit)[1]
+def _reasons(
+    now: datetime,
+    limit: int,
+    active: list[Job],
+    queued: list[Job],
+    fleet: dict[int, Pool],
+    finishes: dict[Any, datetime],
+) -> dict[Any, str]:
+    """Why each queued job waits, in words (the job page and the queue view show it)."""
+    waiting: dict[int, list[Job]] = {}
+    for job in queued:
+        waiting.setdefault(job.gpu_type_id, []).append(job)
+    busy: dict[int, list[Job]] = {}
+    for job in active:
+        busy.setdefault(job.gpu_type_id, []).append(job)
+    out: dict[Any, str] = {}
+    for gpu_id, jobs in waiting.items():
+        pool = fleet.get(gpu_id)
+        name = pool.name if pool else jobs[0].gpu_type.name
+        if pool is None or pool.live_workers == 0:
+            text = f"No {name} worker online — {_plural(len(jobs), 'job')} waiting"
+            out.update({job.pk: text for job in jobs})
+            continue
+        running = busy.get(gpu_id, [])
+        for position, job in enumerate(jobs, 1):
+            where = f"position {position} of {len(jobs)} in the {name} pool"
+            if len(active) >= limit:
+                out[job.pk] = f"Global limit of {limit} reached — {where}"
+                continue
+            detail = f"{_plural(len(running), 'worker')} busy"
+            if pool.capacity < pool.live_workers:
+                detail += f", capped at {pool.capacity} in admin"
+            if running:
+                soonest = min(finishes[j.pk] for j in running)
+                detail += f", next frees in {_duration_text((soonest - now).total_seconds())}"
+            elif pool.capacity == 0:
+                detail = "capped at 0 jobs in admin"
+            out[job.pk] = f"{where[0].upper()}{where[1:]} ({detail})"
+    return out
+
+
+def estimated_starts(now: datetime | None = None) -> dict[Any, datetime | None]:
+    """Estimated start of every queued job, keyed by job id (None: no worker of its type)."""
+    return _snapshot(now or timezone.now()).starts
 
 
 @dataclass(frozen=True)
@@ -95,8 +162,10 @@ class ActiveSlot:
 class QueuedEntry:
     position: int
     job: Job
-    estimated_start_at: datetime
+    estimated_start_at: datetime | None
     wait_seconds: float
+    pool: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -104,37 +173,46 @@ class QueueView:
     concurrency_limit: int
     active: list[ActiveSlot]
     queued: list[QueuedEntry]
+    pools: list[Pool]
     analytics: dict[str, Any]
 
     @property
     def positions(self) -> dict[Any, int]:
         return {entry.job.pk: entry.position for entry in self.queued}
 
+    @property
+    def starts(self) -> dict[Any, datetime | None]:
+        return {entry.job.pk: entry.estimated_start_at for entry in self.queued}
+
+    @property
+    def reasons(self) -> dict[Any, str]:
+        return {entry.job.pk: entry.reason for entry in self.queued}
+
 
 def queue_view(*, now: datetime | None = None) -> QueueView:
     """Everything GET /api/training/queue shows, computed at one instant."""
     now = now or timezone.now()
-    limit = SchedulerSettings.load().concurrency_limit
-    active = list(active_jobs())
-    queued = list(queued_jobs())
-    finishes, starts = _estimates(active, queued, now, limit)
+    snap = _snapshot(now)
     return QueueView(
-        concurrency_limit=limit,
+        concurrency_limit=snap.limit,
         active=[
-            ActiveSlot(slot=index, job=job, estimated_finish_at=finishes[job.pk])
-            for index, job in enumerate(active, 1)
+            ActiveSlot(slot=index, job=job, estimated_finish_at=snap.finishes[job.pk])
+            for index, job in enumerate(snap.active, 1)
         ],
         queued=[
             QueuedEntry(
                 position=index,
                 job=job,
-                estimated_start_at=starts[job.pk],
+                estimated_start_at=snap.starts.get(job.pk),
                 # How long it has waited so far (since it last entered the queue).
                 wait_seconds=round(max((now - job.queued_at).total_seconds(), 0.0), 1),
+                pool=job.gpu_type.slug,
+                reason=snap.reasons.get(job.pk, ""),
             )
-            for index, job in enumerate(queued, 1)
+            for index, job in enumerate(snap.queued, 1)
         ],
-        analytics=queue_analytics(now=now, depth=len(queued)),
+        pools=list(snap.pools.values()),
+        analytics=queue_analytics(now=now, depth=len(snap.queued)),
     )
 
 
@@ -181,8 +259,10 @@ __all__ = [
     "QueueView",
     "QueuedEntry",
     "active_finish_estimate",
+    "active_jobs",
     "estimated_starts",
     "queue_analytics",
     "queue_positions",
     "queue_view",
+    "queued_jobs",
 ]

@@ -1,13 +1,16 @@
-"""Response shapes of the queue endpoints."""
+"""Response shapes of the queue and fleet endpoints."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 # A queue card is the jobs list's row. Context: request, now, queue_positions.
 from backend.jobs.serializers import JobListSerializer
+from backend.scheduling.fleet import worker_state
+from backend.scheduling.models import Worker, WorkerState
 
 
 class ActiveSlotSerializer(serializers.Serializer[Any]):
@@ -20,12 +23,16 @@ class QueuedEntrySerializer(serializers.Serializer[Any]):
     position = serializers.IntegerField(help_text="1 = starts next.")
     job = JobListSerializer()
     estimated_start_at = serializers.DateTimeField(
+        allow_null=True,
         help_text="Simulated: active jobs free their slots at their estimated finish and each "
-        "queued job, in order, takes the earliest free slot."
+        "queued job, in order, takes the earliest free slot of its pool under the global "
+        "limit. Null when no worker of its GPU type is online.",
     )
     wait_seconds = serializers.FloatField(
         help_text="How long the job has waited so far (since it last entered the queue)."
     )
+    pool = serializers.CharField(help_text="The GPU type (slug) whose workers run this job.")
+    reason = serializers.CharField(help_text="Why the job waits, in words.")
 
 
 class QueueAnalyticsSerializer(serializers.Serializer[Any]):
@@ -42,10 +49,57 @@ class QueueAnalyticsSerializer(serializers.Serializer[Any]):
     longest_wait_seconds_7d = serializers.FloatField(allow_null=True)
 
 
+class WorkerJobSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class FleetWorkerSerializer(serializers.Serializer[Any]):
+    """One worker of the fleet. Context: now."""
+
+    name = serializers.CharField()
+    gpu_type = serializers.CharField(source="gpu_type.slug")
+    gpu_type_name = serializers.CharField(source="gpu_type.name")
+    host = serializers.CharField()
+    state = serializers.SerializerMethodField()
+    current_job = serializers.SerializerMethodField()
+    device = serializers.DictField(help_text="kind (gpu/cpu), name, count, memory_gb.")
+    software = serializers.DictField(child=serializers.CharField())
+    registered_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=WorkerState.choices))
+    def get_state(self, worker: Worker) -> str:
+        return worker_state(worker, self.context.get("now"))
+
+    @extend_schema_field(WorkerJobSerializer(allow_null=True))
+    def get_current_job(self, worker: Worker) -> dict[str, Any] | None:
+        if worker_state(worker, self.context.get("now")) != WorkerState.BUSY:
+            return None
+        job = worker.current_job
+        assert job is not None  # busy means it has an active job
+        return {"id": job.pk, "name": job.name}
+
+
+class PoolSerializer(serializers.Serializer[Any]):
+    gpu_type = serializers.CharField(source="slug")
+    name = serializers.CharField()
+    live_workers = serializers.IntegerField()
+    capacity = serializers.IntegerField(
+        help_text="Jobs this pool may run at once: live workers, capped in admin when set."
+    )
+
+
+class FleetSerializer(serializers.Serializer[Any]):
+    workers = FleetWorkerSerializer(many=True)
+    pools = PoolSerializer(many=True)
+
+
 class QueueSerializer(serializers.Serializer[Any]):
     concurrency_limit = serializers.IntegerField()
     active_count = serializers.IntegerField()
     active = ActiveSlotSerializer(many=True)
     queued = QueuedEntrySerializer(many=True)
+    pools = PoolSerializer(many=True)
     depth = serializers.IntegerField()
     analytics = QueueAnalyticsSerializer()

@@ -1,4 +1,4 @@
-"""GPU slot leases in Redis: the concurrency limit, enforced atomically.
+"""GPU slot leases in Redis: the concurrency limit and each pool's capacity, enforced atomically.
 
 A lease is held by a job (holder = str(job.id)) and carries a fencing token (`fence`) from a
 counter that only grows. Leases expire unless renewed (worker heartbeats), so a dead worker's slot
@@ -11,6 +11,8 @@ Keys (all under settings.LORA_REDIS_PREFIX):
     slots:fence    HASH holder -> fence of that lease
     slots:counter  the last fence handed out; its absence means Redis lost its data (restart
                    without persistence) and the leases must be rebuilt from the database first.
+    slots:pool     HASH holder -> pool (GPU type slug) of that lease: a lease counts against the
+                   global limit and against its pool's capacity, both checked in one script.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# Returns the new fence, 0 when every slot is taken, -1 when the counter is missing (rebuild).
+# ARGV: holder, limit, ttl_ms, pool, pool_limit (< 0: no pool limit).
+# Returns the new fence, 0 when every slot is taken, -2 when the holder's pool is full, -1 when
+# the counter is missing (rebuild). The pool count is a scan of the live leases: at most `limit`
+# of them, so it stays cheap, and it happens inside the script, so racing dispatchers can never
+# both take a pool's last slot.
 _ACQUIRE = (
     """
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
@@ -36,13 +42,27 @@ if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
     + _NOW_MS
     + """
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
-for _, h in ipairs(expired) do redis.call('HDEL', KEYS[2], h) end
+for _, h in ipairs(expired) do
+  redis.call('HDEL', KEYS[2], h)
+  redis.call('HDEL', KEYS[4], h)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not held and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if not held then
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+  local pool_limit = tonumber(ARGV[5])
+  if pool_limit >= 0 then
+    local in_pool = 0
+    for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+      if redis.call('HGET', KEYS[4], h) == ARGV[4] then in_pool = in_pool + 1 end
+    end
+    if in_pool >= pool_limit then return -2 end
+  end
+end
 local fence = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], fence)
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 return fence
 """
 )
@@ -62,6 +82,7 @@ _RELEASE = """
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
 return 1
 """
 
@@ -80,8 +101,8 @@ return out
 """
 )
 
-# ARGV: min_counter, then (holder, fence, ttl_ms) triples. Adds only leases that are missing and
-# never lowers the counter, so running it twice (or racing another rebuild) is harmless.
+# ARGV: min_counter, then (holder, fence, ttl_ms, pool) quadruples. Adds only leases that are
+# missing and never lowers the counter, so running it twice (or racing another rebuild) is harmless.
 _REBUILD = (
     _NOW_MS
     + """
@@ -89,10 +110,11 @@ local counter = tonumber(redis.call('GET', KEYS[3]) or '0')
 if tonumber(ARGV[1]) > counter then redis.call('SET', KEYS[3], ARGV[1]) end
 if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], 0) end
 local added = 0
-for i = 2, #ARGV, 3 do
+for i = 2, #ARGV, 4 do
   if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[i + 2]), ARGV[i])
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+    redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 3])
     added = added + 1
   end
 end
@@ -145,7 +167,12 @@ def redis_client() -> redis.Redis:
 
 def _keys() -> list[str]:
     prefix = settings.LORA_REDIS_PREFIX
-    return [f"{prefix}slots:expiry", f"{prefix}slots:fence", f"{prefix}slots:counter"]
+    return [
+        f"{prefix}slots:expiry",
+        f"{prefix}slots:fence",
+        f"{prefix}slots:counter",
+        f"{prefix}slots:pool",
+    ]
 
 
 def _ms(seconds: float) -> int:
@@ -156,20 +183,39 @@ def _dt(ms: float) -> datetime:
     return datetime.fromtimestamp(float(ms) / 1000.0, tz=UTC)
 
 
-def slot_acquire(*, holder: str, limit: int, ttl: float) -> int | None:
-    """Take a slot for `holder` if fewer than `limit` unexpired leases exist; return its fence.
+POOL_FULL = -2
+
+
+def slot_admit(
+    *, holder: str, limit: int, ttl: float, pool: str = "", pool_limit: int | None = None
+) -> int:
+    """Take a slot for `holder` in `pool` if fewer than `limit` unexpired leases exist and fewer
+    than `pool_limit` of them are in `pool`; return its fence, 0 (every slot taken) or POOL_FULL.
 
     Expired leases are dropped first. A holder that already has a lease keeps a single lease but
-    gets a fresh fence (the old one is dead). Returns None when every slot is taken.
+    gets a fresh fence (the old one is dead). `pool_limit=None`: no pool limit.
     """
     scripts = _scripts()
-    args: list[str | int] = [holder, int(limit), _ms(ttl)]
+    args: list[str | int] = [
+        holder,
+        int(limit),
+        _ms(ttl),
+        pool,
+        -1 if pool_limit is None else max(int(pool_limit), 0),
+    ]
     result = int(scripts.acquire(keys=_keys(), args=args))
     if result == -1:
         # Redis lost its data: restore the leases of running jobs (and the fence counter)
         # before handing out anything, or we would admit more than N and reuse fences.
         slots_rebuild()
         result = int(scripts.acquire(keys=_keys(), args=args))
+    return result
+
+
+def slot_acquire(*, holder: str, limit: int, ttl: float) -> int | None:
+    """Take a slot for `holder` if fewer than `limit` unexpired leases exist (any pool); return
+    its fence, or None when every slot is taken."""
+    result = slot_admit(holder=holder, limit=limit, ttl=ttl)
     return result if result > 0 else None
 
 
@@ -219,7 +265,7 @@ def slots_rebuild() -> int:
 
     rows = list(
         Job.objects.filter(status__in=ACTIVE_STATUSES, fence__isnull=False).values_list(
-            "id", "fence", "status"
+            "id", "fence", "status", "gpu_type__slug"
         )
     )
     highest = max(
@@ -227,14 +273,14 @@ def slots_rebuild() -> int:
         Job.objects.aggregate(m=Max("fence"))["m"] or 0,
     )
     args: list[str | int] = [int(highest)]
-    for job_id, fence, status in rows:
+    for job_id, fence, status, pool in rows:
         assert fence is not None  # filtered above
         ttl = (
             settings.LORA_PROVISIONING_GRACE_SECONDS
             if status == JobStatus.PROVISIONING
             else settings.LORA_LEASE_TTL_SECONDS
         )
-        args += [str(job_id), int(fence), _ms(ttl)]
+        args += [str(job_id), int(fence), _ms(ttl), pool]
     return int(_scripts().rebuild(keys=_keys(), args=args))
 
 

@@ -1,4 +1,4 @@
-"""The queue endpoints: view it, move a job to the front, remove a job from it."""
+"""The queue endpoints (view it, move a job to the front, remove a job from it) and the fleet."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from rest_framework.views import APIView
 from backend.jobs.models import Job
 from backend.jobs.policies import can_manage
 from backend.jobs.services import job_promote
+from backend.scheduling.fleet import fleet_workers, pools
 from backend.scheduling.selectors import queue_view
-from backend.scheduling.serializers import QueueSerializer
+from backend.scheduling.serializers import FleetSerializer, QueueSerializer
 from backend.scheduling.services import queue_remove
 
 _ERRORS = {
@@ -34,6 +35,7 @@ def _queue_response(request: Request) -> Response:
         "active_count": len(view.active),
         "active": view.active,
         "queued": view.queued,
+        "pools": view.pools,
         "depth": len(view.queued),
         "analytics": view.analytics,
     }
@@ -83,3 +85,16 @@ class QueueRemoveView(APIView):
             raise PermissionDenied("Only the job's creator or a manager can remove it.")
         queue_remove(job_id=job.pk, user=request.user)
         return _queue_response(request)
+
+
+class FleetView(APIView):
+    @extend_schema(
+        operation_id="training_workers_list",
+        summary="The worker fleet: each worker's type, host, state, current job, last seen",
+        responses={200: FleetSerializer},
+        tags=["queue"],
+    )
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        payload = {"workers": list(fleet_workers()), "pools": list(pools(now).values())}
+        return Response(FleetSerializer(payload, context={"now": now}).data)

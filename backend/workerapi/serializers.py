@@ -74,6 +74,17 @@ class ActionSerializer(serializers.Serializer):
 class ClaimRequestSerializer(serializers.Serializer):
     attempt = serializers.IntegerField(min_value=1, help_text="The attempt number of the task.")
     worker_host = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    worker = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="The worker's registered name (the fleet shows it running this job).",
+    )
+    gpu_type = serializers.SlugField(
+        max_length=64,
+        required=False,
+        help_text="The pool the worker serves: a claim for a job of another type is refused "
+        "(409 `wrong_pool`).",
+    )
 
 
 class FileRefSerializer(serializers.Serializer):

@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.urls import path
 
 from backend.workerapi import views
+from backend.workerapi.fleet import FleetHeartbeatView
 
 app_name = "workerapi"
 
 _JOB = "jobs/<uuid:job_id>/"
 
 urlpatterns = [
+    path("fleet/heartbeat", FleetHeartbeatView.as_view(), name="fleet-heartbeat"),
     path(_JOB + "claim", views.ClaimView.as_view(), name="claim"),
     path(_JOB + "stage", views.StageView.as_view(), name="stage"),
     path(_JOB + "metrics", views.MetricsView.as_view(), name="metrics"),

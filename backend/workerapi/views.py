@@ -57,7 +57,10 @@ class ClaimView(WorkerAPIView):
         if data["attempt"] != self.attempt.number:
             check_fence(self.attempt, number=data["attempt"], fence=None)
         claim = services.attempt_claim(
-            attempt=self.attempt, worker_host=data.get("worker_host", "")
+            attempt=self.attempt,
+            worker_host=data.get("worker_host", ""),
+            worker_name=data.get("worker"),
+            worker_gpu_type=data.get("gpu_type"),
         )
         job, ckpt = claim.job, claim.checkpoint
         body = {

@@ -29,8 +29,9 @@ def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
 
     def send_task(name: str, *, kwargs: dict[str, Any], queue: str, **_: Any) -> None:
-        assert (name, queue) == ("worker.run_job", "training")
-        sent.append(kwargs)
+        # The queue is the job's pool: `training.<gpu type slug>`.
+        assert name == "worker.run_job" and queue.startswith("training."), (name, queue)
+        sent.append({**kwargs, "queue": queue})
 
     monkeypatch.setattr(dispatch.celery_app, "send_task", send_task)
     return sent

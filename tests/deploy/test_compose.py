@@ -1,5 +1,5 @@
 """The production compose file is valid, refuses to start without its secrets, and runs one
-Celery worker per GPU with an NVIDIA reservation."""
+Celery worker per GPU with an NVIDIA reservation, serving the pool of the GPU type it declares."""
 
 from __future__ import annotations
 
@@ -32,7 +32,14 @@ def _config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_compose_validates_with_its_secrets_set() -> None:
-    done = _config({"POSTGRES_PASSWORD": "pw", "DJANGO_SECRET_KEY": "a-real-secret"})
+    done = _config(
+        {
+            "POSTGRES_PASSWORD": "pw",
+            "DJANGO_SECRET_KEY": "a-real-secret",
+            "LORA_WORKER_SECRET": "worker-secret",
+            "LORA_GPU_TYPE": "l40s-48gb",
+        }
+    )
     assert done.returncode == 0, done.stderr
     services = yaml.safe_load(done.stdout)["services"]
     assert {"postgres", "redis", "web", "scheduler"} <= set(services)
@@ -40,9 +47,15 @@ def test_compose_validates_with_its_secrets_set() -> None:
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]
     assert worker["environment"]["WORKER_NAME"] == "gpu0"
-    # One Celery process per GPU: the worker image runs a single-concurrency training worker.
+    # The worker declares its type and registers with the shared secret, as the API does.
+    assert worker["environment"]["LORA_GPU_TYPE"] == "l40s-48gb"
+    assert worker["environment"]["LORA_WORKER_SECRET"] == "worker-secret"
+    assert services["web"]["environment"]["LORA_WORKER_SECRET"] == "worker-secret"
+    # One Celery process per GPU, consuming only its pool's queue (chosen from LORA_GPU_TYPE by
+    # worker/celery_app.py, so the image names no queue of its own).
     dockerfile = (ROOT / "backend/deploy/Dockerfile").read_text()
-    assert "--queues training --concurrency 1" in dockerfile
+    assert "worker.celery_app worker --concurrency 1" in dockerfile
+    assert "--queues" not in dockerfile
     assert "ENV DJANGO_SETTINGS_MODULE=backend.config.settings.production" in dockerfile
 
 
@@ -50,3 +63,15 @@ def test_compose_refuses_to_run_without_secrets() -> None:
     done = _config({})
     assert done.returncode != 0
     assert "POSTGRES_PASSWORD" in done.stderr
+
+
+def test_a_gpu_worker_must_declare_its_type() -> None:
+    done = _config(
+        {
+            "POSTGRES_PASSWORD": "pw",
+            "DJANGO_SECRET_KEY": "a-real-secret",
+            "LORA_WORKER_SECRET": "worker-secret",
+        }
+    )
+    assert done.returncode != 0
+    assert "LORA_GPU_TYPE" in done.stderr

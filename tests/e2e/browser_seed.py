@@ -76,8 +76,9 @@ def _submit(user: Any, name: str, dataset: Any, hp: dict[str, Any], **kw: Any) -
     from backend.jobs.models import GpuType
     from backend.jobs.services import job_create
 
-    gpu = GpuType.objects.filter(is_active=True).order_by("slug").first()
-    assert gpu is not None, "the GPU catalog is empty"
+    # The stack's workers train on the CPU and serve the `cpu` pool only.
+    gpu = GpuType.objects.filter(is_active=True, slug="cpu").first()
+    assert gpu is not None, "the GPU catalog has no CPU type"
     return job_create(
         created_by=user,
         name=name,

@@ -30,7 +30,7 @@ from backend.scheduling.slots import slot_release
 from backend.telemetry.models import Event, MetricPoint
 from tests.factories import DatasetFactory, JobFactory, UserFactory
 from tests.worker.conftest import wait_for
-from worker.contract.names import STAGES, TRAINING_QUEUE
+from worker.contract.names import STAGES
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_prefix")]
 
@@ -100,11 +100,13 @@ def celery_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "LORA_REPORT_FLUSH_SECONDS": "0.5",
         "OMP_NUM_THREADS": "1",
         "PYTHONPATH": str(ROOT),
+        # The jobs' type (JobFactory): the worker consumes only that pool's queue.
+        "LORA_GPU_TYPE": "h100-80gb",
     }
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker",
-             "-Q", TRAINING_QUEUE, "--concurrency", "1", "--pool", "solo",
+             "--concurrency", "1", "--pool", "solo",
              "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -42,6 +42,15 @@ METRIC_VALUE_FIELDS: tuple[str, ...] = (
 )
 
 # The Celery task the dispatcher sends by name (the API never imports the worker's task code)
-# and the queue the GPU workers consume.
+# and the queues the workers consume: one per pool (GPU type), `training.<type slug>`; a worker
+# serves exactly one. TRAINING_QUEUE alone is the prefix (and what tests that drive a worker
+# directly, without the dispatcher, use).
 RUN_JOB_TASK = "worker.run_job"
 TRAINING_QUEUE = "training"
+# The type of a worker without a GPU (and of `make run`'s workers): a catalog slug like any other.
+CPU_GPU_TYPE = "cpu"
+
+
+def pool_queue(gpu_type: str) -> str:
+    """The Celery queue of a pool: the API sends a job only to its own type's queue."""
+    return f"{TRAINING_QUEUE}.{gpu_type}"

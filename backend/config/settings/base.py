@@ -159,6 +159,13 @@ LORA_REAP_INTERVAL_SECONDS = env_float("LORA_REAP_INTERVAL_SECONDS", 5.0)
 # Every Redis key this project writes starts with this, so several deployments (or test runs)
 # can share one Redis server and clean up only their own keys.
 LORA_REDIS_PREFIX = env_str("LORA_REDIS_PREFIX", "lora:")
+# Workers register and heartbeat (the fleet table) with this shared secret as their bearer
+# token; empty refuses every registration. `make run` generates one for its own workers.
+LORA_WORKER_SECRET = env_str("LORA_WORKER_SECRET", "")
+# A worker that has not heartbeated for this long is offline: its pool shrinks by one.
+LORA_WORKER_TTL_SECONDS = env_float("LORA_WORKER_TTL_SECONDS", 30.0)
+# The CPU type's price (the catalog row `cpu` is seeded with it; admins edit it later).
+LORA_CPU_HOURLY_RATE = env_str("LORA_CPU_HOURLY_RATE", "0.05")
 # Where workers reach the API (the task message carries it so GPU hosts need no Django).
 LORA_API_URL = env_str("LORA_API_URL", "http://127.0.0.1:8000")
 

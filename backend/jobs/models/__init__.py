@@ -1,6 +1,6 @@
 from backend.jobs.models.attempt import Attempt, AttemptEnd
 from backend.jobs.models.checkpoint import Checkpoint
-from backend.jobs.models.gpu import GpuType
+from backend.jobs.models.gpu import CPU_SLUG, GpuType, pool_queue
 from backend.jobs.models.job import (
     ACTIVE_STATUSES,
     BILLED_STATUSES,
@@ -13,11 +13,13 @@ from backend.jobs.models.job import (
     Pricing,
     Stage,
 )
+from backend.jobs.models.sample import RunSample
 from backend.jobs.models.stage import StageRun, StageState
 
 __all__ = [
     "ACTIVE_STATUSES",
     "BILLED_STATUSES",
+    "CPU_SLUG",
     "FINISHED_STATUSES",
     "Attempt",
     "AttemptEnd",
@@ -29,7 +31,9 @@ __all__ = [
     "JobStatus",
     "Preset",
     "Pricing",
+    "RunSample",
     "Stage",
     "StageRun",
     "StageState",
+    "pool_queue",
 ]

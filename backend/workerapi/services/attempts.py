@@ -12,11 +12,12 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
+from backend.jobs.estimates import sample_record_final
 from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
 from backend.jobs.models.stage import StageState
 from backend.jobs.selectors import checkpoint_latest
 from backend.jobs.transitions import lock_job, transition
-from backend.scheduling.services import slot_renew_for_job
+from backend.scheduling.services import fleet_claimed, slot_renew_for_job
 from backend.telemetry.models import MetricPoint
 from backend.telemetry.services import (
     event_record,
@@ -39,7 +40,12 @@ class ClaimResult:
 
 @transaction.atomic
 def attempt_claim(
-    *, attempt: Attempt, worker_host: str, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    worker_host: str,
+    worker_name: str | None = None,
+    worker_gpu_type: str | None = None,
+    now: datetime | None = None,
 ) -> ClaimResult:
     """A worker takes its attempt: provisioning -> running, once.
 
@@ -47,6 +53,7 @@ def attempt_claim(
     provisioning is a 409, so that message's worker exits without touching anything. A job
     cancelled while it waited for a worker ends `cancelled` here and the worker is told so.
     Steps above the resume point from older attempts are deleted: this attempt replays them.
+    A worker of another GPU type than the job's is refused (409 `wrong_pool`).
     """
     now = now or timezone.now()
     # Lock: two deliveries of the same task claiming at once must not both start training.
@@ -73,6 +80,7 @@ def attempt_claim(
         # The dispatcher's lease ran out before a worker got here (the reaper will re-queue
         # the job): starting now would run a job that no longer holds a slot.
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
+    fleet_claimed(job=job, worker_name=worker_name, gpu_type=worker_gpu_type)
 
     checkpoint = checkpoint_latest(job_id=job.pk)
     resume_step = checkpoint.step if checkpoint else 0
@@ -200,6 +208,8 @@ def _finish(
         ).update(finished_at=now)
     job.save(update_fields=list(dict.fromkeys(changed)))
     if target == JobStatus.COMPLETED:
+        # The estimator's history: this run's throughput and stage durations.
+        sample_record_final(job)
         first, last = result.get("initial_val_loss"), result.get("final_val_loss")
         message = "Training completed"
         if isinstance(first, int | float) and isinstance(last, int | float):

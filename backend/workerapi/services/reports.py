@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backend.jobs.models import Attempt
+from backend.jobs.estimates import sample_record_early
+from backend.jobs.models import Attempt, Stage
 from backend.telemetry.services import events_append, events_from_worker, metric_points_upsert
 from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
 
@@ -53,6 +54,9 @@ def metrics_ingest(
             changed.append("measured_tokens_per_second")
     if changed:
         job.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    if points and job.stage == Stage.TRAINING:
+        # The run's own measurement: the first sample of its combination (see estimates.py).
+        sample_record_early(job, now=now)
     return IngestResult(stored=len(points), action=action_for(job))
 
 

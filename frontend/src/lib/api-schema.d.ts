@@ -386,6 +386,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker fleet: each worker's type, host, state, current job, last seen */
+        get: operations["training_workers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/fleet/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a worker / heartbeat: host, device, software versions (worker secret) */
+        post: operations["worker_fleet_heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/worker/jobs/{job_id}/checkpoints": {
         parameters: {
             query?: never;
@@ -629,10 +663,11 @@ export interface components {
         };
         /**
          * @description * `history` - history
+         *     * `measured` - measured
          *     * `flops` - flops
          * @enum {string}
          */
-        BasisEnum: "history" | "flops";
+        BasisEnum: "history" | "measured" | "flops";
         /** @enum {unknown} */
         BlankEnum: "";
         CancelInfo: {
@@ -705,6 +740,10 @@ export interface components {
             /** @description The attempt number of the task. */
             attempt: number;
             worker_host?: string;
+            /** @description The worker's registered name (the fleet shows it running this job). */
+            worker?: string;
+            /** @description The pool the worker serves: a claim for a job of another type is refused (409 `wrong_pool`). */
+            gpu_type?: string;
         };
         ClaimResponse: {
             /**
@@ -798,6 +837,16 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        DeviceRequest: {
+            kind: components["schemas"]["KindEnum"];
+            name: string;
+            count: number;
+            /**
+             * Format: double
+             * @description Per device; null when unknown.
+             */
+            memory_gb: number | null;
+        };
         ErrorInfo: {
             category: string;
             message: string;
@@ -818,7 +867,18 @@ export interface components {
             hourly_rate: number;
             /** Format: double */
             tokens_per_second?: number;
+            /**
+             * @description history: similar measured runs; measured: this job's own early run; flops: the GPU's theoretical throughput alone (rough, wide band).
+             *
+             *     * `history` - history
+             *     * `measured` - measured
+             *     * `flops` - flops
+             */
             basis: components["schemas"]["BasisEnum"];
+            /** @description Similar measured runs the estimate rests on. */
+            samples?: number;
+            /** @description True when the estimate rests on the FLOPs prior alone. */
+            rough?: boolean;
         };
         Event: {
             readonly seq: number;
@@ -871,6 +931,57 @@ export interface components {
             size_bytes: number;
             name: string;
         };
+        Fleet: {
+            workers: components["schemas"]["FleetWorker"][];
+            pools: components["schemas"]["Pool"][];
+        };
+        FleetHeartbeatRequestRequest: {
+            /** @description Unique per worker process (host, pid, random suffix). */
+            name: string;
+            /** @description Catalog slug of the pool this worker serves (`cpu` for CPU). */
+            gpu_type: string;
+            host: string;
+            device: components["schemas"]["DeviceRequest"];
+            /** @description Package name -> version. */
+            software: {
+                [key: string]: string;
+            };
+        };
+        FleetHeartbeatResponse: {
+            name: string;
+            gpu_type: string;
+            /** @description The Celery queue this worker must consume. */
+            queue: string;
+            /** Format: double */
+            heartbeat_seconds: number;
+        };
+        /** @description One worker of the fleet. Context: now. */
+        FleetWorker: {
+            name: string;
+            gpu_type: string;
+            gpu_type_name: string;
+            host: string;
+            readonly state: components["schemas"]["FleetWorkerStateEnum"];
+            readonly current_job: components["schemas"]["WorkerJob"] | null;
+            /** @description kind (gpu/cpu), name, count, memory_gb. */
+            device: {
+                [key: string]: unknown;
+            };
+            software: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            registered_at: string;
+            /** Format: date-time */
+            last_seen_at: string;
+        };
+        /**
+         * @description * `idle` - Idle
+         *     * `busy` - Busy
+         *     * `offline` - Offline
+         * @enum {string}
+         */
+        FleetWorkerStateEnum: "idle" | "busy" | "offline";
         /**
          * @description * `chat` - Chat (messages)
          *     * `prompt_completion` - Prompt / completion
@@ -885,6 +996,8 @@ export interface components {
             spot_hourly_rate: number;
             /** Format: double */
             on_demand_hourly_rate: number;
+            /** @description Workers of this type online now: 0 means its jobs wait until one appears. */
+            live_workers: number;
         };
         GpuTypeSummary: {
             readonly slug: string;
@@ -1016,7 +1129,7 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description Context: request, now (optional), queue_positions, estimated_starts. */
+        /** @description Context: request, now (optional), queue_positions, estimated_starts, queue_reasons. */
         JobDetail: {
             /** Format: uuid */
             readonly id: string;
@@ -1093,6 +1206,12 @@ export interface components {
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
         };
+        /**
+         * @description * `gpu` - gpu
+         *     * `cpu` - cpu
+         * @enum {string}
+         */
+        KindEnum: "gpu" | "cpu";
         Limits: {
             max_metric_points: number;
             max_events: number;
@@ -1248,6 +1367,13 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["JobList"][];
         };
+        Pool: {
+            gpu_type: string;
+            name: string;
+            live_workers: number;
+            /** @description Jobs this pool may run at once: live workers, capped in admin when set. */
+            capacity: number;
+        };
         Preset: {
             key: string;
             label: string;
@@ -1285,6 +1411,7 @@ export interface components {
             active_count: number;
             active: components["schemas"]["ActiveSlot"][];
             queued: components["schemas"]["QueuedEntry"][];
+            pools: components["schemas"]["Pool"][];
             depth: number;
             analytics: components["schemas"]["QueueAnalytics"];
         };
@@ -1309,6 +1436,8 @@ export interface components {
             position: number;
             /** Format: date-time */
             estimated_start_at: string | null;
+            /** @description Why the job waits: its place in its GPU type's pool, no worker of its type online, or the global limit. */
+            reason: string;
         };
         QueuedEntry: {
             /** @description 1 = starts next. */
@@ -1316,14 +1445,18 @@ export interface components {
             job: components["schemas"]["JobList"];
             /**
              * Format: date-time
-             * @description Simulated: active jobs free their slots at their estimated finish and each queued job, in order, takes the earliest free slot.
+             * @description Simulated: active jobs free their slots at their estimated finish and each queued job, in order, takes the earliest free slot of its pool under the global limit. Null when no worker of its GPU type is online.
              */
-            estimated_start_at: string;
+            estimated_start_at: string | null;
             /**
              * Format: double
              * @description How long the job has waited so far (since it last entered the queue).
              */
             wait_seconds: number;
+            /** @description The GPU type (slug) whose workers run this job. */
+            pool: string;
+            /** @description Why the job waits, in words. */
+            reason: string;
         };
         /**
          * @description * `loss_not_decreasing` - loss_not_decreasing
@@ -1486,6 +1619,11 @@ export interface components {
          * @enum {string}
          */
         WorkerFailureCategoryEnum: "invalid_dataset" | "model_load_failed" | "out_of_memory" | "nan_loss" | "internal_error";
+        WorkerJob: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         WorkerProgressRequest: {
             step?: number;
             total_steps?: number;
@@ -2161,6 +2299,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    training_workers_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fleet"];
+                };
+            };
+        };
+    };
+    worker_fleet_heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FleetHeartbeatRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FleetHeartbeatRequestRequest"];
+                "multipart/form-data": components["schemas"]["FleetHeartbeatRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetHeartbeatResponse"];
+                };
+            };
+            /** @description Invalid body or GPU type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or wrong worker secret. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
             };
         };
     };

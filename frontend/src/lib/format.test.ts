@@ -59,7 +59,7 @@ describe('formatters', () => {
     expect(formatEstimatedStart(start, now)).toBe('Today at 6:45 PM (in 3h 20m)');
     expect(formatEstimatedStart(start, now + 3 * 3600 * 1000 + 19 * 60 * 1000)).toBe('Today at 6:45 PM (in 1m 00s)');
     expect(formatEstimatedStart(start, now + 4 * 3600 * 1000)).toBe('Starting soon');
-    expect(formatEstimatedStart(null, now)).toBe('Waiting for a free slot');
+    expect(formatEstimatedStart(null, now)).toBe('Unknown (no worker of this type online)');
   });
 
   it('formats numbers, losses, learning rates and bytes', () => {

@@ -110,7 +110,7 @@ export function formatDateTime(iso: string | null | undefined): string {
 
 /** "Today at 6:45 PM (in 3h 20m)" — or "Starting soon" once the estimate has passed. */
 export function formatEstimatedStart(iso: string | null | undefined, nowMs: number): string {
-  if (!iso) return 'Waiting for a free slot';
+  if (!iso) return 'Unknown (no worker of this type online)';
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return 'Waiting for a free slot';
   const diff = (t - nowMs) / 1000;

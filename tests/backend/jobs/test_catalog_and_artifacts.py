@@ -23,7 +23,12 @@ def test_gpu_types_come_from_the_catalog(owner_client: Any) -> None:
         "memory_gb": 80,
         "spot_hourly_rate": 2.49,
         "on_demand_hourly_rate": 4.49,
+        # The test fleet (tests/backend/conftest.py) has FLEET_SIZE live workers per type.
+        "live_workers": 8,
     }
+    # `make run`'s type: CPU workers, at the small configurable rate.
+    cpu = next(r for r in rows if r["slug"] == "cpu")
+    assert (cpu["name"], cpu["spot_hourly_rate"]) == ("CPU", 0.05)
 
 
 def test_presets_resolve_to_full_hyperparameters(owner_client: Any) -> None:

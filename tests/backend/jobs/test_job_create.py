@@ -143,17 +143,27 @@ def test_estimate_endpoint_matches_create_without_creating(owner_client: Any, da
 def test_estimate_uses_measured_history_when_available(
     owner: Any, owner_client: Any, dataset: Any
 ) -> None:
-    from tests.factories import JobFactory
+    from tests.factories import sample_for
+    from worker.contract.hyperparameters import resolve_hyperparameters
 
     for tps in (1000.0, 2000.0, 3000.0):
-        JobFactory(
-            base_model="smollm2-135m-instruct", status="completed", measured_tokens_per_second=tps
+        sample_for(
+            base_model="smollm2-135m-instruct",
+            hyperparameters=resolve_hyperparameters("balanced", None),
+            effective_tokens_per_second=tps,
+            stages=(3.0, 6.0, 4.0),
+            overhead=1.0,
         )
     estimate = owner_client.post(f"{URL}/estimate", payload(dataset)).json()
-    assert estimate["basis"] == "history"
+    assert estimate["basis"] == "history" and estimate["samples"] == 3
+    assert estimate["rough"] is False
     assert estimate["tokens_per_second"] == 2000.0  # the median
-    # Training time = 142,104 tokens / 2000 tok/s = 71.05 s, plus the fixed stages.
-    assert estimate["duration_seconds"] == pytest.approx(71.05 + 2.04 + 5.0 + 5.0, abs=0.1)
+    # Training time = 142,104 tokens / 2000 tok/s = 71.05 s, plus the measured fixed stages
+    # (preprocessing 3, loading 6, finalization 4) and 1 s of overhead.
+    assert estimate["duration_seconds"] == pytest.approx(71.05 + 3 + 6 + 4 + 1, abs=0.1)
+    # The band comes from the spread of the three runs, not a fixed ±15%.
+    mid = (estimate["cost_min"] + estimate["cost_max"]) / 2
+    assert (estimate["cost_max"] - mid) / mid > 0.5
 
 
 def test_unknown_model_size_has_no_estimate_but_can_still_run(

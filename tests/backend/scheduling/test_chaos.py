@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 from celery import Celery
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.datasets.services import dataset_create
@@ -75,6 +76,8 @@ class Workers:
 
     def __init__(self, broker_url: str, log_dir: Path) -> None:
         self.broker_url = broker_url
+        # Set by the test once the live server runs: the workers register with it.
+        self.api_url = ""
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen[bytes]] = []
 
@@ -85,6 +88,11 @@ class Workers:
             "PYTHONPATH": str(REPO),
             "OMP_NUM_THREADS": "1",
             "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+            # The job's pool: the worker consumes `training.h100-80gb` and registers as it.
+            "LORA_GPU_TYPE": "h100-80gb",
+            "LORA_API_URL": self.api_url,
+            "LORA_WORKER_SECRET": django_settings.LORA_WORKER_SECRET,
+            "LORA_HEARTBEAT_SECONDS": "1",
         }
         log = (self.log_dir / f"{name}.log").open("wb")
         process = subprocess.Popen(
@@ -95,8 +103,6 @@ class Workers:
                 "-A",
                 "worker.celery_app",
                 "worker",
-                "-Q",
-                "training",
                 "--pool",
                 "solo",
                 "-n",
@@ -155,6 +161,7 @@ def test_a_killed_worker_is_replaced_and_the_job_resumes_from_its_checkpoint(
     broker_sends: list[dict[str, Any]],
 ) -> None:
     settings.LORA_API_URL = live_server.url
+    workers.api_url = live_server.url
     settings.LORA_LEASE_TTL_SECONDS = LEASE_TTL
     settings.LORA_HEARTBEAT_SECONDS = 1.0
     settings.LORA_PROVISIONING_GRACE_SECONDS = 120.0

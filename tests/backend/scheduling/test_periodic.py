@@ -28,6 +28,8 @@ def test_beat_runs_both_tasks_on_their_intervals() -> None:
 
 
 def test_the_tasks_dispatch_and_reap(settings: Any) -> None:
+    # Long enough that the second dispatch below runs while the first lease still holds (a
+    # dispatch reads the fleet and refreshes the estimate: on a busy machine it takes a while).
     settings.LORA_PROVISIONING_GRACE_SECONDS = 1.0
     set_limits(concurrency_limit=1)
     first, second = JobFactory(), JobFactory()

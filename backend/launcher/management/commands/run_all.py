@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import socket
 import sys
 import time
@@ -25,7 +26,6 @@ from django.db import connections
 
 from backend.launcher.embedded_redis import start_embedded_redis
 from backend.launcher.supervisor import ChildFailed, Supervisor
-from worker.contract.names import TRAINING_QUEUE
 
 WORKER_APP = "worker.celery_app"
 
@@ -93,6 +93,9 @@ class Command(BaseCommand):
         env["PYTHONUNBUFFERED"] = "1"
         # Workers report to this URL. Kept if set: behind a proxy it is not our bind address.
         env.setdefault("LORA_API_URL", api_url)
+        # The web server and our own workers share this secret for worker registration; a
+        # fresh one each start, unless set, so nothing else on the machine can register.
+        env.setdefault("LORA_WORKER_SECRET", secrets.token_urlsafe(24))
         return env
 
     def _concurrency_limit(self) -> int:
@@ -201,12 +204,14 @@ class Command(BaseCommand):
             threads = str(max(1, (os.cpu_count() or 1) // n_workers))
             for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
                 worker_env.setdefault(var, threads)
+            # The pinned torch is a CPU build: these workers train on the CPU, so they serve
+            # (and register as) the `cpu` pool and consume its queue, `training.cpu`.
+            worker_env.setdefault("LORA_GPU_TYPE", "cpu")
             for index in range(1, n_workers + 1):
                 sup.start(
                     f"worker{index}",
                     self._python(
                         "-m", "celery", "-A", WORKER_APP, "worker",
-                        "--queues", TRAINING_QUEUE,
                         "--concurrency", "1",
                         # One message at a time: a worker busy training must not hold the
                         # next job hostage while another worker is idle.

@@ -99,9 +99,10 @@ describe('JobDashboard', () => {
   });
 
   it('shows queue position and estimated start for a queued job', async () => {
-    serve(jobDetail({ status: 'queued', stage: null, started_at: null, queue_position: 2, queue: { position: 2, estimated_start_at: new Date(Date.now() + 3600_000 * 2).toISOString() }, stages: [] }));
+    serve(jobDetail({ status: 'queued', stage: null, started_at: null, queue_position: 2, queue: { position: 2, estimated_start_at: new Date(Date.now() + 3600_000 * 2).toISOString(), reason: 'Position 2 of 2 in the CPU pool (1 worker busy, next frees in ~4 min)' }, stages: [] }));
     renderDash();
     expect(await screen.findByTestId('queued-card')).toHaveTextContent('#2');
+    expect(screen.getByTestId('queue-reason')).toHaveTextContent('Position 2 of 2 in the CPU pool (1 worker busy, next frees in ~4 min)');
     expect(screen.getByTestId('estimated-start')).toHaveTextContent(/\(in 1h 59m\)|\(in 2h 0m\)/);
     expect(screen.queryByTestId('progress-header')).not.toBeInTheDocument();
   });

@@ -64,6 +64,7 @@ export function QueuedCard({ job }: { job: JobDetail }) {
         <div>
           <div className="info-card__title">{job.recovering ? 'Waiting to resume from its last checkpoint' : 'Waiting in the queue'}</div>
           <div className="info-card__body">
+            {job.queue?.reason ? <p data-testid="queue-reason">{job.queue.reason}</p> : null}
             <p data-testid="estimated-start">Est. Start: {formatEstimatedStart(job.queue?.estimated_start_at ?? null, now)}</p>
             <p className="small muted">No cost is billed while a job is queued.</p>
           </div>

@@ -8,7 +8,14 @@ import { CreateJobForm } from './CreateJobForm';
 afterEach(() => vi.unstubAllGlobals());
 
 const catalog = (url: URL) => {
-  if (url.pathname === '/api/training/gpu-types') return { body: [{ slug: 'h100', name: 'H100', memory_gb: 80, spot_hourly_rate: 2.49, on_demand_hourly_rate: 4.1 }] };
+  // The first type has no worker online: the form preselects the one that can run now.
+  if (url.pathname === '/api/training/gpu-types')
+    return {
+      body: [
+        { slug: 'a10g', name: 'A10G', memory_gb: 24, spot_hourly_rate: 0.45, on_demand_hourly_rate: 1.01, live_workers: 0 },
+        { slug: 'h100', name: 'H100', memory_gb: 80, spot_hourly_rate: 2.49, on_demand_hourly_rate: 4.1, live_workers: 2 },
+      ],
+    };
   if (url.pathname === '/api/training/presets') return { body: [{ key: 'balanced', label: 'Balanced', description: 'Default', hyperparameters: { epochs: 3 } }] };
   if (url.pathname === '/api/training/base-models') return { body: [{ key: 'tiny-random-llama', label: 'Tiny random Llama', parameters: 300000 }] };
   if (url.pathname === '/api/training/datasets')
@@ -36,6 +43,7 @@ describe('CreateJobForm', () => {
     expect(screen.getByTestId('estimate-duration')).toHaveTextContent('~13h 53m');
     const estimateCall = calls.find((c) => c.url.pathname === '/api/training/jobs/estimate');
     expect(estimateCall?.body).toMatchObject({ dataset_id: 'd1', base_model: 'tiny-random-llama', preset: 'balanced', gpu_type: 'h100', pricing: 'spot' });
+    expect(screen.getByRole('option', { name: /A10G.*no worker online/ })).toBeInTheDocument();
 
     await user.click(screen.getByTestId('submit-job'));
     expect(screen.getByLabelText('Job name')).toHaveAttribute('aria-invalid', 'true');

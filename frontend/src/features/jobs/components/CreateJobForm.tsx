@@ -30,9 +30,12 @@ export function CreateJobForm() {
   const toast = useToast();
   const set = <K extends keyof JobFormState>(k: K, v: JobFormState[K]) => setForm((f) => ({ ...f, [k]: v }));
 
-  // Sensible defaults once the catalogs load.
+  // Sensible defaults once the catalogs load: a GPU type with a worker online, so the job can start.
   useEffect(() => {
-    if (!form.gpuType && gpuTypes.data?.length) set('gpuType', gpuTypes.data[0].slug);
+    if (!form.gpuType && gpuTypes.data?.length) {
+      const runnable = gpuTypes.data.find((g) => g.live_workers > 0) ?? gpuTypes.data[0];
+      set('gpuType', runnable.slug);
+    }
   }, [gpuTypes.data]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     if (!form.baseModel && baseModels.data?.length) set('baseModel', baseModels.data[0].key);
@@ -211,7 +214,9 @@ export function CreateJobForm() {
                   <option value="">{gpuTypes.isPending ? 'Loading…' : 'Select a GPU…'}</option>
                   {(gpuTypes.data ?? []).map((g) => (
                     <option key={g.slug} value={g.slug}>
-                      {g.name} · {g.memory_gb} GB
+                      {g.name}
+                      {g.memory_gb ? ` · ${g.memory_gb} GB` : ''}
+                      {g.live_workers > 0 ? ` · ${g.live_workers} online` : ' · no worker online'}
                     </option>
                   ))}
                 </select>

@@ -57,7 +57,12 @@ export function EstimatePanel({ estimate, loading, error, ready, pricing }: Prop
             <span>{formatCompact(estimate.total_tokens)}</span>
           </div>
           <p className="small muted" style={{ marginTop: 8 }}>
-            {estimate.basis === 'history' ? 'Based on similar past jobs on this GPU.' : 'Based on model FLOPs and GPU throughput (no history yet).'} Queue time is not billed.
+            {estimate.basis === 'history'
+              ? `Based on ${estimate.samples ?? 'several'} similar past run${estimate.samples === 1 ? '' : 's'} on this GPU; the range is their spread.`
+              : estimate.basis === 'measured'
+                ? "Based on this job's own measured throughput."
+                : 'Rough: based on model FLOPs and GPU throughput alone (no measured run yet), hence the wide range.'}{' '}
+            Queue time is not billed.
           </p>
           {error ? <p className="field__error small">Latest change could not be estimated: {errorMessage(error)}</p> : null}
         </div>

@@ -37,6 +37,11 @@ export function QueueCard({ entry, me, onViewConfig, onRemove, onPromote }: Prop
         <div className="queue-card__start" data-testid="estimated-start">
           <span className="muted">Est. Start:</span> {formatEstimatedStart(entry.estimated_start_at, now)}
         </div>
+        {entry.reason ? (
+          <div className="queue-card__reason small muted" data-testid="queue-reason">
+            {entry.reason}
+          </div>
+        ) : null}
         <div className="queue-card__creator muted">Created by: {creator}</div>
       </div>
       <div className="queue-card__actions">

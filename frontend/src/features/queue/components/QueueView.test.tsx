@@ -24,7 +24,10 @@ function queue(over: Partial<QueueState> = {}): QueueState {
       job: jobListItem({ id: `q${i}`, name: `Queued ${i + 1}`, status: 'queued', stage: null, queue_position: i + 1, allowed_actions: ['remove_from_queue'] }),
       estimated_start_at: start,
       wait_seconds: 60,
+      pool: 'cpu',
+      reason: i === 0 ? 'Global limit of 3 reached — position 1 of 9 in the CPU pool' : `Position ${i + 1} of 9 in the CPU pool`,
     })),
+    pools: [{ gpu_type: 'cpu', name: 'CPU', live_workers: 3, capacity: 3 }],
     depth: 9,
     analytics: { depth: 9, started_last_hour: 4, average_wait_seconds_24h: 600, longest_wait_seconds_24h: 3600, average_wait_seconds_7d: 500, longest_wait_seconds_7d: 7200 },
     ...over,
@@ -46,6 +49,7 @@ describe('QueueView', () => {
     expect(badges[7]).toHaveClass('badge--orange');
     const first = screen.getAllByTestId('queue-card')[0];
     expect(within(first).getByTestId('estimated-start')).toHaveTextContent(/\(in 3h (19|20)m\)/);
+    expect(within(first).getByTestId('queue-reason')).toHaveTextContent('Global limit of 3 reached — position 1 of 9 in the CPU pool');
     expect(within(first).getByRole('button', { name: 'Remove from queue' })).toBeInTheDocument();
     expect(within(first).queryByRole('button', { name: 'Promote to front' })).not.toBeInTheDocument();
     expect(screen.getByTestId('queue-analytics')).toHaveTextContent('Started last hour4');
