@@ -50,7 +50,6 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     micro_batching: null,
     metadata: {},
     adapter: null,
-    micro_batching: null,
     updated_at: '2026-11-29T16:28:00Z',
     ...over,
   };
