@@ -1,15 +1,18 @@
 """Line-by-line validation of JSONL training files.
 
 Two formats: chat (`{"messages": [{"role", "content"}, ...]}` with at least one assistant
-turn) and `{"prompt", "completion"}`. Every error names its line so a user can fix the file.
+turn) and `{"prompt", "completion"}`. Every error names its line so a user can fix the file;
+each line goes through the request-parsing layer (backend.common.parsing) first, so a line
+that would be refused in a request body is refused here too.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from backend.common.parsing import dataset_line_loads
 
 ROLES = frozenset({"system", "user", "assistant"})
 MAX_REPORTED_ERRORS = 50
@@ -70,10 +73,10 @@ def validate_jsonl(lines: Iterable[bytes]) -> ValidationReport:
         text = raw.strip()
         if not text:
             continue
-        try:
-            obj = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            report.add_error(number, f"not valid JSON ({exc.__class__.__name__}: {exc})")
+        # The request-parsing layer's limits (depth, integer size, NaN, NUL, lone surrogates).
+        obj, problem = dataset_line_loads(text)
+        if problem is not None:
+            report.add_error(number, problem)
             continue
         if not isinstance(obj, dict):
             report.add_error(number, "each line must be a JSON object")

@@ -39,11 +39,18 @@ class WorkerAPIView(APIView):
 
     authentication_classes = [AttemptTokenAuthentication]
     permission_classes = [HasAttemptToken]
-    # Largest body this endpoint accepts; JSON reports by default.
-    max_body_bytes: int | None = None
+    # Workers are not users: their rate is bounded by the job's own reporting loop, and 429s
+    # would only make them retry. The body limit and the token rules still apply.
+    throttle_classes: list[type] = []
+
+    @classmethod
+    def request_body_limit(cls) -> int:
+        """Largest body this endpoint accepts (JSON reports by default); RequestLimitsMiddleware
+        enforces it before the body is read."""
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
     def body_limit(self) -> int:
-        return self.max_body_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return self.request_body_limit()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
