@@ -10,7 +10,8 @@
   and answer a misleading "field required"): the body is spooled, up to the limit (413 past
   it), to memory or a temporary file, and handed to the view with its real length; 411 when
   the server below gives no way to read it;
-- 400 for NUL characters in query values (PostgreSQL cannot compare against them).
+- 400 for NUL characters in query values (PostgreSQL cannot compare against them) and for a
+  parameter given more than once.
 
 It also puts a `LimitedUploadHandler` on the request, so a multipart upload is cut off (its
 temporary file removed, the reply a 413) the moment more bytes arrive than the limit, whatever
@@ -103,6 +104,10 @@ class RequestLimitsMiddleware:
             return error_response(414, f"The URI is longer than {MAX_URI_BYTES} bytes.")
         problems: dict[str, list[str]] = {}
         for key, values in request.GET.lists():
+            if len(values) > 1:
+                # Every parameter of this API is single-valued (lists are comma-separated);
+                # a repeated one would otherwise silently mean its last value.
+                problems.setdefault(key, []).append("Give this parameter once.")
             for value in [key, *values]:
                 problem = text_problem(value)
                 if problem is not None:

@@ -111,6 +111,10 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             responses = operation.setdefault("responses", {})
+            for code, reply in responses.items():
+                # A view that documented an error with a description only: give it the body.
+                if str(code) >= "400" and "content" not in reply:
+                    reply["content"] = {"application/json": {"schema": ref}}
             for code in _statuses(path, method, operation):
                 reply = responses.setdefault(
                     code,

@@ -81,6 +81,10 @@ def value_problems(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, 
         if isinstance(item, dict):
             for key, sub in item.items():
                 key_text = str(key)
+                if depth == 0 and text_problem(key_text) is not None:
+                    # A top-level key is a serializer field or dropped with its value as
+                    # unknown; no field name holds a NUL, so this one is dropped, unread.
+                    continue
                 child = _join(path, key_text if text_problem(key_text) is None else "<key>")
                 problem = text_problem(key_text)
                 if problem is not None:
@@ -181,10 +185,8 @@ def check_query_dict(data: QueryDict) -> None:
     """Refuse form fields or query values (and their names) that cannot be stored."""
     problems: dict[str, list[str]] = {}
     for key, values in data.lists():
-        key_problem = text_problem(key)
-        if key_problem is not None:
-            problems.setdefault("<key>", []).append(f"Key: {key_problem}")
-            continue
+        if text_problem(key) is not None:
+            continue  # not a field name: the serializer drops it unread (see value_problems)
         for value in values:
             problem = text_problem(value) if isinstance(value, str) else None
             if problem is not None:

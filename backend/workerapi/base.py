@@ -74,18 +74,19 @@ class WorkerAPIView(APIView):
         self, serializer_class: type[serializers.Serializer], *, fenced: bool = True
     ) -> dict[str, Any]:
         """Validate the body; for writes, check (attempt, fence) from the body or headers."""
-        serializer = serializer_class(data=self.request.data)
+        body: Any = self.request.data
+        if fenced and hasattr(body, "get"):
+            # X-Attempt / X-Fence stand in for missing body fields.
+            headers = {
+                name: self.request.META[header]
+                for name, header in (("attempt", "HTTP_X_ATTEMPT"), ("fence", "HTTP_X_FENCE"))
+                if header in self.request.META and name not in body
+            }
+            if headers:
+                body = {**(body.dict() if hasattr(body, "dict") else body), **headers}
+        serializer = serializer_class(data=body)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
         if fenced:
-            number = data.get("attempt", self.request.META.get("HTTP_X_ATTEMPT"))
-            fence = data.get("fence", self.request.META.get("HTTP_X_FENCE"))
-            missing = {
-                k: ["This field is required."]
-                for k, v in (("attempt", number), ("fence", fence))
-                if v is None
-            }
-            if missing:
-                raise serializers.ValidationError(missing)
-            check_fence(self.attempt, number=number, fence=fence)
+            check_fence(self.attempt, number=data["attempt"], fence=data["fence"])
         return data

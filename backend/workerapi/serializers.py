@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from django.conf import settings
@@ -50,8 +49,12 @@ def _float() -> FiniteFloatField:
 class FencedSerializer(serializers.Serializer):
     """Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers)."""
 
-    attempt = serializers.IntegerField(max_value=INT32_MAX, required=False)
-    fence = serializers.IntegerField(max_value=INT64_MAX, required=False)
+    attempt = serializers.IntegerField(
+        max_value=INT32_MAX, help_text="Or the X-Attempt header (the body wins)."
+    )
+    fence = serializers.IntegerField(
+        max_value=INT64_MAX, help_text="Or the X-Fence header (the body wins)."
+    )
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -224,14 +227,14 @@ class CompleteRequestSerializer(FencedSerializer):
     result = JSONObjectField(required=False, binary=True, default=dict)
     final_metrics = JSONObjectField(required=False, binary=True, default=dict)
     adapter = serializers.FileField(required=False, allow_null=True, default=None)
-    adapter_sha256 = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text="Hex sha256."
+    adapter_sha256 = serializers.RegexField(
+        r"^([0-9a-fA-F]{64})?$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Hex sha256.",
+        error_messages={"invalid": "Must be 64 hex digits."},
     )
-
-    def validate_adapter_sha256(self, value: str) -> str:
-        if value and not re.fullmatch(SHA256, value):
-            raise serializers.ValidationError("Must be 64 hex digits.")
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("adapter") is not None and not attrs.get("adapter_sha256"):
