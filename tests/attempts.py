@@ -15,12 +15,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
+from backend.jobs.models.attempt import token_hash
 from backend.jobs.transitions import lock_job, transition
 from backend.scheduling.slots import slot_acquire
-from backend.workerapi.auth import token_hash
-
-RUN_JOB_TASK = "worker.run_job"
-TRAINING_QUEUE = "training"
 
 
 @dataclass(frozen=True)

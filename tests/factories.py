@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.datasets.models import Dataset
-from backend.jobs.catalog import resolve_hyperparameters
 from backend.jobs.models import GpuType, Job, JobStatus, StageRun
 from backend.jobs.models.stage import STAGE_ORDER
+from worker.contract.hyperparameters import resolve_hyperparameters
 
 CHAT_LINE = {
     "messages": [

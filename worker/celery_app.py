@@ -1,6 +1,7 @@
 """The GPU workers' Celery app (no Django): one long training task per process.
 
 Start a worker per GPU:  celery -A worker.celery_app worker -Q training --concurrency 1
+(the task and queue names are the contract's, ``worker.contract.names``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import os
 
 from celery import Celery
 
-TRAINING_QUEUE = "training"
+from worker.contract.names import RUN_JOB_TASK, TRAINING_QUEUE
+
 # Longer than any job: with acks_late an unacknowledged message is redelivered only after this,
 # and a redelivered message's claim fails (409) anyway, so it exits without doing anything.
 VISIBILITY_TIMEOUT_SECONDS = 7 * 24 * 3600
@@ -26,7 +28,7 @@ def broker_url() -> str:
 app = Celery("lora_worker", broker=broker_url(), include=["worker.tasks"])
 app.conf.update(
     task_default_queue=TRAINING_QUEUE,
-    task_routes={"worker.run_job": {"queue": TRAINING_QUEUE}},
+    task_routes={RUN_JOB_TASK: {"queue": TRAINING_QUEUE}},
     # Hours-long tasks: take one message at a time and acknowledge it only when the task ends,
     # so a worker that dies mid-job does not silently swallow it.
     worker_prefetch_multiplier=1,

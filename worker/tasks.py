@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from worker.celery_app import app
+from worker.contract.names import RUN_JOB_TASK
 from worker.runner import execute_job
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ except ImportError:  # pragma: no cover - a host without the training extras
     logger.warning("worker.training is not importable; jobs will fail at their first step")
 
 
-@app.task(name="worker.run_job", ignore_result=True)
+@app.task(name=RUN_JOB_TASK, ignore_result=True)
 def run_job(job_id: str, attempt: int, token: str, api_url: str) -> str:
     """Run one attempt of a training job; returns what happened (for logs)."""
     outcome = execute_job(job_id=job_id, attempt=attempt, token=token, api_url=api_url)

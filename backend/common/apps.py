@@ -10,3 +10,6 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         # Registers the personal-token security scheme with drf-spectacular.
         from backend.common import openapi  # noqa: F401
+        from backend.common.parsing import strict_string_fields
+
+        strict_string_fields()

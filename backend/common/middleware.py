@@ -58,9 +58,11 @@ STATUS_CODES: dict[int, tuple[str, str]] = {
 }
 
 
-def error_response(status: int, message: str | None = None, **fields: list[str]) -> JsonResponse:
+def error_response(
+    status: int, message: str | None = None, fields: dict[str, list[str]] | None = None
+) -> JsonResponse:
     code, default = STATUS_CODES.get(status, ("error", "Request failed."))
-    return JsonResponse(error_body(code, message or default, dict(fields)), status=status)
+    return JsonResponse(error_body(code, message or default, fields), status=status)
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):
@@ -115,7 +117,7 @@ class RequestLimitsMiddleware:
                         problem
                     )
         if problems:
-            return error_response(400, "Some query parameters are invalid.", **problems)
+            return error_response(400, "Some query parameters are invalid.", problems)
         return self.get_response(request)
 
     def process_view(

@@ -13,7 +13,7 @@ What it refuses, each as a 400 in the one error shape with a message per field:
 - NUL characters and lone UTF-16 surrogates in any string or key (PostgreSQL text cannot hold
   a NUL, and a lone surrogate cannot be encoded as UTF-8).
 
-`dataset_line_loads` applies the same checks to one JSONL line of a dataset and returns the
+`dataset_line_parse` applies the same checks to one JSONL line of a dataset and returns the
 problem as a message the dataset report puts next to the line number.
 """
 
@@ -39,6 +39,7 @@ INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class InputRejected(ValueError):
@@ -81,9 +82,9 @@ def value_problems(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, 
         if isinstance(item, dict):
             for key, sub in item.items():
                 key_text = str(key)
-                if depth == 0 and text_problem(key_text) is not None:
+                if depth == 0 and not _FIELD_NAME.match(key_text):
                     # A top-level key is a serializer field or dropped with its value as
-                    # unknown; no field name holds a NUL, so this one is dropped, unread.
+                    # unknown; every field name is an identifier, so this one is dropped unread.
                     continue
                 child = _join(path, key_text if text_problem(key_text) is None else "<key>")
                 problem = text_problem(key_text)
@@ -138,18 +139,23 @@ def loads(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     return value
 
 
-def dataset_line_loads(raw: bytes) -> tuple[Any, str | None]:
-    """Parse one dataset line: (value, None) or (None, the message for the report)."""
+def dataset_line_parse(raw: bytes) -> Any:
+    """Parse one dataset line (worker.contract.records.check_lines's `parse`): its value, or
+    ValueError with the message the report puts next to the line number."""
     try:
-        return loads(raw), None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    try:
+        return loads(text)
     except InputRejected as exc:
         if exc.fields:
             first = sorted(exc.fields)[0]
             where = "" if first == "non_field_errors" else f"{first}: "
-            return None, f"{where}{exc.fields[first][0]}"
-        return None, exc.message
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return None, f"not valid JSON ({exc.__class__.__name__}: {exc})"
+            raise ValueError(f"{where}{exc.fields[first][0]}") from None
+        raise ValueError(exc.message) from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
 
 
 def _reject(exc: InputRejected) -> ValidationError:
@@ -220,6 +226,24 @@ class SafeMultiPartParser(parsers.MultiPartParser):
 
 
 # --- serializer fields ----------------------------------------------------------------------
+
+
+def strict_string_fields() -> None:
+    """Make DRF's CharField (and its subclasses: choice, regex, slug, email...) refuse JSON
+    numbers: the schema says string, and `"notes": 0` quietly becoming "0" is a client bug
+    that should be told. Form and query values are always text, so only JSON is affected.
+    Called once from CommonConfig.ready."""
+    if getattr(serializers.CharField, "_lora_strict", False):
+        return
+    original = serializers.CharField.to_internal_value
+
+    def to_internal_value(self: serializers.CharField, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return original(self, data)
+
+    serializers.CharField.to_internal_value = to_internal_value  # type: ignore[method-assign,assignment]
+    serializers.CharField._lora_strict = True  # type: ignore[attr-defined]
 
 
 class SafeJSONField(serializers.JSONField):

@@ -1,72 +1,13 @@
-"""Hyperparameter presets and known base models.
+"""Known base models: what the estimator needs to know about a model.
 
-The worker validates hyperparameters again (worker.training.config); these are the values the
-API resolves a preset to and what the estimator needs to know about a model.
+The hyperparameter schema, defaults and presets are the contract's
+(``worker.contract.hyperparameters``), shared with the worker.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-# Defaults every job gets; presets override a few, users override any.
-BASE_HYPERPARAMETERS: dict[str, Any] = {
-    "epochs": 3,
-    "learning_rate": 2e-4,
-    "batch_size": 8,
-    "grad_accum_steps": 1,
-    "max_seq_len": 512,
-    "lora_r": 16,
-    "lora_alpha": 32,
-    "lora_dropout": 0.05,
-    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
-    "warmup_ratio": 0.05,
-    "lr_scheduler": "cosine",
-    "weight_decay": 0.0,
-    "max_grad_norm": 1.0,
-    "eval_every": 50,
-    "checkpoint_every": 100,
-    "log_every": 10,
-    "val_fraction": 0.1,
-    "seed": 42,
-}
-
-PRESETS: dict[str, dict[str, Any]] = {
-    "conservative": {
-        "label": "Conservative",
-        "description": "Low learning rate and rank: slow, stable, least risk of forgetting.",
-        "overrides": {"epochs": 2, "learning_rate": 1e-4, "lora_r": 8, "lora_alpha": 16},
-    },
-    "balanced": {
-        "label": "Balanced",
-        "description": "Sensible defaults for most chat fine-tunes.",
-        "overrides": {"epochs": 3, "learning_rate": 2e-4, "lora_r": 16, "lora_alpha": 32},
-    },
-    "aggressive": {
-        "label": "Aggressive",
-        "description": "Higher learning rate and rank: learns fast, watch for overfitting.",
-        "overrides": {
-            "epochs": 4,
-            "learning_rate": 5e-4,
-            "lora_r": 32,
-            "lora_alpha": 64,
-            "lora_dropout": 0.1,
-        },
-    },
-    "custom": {
-        "label": "Custom",
-        "description": "Balanced defaults with every value set explicitly.",
-        "overrides": {},
-    },
-}
-
-
-def resolve_hyperparameters(preset: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
-    values = dict(BASE_HYPERPARAMETERS)
-    values.update(PRESETS[preset]["overrides"])
-    values.update(overrides or {})
-    return values
 
 
 @dataclass(frozen=True)

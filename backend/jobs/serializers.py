@@ -11,10 +11,21 @@ from rest_framework import serializers
 
 from backend.accounts.serializers import UserSummarySerializer
 from backend.datasets.models import Dataset
-from backend.jobs.catalog import BASE_HYPERPARAMETERS, PRESETS
 from backend.jobs.models import CancelReason, GpuType, Job, Pricing, Stage
 from backend.jobs.models.job import Preset
 from backend.jobs.policies import allowed_actions
+from worker.contract.hyperparameters import (
+    FIELDS,
+    FIELDS_BY_NAME,
+    HYPERPARAMETER_PRESETS,
+    KINDS,
+    MAX_TARGET_MODULES,
+    MODULE_NAME,
+    MODULE_NAME_MAX_LENGTH,
+    HyperparameterField,
+    bounds_table,
+    resolve_hyperparameters,
+)
 
 ACTIONS = ["cancel", "delete", "remove_from_queue", "promote"]
 CANCEL_REASONS = [c for c in CancelReason.values if c != CancelReason.REMOVED_FROM_QUEUE]
@@ -45,36 +56,48 @@ class GpuTypeSummarySerializer(serializers.ModelSerializer[GpuType]):
         read_only_fields = fields
 
 
-class HyperparametersSerializer(serializers.Serializer[Any]):
-    """Overrides on top of the preset. Everything optional; bounds keep jobs sane."""
+def _exclusive_minimum(minimum: float) -> Any:
+    def check(value: float) -> None:
+        if value <= minimum:
+            raise serializers.ValidationError(f"Ensure this value is greater than {minimum:g}.")
 
-    epochs = serializers.IntegerField(min_value=1, max_value=100, required=False)
-    learning_rate = serializers.FloatField(min_value=1e-7, max_value=1e-1, required=False)
-    batch_size = serializers.IntegerField(min_value=1, max_value=1024, required=False)
-    grad_accum_steps = serializers.IntegerField(min_value=1, max_value=1024, required=False)
-    max_seq_len = serializers.IntegerField(min_value=16, max_value=131072, required=False)
-    lora_r = serializers.IntegerField(min_value=1, max_value=1024, required=False)
-    lora_alpha = serializers.IntegerField(min_value=1, max_value=4096, required=False)
-    lora_dropout = serializers.FloatField(min_value=0.0, max_value=0.9, required=False)
-    target_modules = serializers.ListField(
-        child=serializers.RegexField(r"^[A-Za-z0-9_.]+$", max_length=64),
+    return check
+
+
+def _hyperparameter_field(spec: HyperparameterField) -> serializers.Field[Any, Any, Any, Any]:
+    """The DRF field for one contract field: its type and bounds, nothing of its own."""
+    common: dict[str, Any] = {"required": False, "help_text": spec.describe_bounds()}
+    if spec.kind == "int":
+        assert spec.minimum is not None and spec.maximum is not None
+        return serializers.IntegerField(
+            min_value=int(spec.minimum), max_value=int(spec.maximum), **common
+        )
+    if spec.kind == "float":
+        assert spec.minimum is not None
+        validators = [_exclusive_minimum(spec.minimum)] if spec.exclusive_minimum else []
+        return serializers.FloatField(
+            min_value=spec.minimum, max_value=spec.maximum, validators=validators, **common
+        )
+    if spec.kind == "choice":
+        return serializers.ChoiceField(choices=list(spec.choices), **common)
+    return serializers.ListField(
+        child=serializers.RegexField(MODULE_NAME.pattern, max_length=MODULE_NAME_MAX_LENGTH),
         min_length=1,
-        max_length=32,
-        required=False,
+        max_length=MAX_TARGET_MODULES,
+        **common,
     )
-    warmup_ratio = serializers.FloatField(min_value=0.0, max_value=0.5, required=False)
-    lr_scheduler = serializers.ChoiceField(choices=["cosine", "linear"], required=False)
-    weight_decay = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
-    max_grad_norm = serializers.FloatField(min_value=0.0, max_value=100.0, required=False)
-    eval_every = serializers.IntegerField(min_value=1, required=False)
-    checkpoint_every = serializers.IntegerField(min_value=1, required=False)
-    log_every = serializers.IntegerField(min_value=1, required=False)
-    val_fraction = serializers.FloatField(min_value=0.0, max_value=0.5, required=False)
-    seed = serializers.IntegerField(min_value=0, required=False)
+
+
+class HyperparametersSerializer(serializers.Serializer[Any]):
+    """Overrides on top of the preset. Everything optional; the fields and their bounds are
+    the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {spec.name: _hyperparameter_field(spec) for spec in FIELDS}
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(BASE_HYPERPARAMETERS))
+            unknown = sorted(set(data) - set(FIELDS_BY_NAME))
             if unknown:
                 raise serializers.ValidationError(
                     {name: ["Unknown hyperparameter."] for name in unknown}
@@ -210,24 +233,39 @@ class JobListSerializer(serializers.ModelSerializer[Job]):
         return allowed_actions(self.context["request"].user, job)
 
 
+class HyperparameterBoundsSerializer(serializers.Serializer[Any]):
+    """One field of the hyperparameter schema, as the create form validates it."""
+
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=list(KINDS))
+    minimum = serializers.FloatField(allow_null=True)
+    maximum = serializers.FloatField(allow_null=True)
+    exclusive_minimum = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.CharField())
+    default = serializers.JSONField()
+
+
 class PresetSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     description = serializers.CharField()
     hyperparameters = serializers.DictField()
+    bounds = HyperparameterBoundsSerializer(
+        many=True, help_text="Every hyperparameter's type and bounds, as the API enforces them."
+    )
 
     @staticmethod
     def all() -> list[dict[str, Any]]:
-        from backend.jobs.catalog import resolve_hyperparameters
-
+        bounds = bounds_table()
         return [
             {
                 "key": key,
-                "label": p["label"],
-                "description": p["description"],
+                "label": p.label,
+                "description": p.description,
                 "hyperparameters": resolve_hyperparameters(key, None),
+                "bounds": bounds,
             }
-            for key, p in PRESETS.items()
+            for key, p in HYPERPARAMETER_PRESETS.items()
         ]
 
 

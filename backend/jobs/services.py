@@ -11,7 +11,6 @@ from django.utils import timezone
 from backend.common.errors import ApplicationError, Conflict
 from backend.common.types import JobId
 from backend.datasets.models import Dataset
-from backend.jobs.catalog import resolve_hyperparameters
 from backend.jobs.estimates import estimate_job
 from backend.jobs.models import (
     FINISHED_STATUSES,
@@ -25,6 +24,7 @@ from backend.jobs.models.stage import STAGE_ORDER, StageState
 from backend.jobs.signals import job_slot_changed
 from backend.jobs.transitions import lock_job, transition
 from backend.telemetry.services import event_record
+from worker.contract.hyperparameters import resolve_hyperparameters
 
 
 def _check_dataset(dataset: Dataset, field: str) -> None:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from backend.common.errors import ApplicationError
 from backend.common.types import JobId
 from backend.jobs import selectors, services
-from backend.jobs.catalog import BASE_MODELS, resolve_hyperparameters
+from backend.jobs.catalog import BASE_MODELS
 from backend.jobs.estimates import estimate_job
 from backend.jobs.filters import JobFilter
 from backend.jobs.models import GpuType, Job, JobStatus
@@ -35,6 +35,7 @@ from backend.jobs.serializers import (
 )
 from backend.jobs.serializers_detail import JobDetailSerializer
 from backend.scheduling.selectors import estimated_starts, queue_positions
+from worker.contract.hyperparameters import resolve_hyperparameters
 
 ORDERING_PARAM = OpenApiParameter(
     "ordering",

@@ -7,7 +7,6 @@ is what makes each queued job start at most once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
@@ -19,15 +18,14 @@ from django.db.models import Max
 
 from backend.config.celery import app as celery_app
 from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
+from backend.jobs.models.attempt import token_hash
 from backend.jobs.transitions import transition
 from backend.scheduling.models import SchedulerSettings
 from backend.scheduling.slots import slot_acquire, slot_release, slots_ensure
 from backend.telemetry.services import event_record
+from worker.contract.names import RUN_JOB_TASK, TRAINING_QUEUE
 
 logger = logging.getLogger(__name__)
-
-RUN_JOB_TASK = "worker.run_job"
-TRAINING_QUEUE = "training"
 
 _local = threading.local()
 
@@ -38,11 +36,6 @@ class Started:
     attempt: int
     fence: int
     token: str
-
-
-def token_hash(token: str) -> str:
-    """How attempt tokens are stored (the worker API hashes the bearer token the same way)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def run_job_send(*, job_id: str, attempt: int, token: str) -> None:

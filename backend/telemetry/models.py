@@ -3,17 +3,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-# The measured values of a metric point, in API order (everything but step and time).
-METRIC_VALUE_FIELDS: tuple[str, ...] = (
-    "epoch",
-    "train_loss",
-    "val_loss",
-    "learning_rate",
-    "grad_norm",
-    "tokens_per_second",
-    "gpu_utilization",
-    "gpu_memory_mb",
-)
+from worker.contract.names import METRIC_VALUE_FIELDS
+
+# The measured values of a metric point, in API order: the contract's.
+__all__ = ["METRIC_VALUE_FIELDS", "Event", "EventType", "MetricPoint"]
 
 
 class MetricPoint(models.Model):

@@ -13,7 +13,6 @@ Worker endpoints accept nothing else: no session cookie, no user token.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +23,9 @@ from rest_framework.request import Request
 
 from backend.common.errors import Conflict
 from backend.jobs.models import Attempt, AttemptEnd, Job
+from backend.jobs.models.attempt import token_hash
 
 KEYWORD = "Bearer"
-
-
-def token_hash(token: str) -> str:
-    """How attempt tokens are stored; the dispatcher hashes the same way."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass

@@ -9,8 +9,9 @@ from django.conf import settings
 from rest_framework import serializers
 
 from backend.common.parsing import INT32_MAX, INT64_MAX, JSONObjectField, Rfc3339DateTimeField
-from backend.jobs.models import ErrorCategory, Stage
+from backend.jobs.models import Stage
 from backend.telemetry.models import EventType
+from worker.contract import names
 
 MAX_METRIC_POINTS = 500
 MAX_EVENTS = 500
@@ -18,8 +19,9 @@ SHA256 = r"^[0-9a-fA-F]{64}$"
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (two choice sets share the name `action`).
 WORKER_ACTIONS = ["continue", "cancel", "pause"]
 CLAIM_ACTIONS = ["run", "cancel"]
-STAGE_STATES = ["active", "completed", "failed"]
-FAILURE_CATEGORIES = [c for c in ErrorCategory.values if c != ErrorCategory.WORKER_LOST]
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]; the values are the contract's.
+STAGE_STATES = list(names.STAGE_STATES)
+FAILURE_CATEGORIES = list(names.WORKER_FAILURE_CATEGORIES)
 
 
 def limits() -> dict[str, int]:

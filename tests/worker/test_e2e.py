@@ -28,14 +28,13 @@ from backend.scheduling.dispatch import dispatch_queued
 from backend.scheduling.reaper import reap_lost
 from backend.scheduling.slots import slot_release
 from backend.telemetry.models import Event, MetricPoint
-from tests.attempts import TRAINING_QUEUE
 from tests.factories import DatasetFactory, JobFactory, UserFactory
 from tests.worker.conftest import wait_for
+from worker.contract.names import STAGES, TRAINING_QUEUE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_prefix")]
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ["preprocessing", "model_loading", "training", "finalization"]
 
 
 def _hyperparameters(**overrides: Any) -> dict[str, Any]:
@@ -167,7 +166,7 @@ def test_a_job_trains_through_all_stages_and_its_adapter_reloads(
         e.payload["stage"]
         for e in Event.objects.filter(job=job, message__endswith=" started").order_by("seq")
     ]
-    assert started == STAGES  # fmt: skip
+    assert started == list(STAGES)
 
     total = job.result["total_steps"]
     steps = list(

@@ -1,10 +1,8 @@
 """Dataset loading, validation and tokenization with assistant-only loss masks.
 
-Accepted JSONL records (one JSON object per line, blank lines ignored):
-
-* chat: ``{"messages": [{"role": "system"|"user"|"assistant", "content": str}, ...]}`` with at
-  least one assistant message;
-* completion: ``{"prompt": str, "completion": str}``.
+The accepted JSONL records (chat or prompt/completion, one JSON object per line, blank lines
+ignored) are the contract's (``worker.contract.records``), the same rules the upload check
+applies, so a file the API accepted is never refused here for a rule of the worker's own.
 
 Only assistant / completion tokens (plus the end-of-turn token that closes them, so the model
 learns to stop) are trained on; everything else is masked out.
@@ -12,15 +10,13 @@ learns to stop) are trained on; everything else is masked out.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-MAX_REPORTED_ERRORS = 20
-ROLES = ("system", "user", "assistant")
+from worker.contract.records import check_lines
 
 
 class DatasetError(Exception):
@@ -78,67 +74,19 @@ class TokenizeStats:
     dropped_no_target: list[int] = field(default_factory=list)
 
 
-def validate_record(obj: Any) -> str | None:
-    """Return an error message for a parsed JSON value, or None when it is a valid record."""
-    if not isinstance(obj, dict):
-        return "expected a JSON object"
-    if "messages" in obj:
-        msgs = obj["messages"]
-        if not isinstance(msgs, list) or not msgs:
-            return "'messages' must be a non-empty list"
-        for i, msg in enumerate(msgs):
-            if not isinstance(msg, dict):
-                return f"messages[{i}] must be an object"
-            role = msg.get("role")
-            if role not in ROLES:
-                return f"messages[{i}].role must be one of system, user, assistant (got {role!r})"
-            if not isinstance(msg.get("content"), str):
-                return f"messages[{i}].content must be a string"
-        if not any(m["role"] == "assistant" and m["content"].strip() for m in msgs):
-            return "conversation has no assistant message with content"
-        return None
-    if "prompt" in obj or "completion" in obj:
-        if not isinstance(obj.get("prompt"), str):
-            return "'prompt' must be a string"
-        if not isinstance(obj.get("completion"), str) or not obj["completion"].strip():
-            return "'completion' must be a non-empty string"
-        return None
-    return "expected 'messages' (chat) or 'prompt' and 'completion'"
-
-
 def load_records(path: Path | str) -> list[Record]:
-    """Read and validate a JSONL file; raise DatasetError with line numbers on any problem."""
+    """Read and check a JSONL file; raise DatasetError with line numbers on any problem."""
     records: list[Record] = []
-    errors: list[tuple[int, str]] = []
-    total_errors = 0
     with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                error: str | None = f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
-            else:
-                if not text.strip():
-                    continue
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    error = f"invalid JSON: {exc.msg} (column {exc.colno})"
-                else:
-                    error = validate_record(obj)
-            if error is not None:
-                total_errors += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append((lineno, error))
-                continue
-            if not errors:  # once invalid, only keep collecting errors
-                records.append(_to_record(lineno, obj))
-    if errors:
+        check = check_lines(fh, on_record=lambda line, obj: records.append(_to_record(line, obj)))
+    if check.errors:
+        line, message = check.errors[0]
         raise DatasetError(
-            line=errors[0][0], message=errors[0][1], errors=errors, total=total_errors
+            line=line or 0,
+            message=message,
+            errors=[(ln or 0, msg) for ln, msg in check.errors],
+            total=check.error_count,
         )
-    if not records:
-        raise DatasetError(line=0, message="dataset is empty: no JSON lines found")
     return records
 
 

@@ -6,13 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FAILURE_CATEGORIES: tuple[str, ...] = (
-    "invalid_dataset",
-    "model_load_failed",
-    "out_of_memory",
-    "nan_loss",
-    "internal_error",
-)
+from worker.contract.names import WORKER_FAILURE_CATEGORIES
+
+# The categories a worker may report (the contract's; "worker_lost" is the API's alone).
+FAILURE_CATEGORIES = WORKER_FAILURE_CATEGORIES
 
 
 class TrainingFailure(Exception):

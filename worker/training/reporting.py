@@ -11,10 +11,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-STAGES: tuple[str, ...] = ("preprocessing", "model_loading", "training", "finalization")
-STAGE_STATES: tuple[str, ...] = ("active", "completed", "failed")
-EVENT_TYPES: tuple[str, ...] = ("status", "metrics", "warning", "error", "info", "checkpoint")
-
 
 @dataclass(frozen=True)
 class MetricPoint:
@@ -40,7 +36,7 @@ class Reporter(Protocol):
     """What the loop tells the outside world. Every method must return quickly."""
 
     def stage(self, stage: str, *, state: str = "active", message: str = "") -> None:
-        """Stage transition: stage in STAGES, state in STAGE_STATES."""
+        """Stage transition: stage and state as in worker.contract.names (STAGES, STAGE_STATES)."""
 
     def substatus(self, message: str) -> None:
         """Short human line, e.g. "Epoch 2/3 · Step 850/2000"."""
@@ -52,7 +48,7 @@ class Reporter(Protocol):
         """One metric point; steps arrive unique and increasing within an attempt."""
 
     def event(self, type: str, message: str, payload: dict[str, Any] | None = None) -> None:
-        """Event-log entry; type in EVENT_TYPES."""
+        """Event-log entry; type in worker.contract.names.EVENT_TYPES."""
 
     def checkpoint(self, *, path: Path, step: int, sha256: str, metrics: dict[str, Any]) -> None:
         """A checkpoint file was written atomically (the reporter uploads it)."""

@@ -7,6 +7,8 @@ from typing import Any
 
 import torch
 
+from worker.contract.hyperparameters import RESUME_LOCKED_FIELDS
+
 from .checkpoints import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .config import TrainingConfig
 from .errors import TrainingFailure
@@ -75,22 +77,6 @@ def write_checkpoint(
     return path, digest
 
 
-# Fields that change the adapter's shape, the data order or the step count: a checkpoint made
-# with other values cannot continue this run.
-RESUME_CRITICAL = (
-    "base_model",
-    "epochs",
-    "batch_size",
-    "grad_accum_steps",
-    "max_seq_len",
-    "lora_r",
-    "lora_alpha",
-    "target_modules",
-    "seed",
-    "val_fraction",
-)
-
-
 def resume(
     model: Any,
     optimizer: torch.optim.Optimizer,
@@ -107,7 +93,9 @@ def resume(
     ckpt = load_checkpoint(path, sha256)
     saved, now = ckpt["config"], config.to_dict()
     changed = [
-        f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in RESUME_CRITICAL if saved.get(k) != now[k]
+        f"{k}: {saved.get(k)!r} -> {now[k]!r}"
+        for k in RESUME_LOCKED_FIELDS
+        if saved.get(k) != now[k]
     ]
     if changed:
         raise TrainingFailure(

@@ -175,6 +175,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimActionEnum": "backend.workerapi.serializers.CLAIM_ACTIONS",
         "WorkerStageStateEnum": "backend.workerapi.serializers.STAGE_STATES",
         "WorkerFailureCategoryEnum": "backend.workerapi.serializers.FAILURE_CATEGORIES",
+        "HyperparameterTypeEnum": "worker.contract.hyperparameters.KINDS",
+        "TypeEnum": "backend.telemetry.models.EventType",
     },
     "SCHEMA_PATH_PREFIX": r"/api/",
     "POSTPROCESSING_HOOKS": [

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.db import models
 from django.utils import timezone
+
+
+def token_hash(token: str) -> str:
+    """How attempt tokens are stored: the dispatcher stores this of the token it issues, and the
+    worker API looks the bearer token up by it (only the hash ever reaches the database)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AttemptEnd(models.TextChoices):

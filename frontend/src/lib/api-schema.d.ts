@@ -909,31 +909,92 @@ export interface components {
             /** Format: double */
             heartbeat_seconds: number;
         };
-        /** @description Overrides on top of the preset. Everything optional; bounds keep jobs sane. */
+        /** @description One field of the hyperparameter schema, as the create form validates it. */
+        HyperparameterBounds: {
+            name: string;
+            type: components["schemas"]["HyperparameterTypeEnum"];
+            /** Format: double */
+            minimum: number | null;
+            /** Format: double */
+            maximum: number | null;
+            exclusive_minimum: boolean;
+            choices: string[];
+            default: unknown;
+        };
+        /**
+         * @description * `int` - int
+         *     * `float` - float
+         *     * `choice` - choice
+         *     * `modules` - modules
+         * @enum {string}
+         */
+        HyperparameterTypeEnum: "int" | "float" | "choice" | "modules";
+        /**
+         * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
+         *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
+         */
         HyperparametersRequest: {
+            /** @description must be between 1 and 100 */
             epochs?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 1e-07 and 0.1
+             */
             learning_rate?: number;
+            /** @description must be between 1 and 1024 */
             batch_size?: number;
+            /** @description must be between 1 and 1024 */
             grad_accum_steps?: number;
+            /** @description must be between 16 and 131072 */
             max_seq_len?: number;
+            /** @description must be between 1 and 1024 */
             lora_r?: number;
+            /** @description must be between 1 and 4096 */
             lora_alpha?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 0.9
+             */
             lora_dropout?: number;
+            /** @description must name 1 to 32 modules (letters, digits, _ and ., at most 64 characters each) */
             target_modules?: string[];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
             warmup_ratio?: number;
+            /**
+             * @description must be cosine or linear
+             *
+             *     * `cosine` - cosine
+             *     * `linear` - linear
+             */
             lr_scheduler?: components["schemas"]["LrSchedulerEnum"];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 1
+             */
             weight_decay?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be > 0 and <= 100
+             */
             max_grad_norm?: number;
+            /** @description must be between 1 and 2147483647 */
             eval_every?: number;
+            /** @description must be between 1 and 2147483647 */
             checkpoint_every?: number;
+            /** @description must be between 1 and 2147483647 */
             log_every?: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
             val_fraction?: number;
+            /**
+             * Format: int64
+             * @description must be between 0 and 4294967295
+             */
             seed?: number;
         };
         JobCreateRequest: {
@@ -1173,6 +1234,8 @@ export interface components {
             hyperparameters: {
                 [key: string]: unknown;
             };
+            /** @description Every hyperparameter's type and bounds, as the API enforces them. */
+            bounds: components["schemas"]["HyperparameterBounds"][];
         };
         /**
          * @description * `conservative` - Conservative

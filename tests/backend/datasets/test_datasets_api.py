@@ -50,17 +50,40 @@ def test_each_bad_line_is_reported_with_its_number(owner_client: Any) -> None:
     assert body["is_valid"] is False and body["num_examples"] == 1
     by_line = {e["line"]: e["message"] for e in body["errors"]}
     assert set(by_line) == {2, 3, 4, 5, 6}
-    assert by_line[2].startswith("not valid JSON")
-    assert "no non-empty assistant message" in by_line[3]
-    assert "role 'robot'" in by_line[4]
+    assert by_line[2].startswith("invalid JSON")
+    assert "no assistant message with content" in by_line[3]
+    assert "(got 'robot')" in by_line[4]
     assert "mixes formats" in by_line[5]
-    assert by_line[6] == "each line must be a JSON object"
+    assert by_line[6] == "expected a JSON object"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": " \n\t"},
+            ]
+        },
+        {"prompt": "2+2=", "completion": "   "},
+    ],
+)
+def test_whitespace_only_reply_is_rejected_at_upload(owner_client: Any, bad: Any) -> None:
+    # Drift regression: such a line used to pass the upload and then fail on the GPU as
+    # invalid_dataset (billed). The worker refuses it, so the upload must too, with its line.
+    body = upload(owner_client, jsonl([CHAT_LINE, bad, CHAT_LINE])).json()
+    assert body["is_valid"] is False
+    assert [e["line"] for e in body["errors"]] == [2]
+    assert "assistant message with content" in body["errors"][0]["message"] or (
+        "'completion' must be a non-empty string" in body["errors"][0]["message"]
+    )
 
 
 def test_empty_file_is_invalid(owner_client: Any) -> None:
     body = upload(owner_client, b"\n\n").json()
     assert body["is_valid"] is False and body["errors"] == [
-        {"line": None, "message": "the file holds no examples"}
+        {"line": None, "message": "the file is empty: it holds no examples"}
     ]
 
 

@@ -28,16 +28,16 @@ def test_from_dict_names_every_bad_field() -> None:
     # type errors are reported first; a second call with types fixed reports ranges
     with pytest.raises(ValueError) as err2:
         TrainingConfig.from_dict({"epochs": 0, "lr_scheduler": "step", "lora_dropout": 1.5})
-    assert "epochs: must be between 1 and 1000" in str(err2.value)
+    assert "epochs: must be between 1 and 100" in str(err2.value)
     assert "lr_scheduler: must be cosine or linear" in str(err2.value)
     assert "lora_dropout" in str(err2.value)
 
 
 def test_from_dict_coerces_json_values() -> None:
     cfg = TrainingConfig.from_dict(
-        {"epochs": 2.0, "learning_rate": 1, "target_modules": "q_proj, v_proj"}
+        {"epochs": 2.0, "weight_decay": 1, "target_modules": "q_proj, v_proj"}
     )
-    assert cfg.epochs == 2 and isinstance(cfg.learning_rate, float)
+    assert cfg.epochs == 2 and isinstance(cfg.weight_decay, float)
     assert cfg.target_modules == ("q_proj", "v_proj")
     with pytest.raises(ValueError, match="epochs: must be an integer"):
         TrainingConfig.from_dict({"epochs": True})

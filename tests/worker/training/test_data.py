@@ -57,12 +57,12 @@ def test_bad_lines_are_reported_with_line_numbers(tmp_path: Path) -> None:
 
 
 def test_error_list_is_capped(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "bad.jsonl", ["nope"] * 50)
+    path = write_jsonl(tmp_path / "bad.jsonl", ["nope"] * 60)
     with pytest.raises(DatasetError) as err:
         load_records(path)
-    assert len(err.value.errors) == 20 and err.value.total == 50
+    assert len(err.value.errors) == 50 and err.value.total == 60
     assert str(err.value).startswith("line 1: invalid JSON")
-    assert str(err.value).endswith("(and 49 more errors)")
+    assert str(err.value).endswith("(and 59 more errors)")
 
 
 def test_empty_file_and_invalid_utf8(tmp_path: Path) -> None:
@@ -111,10 +111,12 @@ def test_multi_turn_and_prompt_completion_masks(tmp_path: Path, tok) -> None:  #
                     {"role": "assistant", "content": "B2"},
                 ]
             },
-            {"prompt": "Q: 1+1?\nA:", "completion": " 2"},
         ],
     )
-    (chat, comp), _ = tokenize_records(load_records(path), tok, max_seq_len=256)
+    # One format per file (the contract's rule): the prompt/completion record gets its own.
+    comp_path = write_jsonl(tmp_path / "c.jsonl", [{"prompt": "Q: 1+1?\nA:", "completion": " 2"}])
+    records = load_records(path) + load_records(comp_path)
+    (chat, comp), _ = tokenize_records(records, tok, max_seq_len=256)
     trained = "".join(
         tok.decode([i]) for i, t in zip(chat.input_ids, chat.target, strict=True) if t
     )

@@ -25,9 +25,9 @@ from django.db import connections
 
 from backend.launcher.embedded_redis import start_embedded_redis
 from backend.launcher.supervisor import ChildFailed, Supervisor
+from worker.contract.names import TRAINING_QUEUE
 
 WORKER_APP = "worker.celery_app"
-TRAINING_QUEUE = "training"
 
 
 def _port_is_free(host: str, port: int) -> bool:
