@@ -10,8 +10,8 @@
   and answer a misleading "field required"): the body is spooled, up to the limit (413 past
   it), to memory or a temporary file, and handed to the view with its real length; 411 when
   the server below gives no way to read it;
-- 400 for NUL characters in query values (PostgreSQL cannot compare against them) and for a
-  parameter given more than once.
+- 400 for NUL characters in query values (PostgreSQL cannot compare against them), for a
+  parameter given more than once, and for an empty one.
 
 It also puts a `LimitedUploadHandler` on the request, so a multipart upload is cut off (its
 temporary file removed, the reply a 413) the moment more bytes arrive than the limit, whatever
@@ -110,6 +110,9 @@ class RequestLimitsMiddleware:
                 # Every parameter of this API is single-valued (lists are comma-separated);
                 # a repeated one would otherwise silently mean its last value.
                 problems.setdefault(key, []).append("Give this parameter once.")
+            elif values == [""]:
+                # `?search=` would silently mean "no filter": say so instead.
+                problems.setdefault(key, []).append("Give a value or leave the parameter out.")
             for value in [key, *values]:
                 problem = text_problem(value)
                 if problem is not None:

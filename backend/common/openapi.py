@@ -102,14 +102,31 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     return codes
 
 
+def _constrain_query_parameters(operation: dict[str, Any]) -> None:
+    """What RequestLimitsMiddleware enforces on every query parameter, in the schema: not empty,
+    no NUL; django-filter's number filters stop at 1e50."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        schema = parameter.setdefault("schema", {})
+        if schema.get("type") == "string" and "enum" not in schema:
+            schema.setdefault("minLength", 1)
+            if "pattern" not in schema and "format" not in schema:
+                schema["pattern"] = "^[^\\x00]+$"
+        elif schema.get("type") == "number":
+            schema.setdefault("maximum", 1e50)
+
+
 def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """POSTPROCESSING_HOOKS entry: document the error replies of every operation."""
+    """POSTPROCESSING_HOOKS entry: document the error replies of every operation (and the
+    query-parameter rules every operation enforces)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
+            _constrain_query_parameters(operation)
             responses = operation.setdefault("responses", {})
             for code, reply in responses.items():
                 # A view that documented an error with a description only: give it the body.

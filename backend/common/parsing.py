@@ -5,9 +5,9 @@ What it refuses, each as a 400 in the one error shape with a message per field:
 
 - JSON nested deeper than `MAX_JSON_DEPTH` (Python's parser would hit its recursion limit long
   before the body limit and answer 500);
-- integers longer than `MAX_INT_DIGITS` digits (CPython refuses to convert > 4300 digits with a
-  ValueError, and no column of ours holds more than 64 bits anyway); columns that hold less use
-  `INT32_MAX` / `INT64_MAX` as the serializer field's `max_value`;
+- integer literals longer than `MAX_INT_DIGITS` digits (CPython refuses to convert more than
+  4300 digits with a ValueError); the serializer fields then bound every value to its column
+  (`INT32_MAX` / `INT64_MAX` as `max_value`, or the model field's own range);
 - `NaN`, `Infinity` and floats that overflow to infinity (not JSON, and PostgreSQL's JSONB
   refuses them);
 - NUL characters and lone UTF-16 surrogates in any string or key (PostgreSQL text cannot hold
@@ -33,8 +33,9 @@ from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError, ValidationError
 
 MAX_JSON_DEPTH = 32
-# 19 digits hold every 64-bit integer; longer literals are refused before `int()` runs.
-MAX_INT_DIGITS = 19
+# Longer integer literals are refused before `int()` runs (CPython itself refuses to convert more
+# than 4300 digits, with a ValueError); the serializer fields bound the values to their columns.
+MAX_INT_DIGITS = 4000
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 

@@ -27,7 +27,7 @@ _TYPES = "|".join(EventType.values)
 
 class EventsQuerySerializer(serializers.Serializer[Any]):
     type = serializers.RegexField(
-        rf"^(({_TYPES})(,({_TYPES}))*)?$",
+        rf"^({_TYPES})(,({_TYPES}))*$",
         required=False,
         allow_blank=True,
         help_text="Comma list of event types.",
