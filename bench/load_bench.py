@@ -205,6 +205,8 @@ def main() -> int:
         "LORA_REDIS_PREFIX": f"loadbench:{uuid.uuid4().hex[:12]}:",
         "LORA_VAR_DIR": str(ROOT / "var" / "load-bench"),
         "LORA_LOG_LEVEL": "ERROR",
+        # WhiteNoise warns once per process that no static files were collected: not relevant.
+        "PYTHONWARNINGS": "ignore::UserWarning",
     }
     _database(admin_url, db_name, create=True)
     server: subprocess.Popen[bytes] | None = None
