@@ -60,6 +60,7 @@ def seed(n_jobs: int, n_metrics: int, n_events: int) -> str:
 
     from backend.jobs.models import JobStatus
     from tests.factories import DatasetFactory, GpuTypeFactory, JobFactory, UserFactory
+    from worker.contract.names import METRIC_VALUE_FIELDS
 
     users = [UserFactory(username=f"bench{i}") for i in range(20)]
     dataset = DatasetFactory(uploaded_by=users[0])
@@ -203,14 +204,7 @@ def seed(n_jobs: int, n_metrics: int, n_events: int) -> str:
                 "job_id",
                 "step",
                 "attempt",
-                "epoch",
-                "train_loss",
-                "val_loss",
-                "learning_rate",
-                "grad_norm",
-                "tokens_per_second",
-                "gpu_utilization",
-                "gpu_memory_mb",
+                *METRIC_VALUE_FIELDS,
                 "recorded_at",
             ],
             metrics(),

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 
-from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
+from backend.jobs.models import Attempt, Job, JobStatus
 from backend.jobs.models.attempt import token_hash
+from backend.jobs.selectors import checkpoint_latest_step
 from backend.jobs.transitions import lock_job, transition
 from backend.scheduling.slots import slot_acquire
 
@@ -54,7 +54,7 @@ def attempt_start(job: Job | str) -> Started:
         changed = transition(locked, JobStatus.PROVISIONING)
         locked.attempt += 1
         locked.fence = fence
-        resume = Checkpoint.objects.filter(job_id=job_id).aggregate(m=Max("step"))["m"] or 0
+        resume = checkpoint_latest_step(job_id=job_id)
         locked.resume_step = resume
         locked.save(update_fields=[*changed, "attempt", "fence", "resume_step"])
         token = secrets.token_urlsafe(32)

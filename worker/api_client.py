@@ -188,9 +188,8 @@ class ApiClient:
         *,
         progress: dict[str, Any] | None = None,
         substatus: str | None = None,
-        worker_warns: bool = True,
     ) -> dict[str, Any]:
-        payload = self.fenced({"points": points, "worker_warns": worker_warns})
+        payload = self.fenced({"points": points})
         if progress:
             payload["progress"] = progress
         if substatus is not None:

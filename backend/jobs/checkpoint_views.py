@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.http import SHA256_HEADER
 from backend.jobs.models import Checkpoint, Job
 
 
@@ -70,5 +71,5 @@ class JobCheckpointDownloadView(APIView):
             # Not guessed from `.pt` (that would be application/vnd.snesdev-page-table).
             content_type="application/octet-stream",
         )
-        response["X-Checksum-SHA256"] = checkpoint.sha256
+        response[SHA256_HEADER] = checkpoint.sha256
         return response

@@ -153,19 +153,6 @@ class CancelSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class MetricPointSerializer(serializers.Serializer[Any]):
-    step = serializers.IntegerField()
-    epoch = serializers.FloatField(allow_null=True)
-    train_loss = serializers.FloatField(allow_null=True)
-    val_loss = serializers.FloatField(allow_null=True)
-    learning_rate = serializers.FloatField(allow_null=True)
-    grad_norm = serializers.FloatField(allow_null=True)
-    tokens_per_second = serializers.FloatField(allow_null=True)
-    gpu_utilization = serializers.FloatField(allow_null=True)
-    gpu_memory_mb = serializers.FloatField(allow_null=True)
-    recorded_at = serializers.DateTimeField(allow_null=True, required=False)
-
-
 class JobListSerializer(serializers.ModelSerializer[Job]):
     """A row of the jobs table / a queue card. Context: request, optional queue_positions."""
 

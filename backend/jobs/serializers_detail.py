@@ -13,8 +13,9 @@ from rest_framework import serializers
 from backend.accounts.serializers import UserSummarySerializer
 from backend.jobs.models import FINISHED_STATUSES, Job, JobStatus, Stage, StageRun
 from backend.jobs.models.stage import StageState
-from backend.jobs.serializers import EstimateSerializer, JobListSerializer, MetricPointSerializer
+from backend.jobs.serializers import EstimateSerializer, JobListSerializer
 from backend.jobs.serializers import _now as response_now
+from backend.telemetry.serializers import MetricPointSerializer
 
 
 class ProgressSerializer(serializers.Serializer[Any]):
@@ -116,6 +117,23 @@ def remaining_seconds(job: Job, stages: list[StageRun], now: datetime) -> tuple[
     return round(total, 1), "estimate"
 
 
+class MicroBatchingSerializer(serializers.Serializer[Any]):
+    """The worker's micro-batch decision (see worker/training/sizing.py); null fields were not
+    measured (CPU workers take the budget from the config)."""
+
+    device = serializers.CharField()
+    budget_tokens = serializers.IntegerField()
+    min_tokens = serializers.IntegerField()
+    micro_batches_per_step = serializers.FloatField()
+    gradient_checkpointing = serializers.BooleanField()
+    free_memory_mb = serializers.FloatField(allow_null=True)
+    measured_peak_mb = serializers.FloatField(allow_null=True)
+    measured_tokens_per_s = serializers.FloatField(allow_null=True)
+    probe_tokens = serializers.IntegerField(allow_null=True)
+    # a field named "source" (the metaclass pops it off the class; mypy sees Field.source)
+    source = serializers.ChoiceField(choices=["config", "probe", "oom"])  # type: ignore[assignment]
+
+
 class JobDetailSerializer(JobListSerializer):
     """Context: request, now (optional), queue_positions, estimated_starts."""
 
@@ -132,6 +150,7 @@ class JobDetailSerializer(JobListSerializer):
     cancel = serializers.SerializerMethodField()
     checkpoint_count = serializers.SerializerMethodField()
     adapter = serializers.SerializerMethodField()
+    micro_batching = MicroBatchingSerializer(read_only=True, allow_null=True)
 
     class Meta(JobListSerializer.Meta):
         fields: tuple[str, ...] = (  # type: ignore[assignment]
@@ -152,6 +171,7 @@ class JobDetailSerializer(JobListSerializer):
             "checkpoint_count",
             "attempt",
             "adapter",
+            "micro_batching",
             "updated_at",
         )
         read_only_fields = fields  # type: ignore[assignment]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
@@ -21,6 +20,7 @@ from backend.jobs.models import (
     StageRun,
 )
 from backend.jobs.models.stage import STAGE_ORDER, StageState
+from backend.jobs.selectors import queue_front_order
 from backend.jobs.signals import job_slot_changed
 from backend.jobs.transitions import lock_job, transition
 from backend.telemetry.services import event_record
@@ -143,10 +143,6 @@ def job_cancel(*, job_id: JobId, user: Any, reason: str, notes: str = "") -> Job
     job.cancelled_by = user
     job.cancel_requested_at = now
     changed += ["cancel_reason", "cancel_notes", "cancelled_by", "cancel_requested_at"]
-    if target == JobStatus.CANCELLED:
-        job.stage = ""
-        job.substatus = ""
-        changed += ["stage", "substatus"]
     job.save(update_fields=changed)
     label = CancelReason(reason).label if reason in CancelReason.values else reason
     message = (
@@ -188,8 +184,7 @@ def job_promote(*, job_id: JobId, user: Any) -> Job:
     job = lock_job(job_id)
     if job.status != JobStatus.QUEUED:
         raise Conflict("Only queued jobs can be moved in the queue.")
-    lowest = Job.objects.filter(status=JobStatus.QUEUED).aggregate(m=Min("queue_order"))["m"]
-    job.queue_order = (lowest if lowest is not None else job.queue_order) - 1.0
+    job.queue_order = queue_front_order(current=job.queue_order)
     job.save(update_fields=["queue_order", "updated_at"])
     event_record(
         job=job,

@@ -1,7 +1,11 @@
-"""Signals other apps subscribe to without the jobs app importing them.
+"""Signals other apps subscribe to, so the jobs app's models, services and state machine never
+import the scheduler (its views do read queue positions and estimated starts from
+`backend.scheduling.selectors`: a read-only dependency).
 
 `job_slot_changed` fires (after commit) whenever a job entered the queue or left a slot: created,
-finished, failed, cancelled, re-queued. The scheduler listens and runs the dispatcher.
+completed, failed, cancelled, paused, re-queued. Taking a slot (provisioning) does not fire it:
+only the dispatcher does that, and it keeps filling free slots by itself. The scheduler listens,
+releases the job's lease and runs the dispatcher.
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ def lock_job(job_id: JobId) -> Job:
 def transition(job: Job, to: str, *, now: datetime | None = None) -> list[str]:
     """Move a locked job to `to`, doing the billing and timestamp bookkeeping.
 
+    Every finished status (completed, failed, cancelled) clears `stage` and `substatus`.
     Returns the names of the fields it changed (callers add theirs and save once).
     Raises Conflict when the move is not allowed from the current status.
     """
@@ -89,13 +90,19 @@ def transition(job: Job, to: str, *, now: datetime | None = None) -> list[str]:
         changed.append("queued_at")
     if to in FINISHED_STATUSES:
         job.finished_at = now
-        changed.append("finished_at")
+        # A finished job is in no stage and has nothing under way to describe (the stage bar
+        # keeps each stage's own outcome in StageRun).
+        job.stage = ""
+        job.substatus = ""
+        changed += ["finished_at", "stage", "substatus"]
 
     job.status = to
     job.final_cost = job.spend_at(now)
 
-    if not will_bill or to == S.PROVISIONING:
-        # A slot was freed or taken: let the scheduler look at the queue once this commits.
+    if not will_bill:
+        # The job left its slot or (re-)entered the queue: the scheduler releases the lease and
+        # fills free slots once this commits. Taking a slot (provisioning) signals nothing: only
+        # the dispatcher does that, and it keeps filling slots by itself.
         job_id = job.pk
         transaction.on_commit(lambda: job_slot_changed.send(sender=Job, job_id=job_id))
     return changed

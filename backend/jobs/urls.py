@@ -3,20 +3,12 @@ from __future__ import annotations
 from django.urls import path
 
 from backend.jobs import checkpoint_views, views
-from backend.telemetry import views as telemetry_views
 
 urlpatterns = [
     path("jobs", views.JobListCreateView.as_view(), name="job-list"),
     path("jobs/estimate", views.JobEstimateView.as_view(), name="job-estimate"),
     path("jobs/<uuid:pk>", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<uuid:pk>/cancel", views.JobCancelView.as_view(), name="job-cancel"),
-    path("jobs/<uuid:pk>/metrics", telemetry_views.JobMetricsView.as_view(), name="job-metrics"),
-    path("jobs/<uuid:pk>/events", telemetry_views.JobEventListView.as_view(), name="job-events"),
-    path(
-        "jobs/<uuid:pk>/events/export",
-        telemetry_views.JobEventExportView.as_view(),
-        name="job-events-export",
-    ),
     path(
         "jobs/<uuid:pk>/checkpoints",
         checkpoint_views.JobCheckpointListView.as_view(),

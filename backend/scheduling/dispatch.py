@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 
 from backend.config.celery import app as celery_app
-from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
+from backend.jobs.models import Attempt, Job, JobStatus
 from backend.jobs.models.attempt import token_hash
+from backend.jobs.selectors import checkpoint_latest_step
 from backend.jobs.transitions import transition
 from backend.scheduling.models import SchedulerSettings
 from backend.scheduling.slots import slot_acquire, slot_release, slots_ensure
@@ -26,8 +25,6 @@ from backend.telemetry.services import event_record
 from worker.contract.names import RUN_JOB_TASK, TRAINING_QUEUE
 
 logger = logging.getLogger(__name__)
-
-_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -101,7 +98,7 @@ def _provision(job: Job, *, fence: int) -> Started:
     job.attempt += 1
     job.fence = fence
     job.heartbeat_at = None
-    resume_step = Checkpoint.objects.filter(job_id=job.pk).aggregate(m=Max("step"))["m"] or 0
+    resume_step = checkpoint_latest_step(job_id=job.pk)
     job.resume_step = resume_step
     job.substatus = "Waiting for a GPU worker"
     changed += ["attempt", "fence", "heartbeat_at", "resume_step", "substatus"]
@@ -135,17 +132,8 @@ def dispatch_queued() -> list[str]:
     slots_ensure()
     limit = SchedulerSettings.load().concurrency_limit
     started: list[str] = []
-    _local.depth = getattr(_local, "depth", 0) + 1
-    try:
-        while (item := _start_next(limit=limit)) is not None:
-            started.append(item.job_id)
-    finally:
-        _local.depth -= 1
+    while (item := _start_next(limit=limit)) is not None:
+        started.append(item.job_id)
     if started:
         logger.info("Dispatched %d job(s): %s", len(started), ", ".join(started))
     return started
-
-
-def dispatching_now() -> bool:
-    """True inside dispatch_queued on this thread (its own commits re-trigger the signal)."""
-    return getattr(_local, "depth", 0) > 0

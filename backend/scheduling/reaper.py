@@ -11,20 +11,19 @@ import logging
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Max, Min
 from django.utils import timezone
 
 from backend.jobs.models import (
     ACTIVE_STATUSES,
     Attempt,
     AttemptEnd,
-    Checkpoint,
     ErrorCategory,
     Job,
     JobStatus,
     StageRun,
     StageState,
 )
+from backend.jobs.selectors import checkpoint_latest_step, queue_front_order
 from backend.jobs.transitions import transition
 from backend.scheduling.models import SchedulerSettings
 from backend.scheduling.slots import Lease, slot_holders, slot_lease, slot_release, slots_ensure
@@ -80,9 +79,7 @@ def _reap_one(*, job_id: UUID, fence: int | None) -> bool:
 
 def _finish_cancel(job: Job) -> None:
     changed = transition(job, JobStatus.CANCELLED)
-    job.stage = ""
-    job.substatus = ""
-    job.save(update_fields=[*changed, "stage", "substatus"])
+    job.save(update_fields=changed)
     _mark_attempt_lost(job)
     event_record(
         job=job,
@@ -100,15 +97,14 @@ def _requeue_or_fail(job: Job) -> None:
     conf = SchedulerSettings.load()
     # Restarts so far = attempts lost before this one; this loss would need one more.
     restarts = Attempt.objects.filter(job_id=job.pk, end_reason=AttemptEnd.LOST).count()
-    resume_step = Checkpoint.objects.filter(job_id=job.pk).aggregate(m=Max("step"))["m"] or 0
+    resume_step = checkpoint_latest_step(job_id=job.pk)
     if restarts >= conf.max_restarts:
         _fail_worker_lost(job, restarts=restarts)
         return
 
     changed = transition(job, JobStatus.QUEUED)  # ends the attempt as "lost"
     # Back to the front: it already waited its turn once.
-    lowest = Job.objects.filter(status=JobStatus.QUEUED).aggregate(m=Min("queue_order"))["m"]
-    job.queue_order = min(lowest if lowest is not None else job.queue_order, job.queue_order) - 1.0
+    job.queue_order = queue_front_order(current=job.queue_order)
     job.recovering = True
     job.substatus = f"Worker lost; waiting for a GPU to resume from step {resume_step}"
     job.save(update_fields=[*changed, "queue_order", "recovering", "substatus"])
@@ -148,16 +144,8 @@ def _fail_worker_lost(job: Job, *, restarts: int) -> None:
     )
     job.error_step = job.current_step or None
     job.recovering = False
-    job.substatus = ""
     job.save(
-        update_fields=[
-            *changed,
-            "error_category",
-            "error_message",
-            "error_step",
-            "recovering",
-            "substatus",
-        ]
+        update_fields=[*changed, "error_category", "error_message", "error_step", "recovering"]
     )
     _mark_attempt_lost(job)
     StageRun.objects.filter(

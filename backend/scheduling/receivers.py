@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from backend.common.types import JobId
-from backend.scheduling.dispatch import dispatch_queued, dispatching_now
+from backend.scheduling.dispatch import dispatch_queued
 from backend.scheduling.services import slot_release_for_job
 
 logger = logging.getLogger(__name__)
@@ -22,9 +22,6 @@ def on_job_slot_changed(sender: Any, job_id: JobId, **kwargs: Any) -> None:
     # periodic dispatcher and reaper catch up on anything missed here).
     try:
         slot_release_for_job(job_id=job_id)
-        if dispatching_now():
-            # Our own dispatch loop committed a start; it keeps going by itself.
-            return
         dispatch_queued()
     except Exception:
         logger.exception("Scheduling after a change to job %s failed", job_id)

@@ -1,5 +1,6 @@
-"""Scheduling services: queue actions people take (promote, remove) and the lease calls the
-worker API makes (renew on claim/heartbeat; release happens by itself on leaving a slot)."""
+"""Scheduling services: taking a job out of the queue, and the lease calls the worker API makes
+(renew on claim/heartbeat; release happens by itself on leaving a slot). Promoting a job is the
+jobs app's `job_promote`."""
 
 from __future__ import annotations
 
@@ -11,14 +12,9 @@ from django.db import transaction
 from backend.common.errors import Conflict
 from backend.common.types import JobId
 from backend.jobs.models import ACTIVE_STATUSES, CancelReason, Job, JobStatus
-from backend.jobs.services import job_cancel, job_promote
+from backend.jobs.services import job_cancel
 from backend.jobs.transitions import lock_job
 from backend.scheduling.slots import slot_release, slot_renew
-
-
-def queue_promote(*, job_id: JobId, user: Any) -> Job:
-    """Move a queued job to the front (the caller checked the user is a manager)."""
-    return job_promote(job_id=job_id, user=user)
 
 
 @transaction.atomic

@@ -14,9 +14,10 @@ from rest_framework.views import APIView
 
 from backend.jobs.models import Job
 from backend.jobs.policies import can_manage
+from backend.jobs.services import job_promote
 from backend.scheduling.selectors import queue_view
 from backend.scheduling.serializers import QueueSerializer
-from backend.scheduling.services import queue_promote, queue_remove
+from backend.scheduling.services import queue_remove
 
 _ERRORS = {
     403: OpenApiResponse(description="Not allowed for this user."),
@@ -63,7 +64,7 @@ class QueuePromoteView(APIView):
         job = get_object_or_404(Job, pk=job_id)
         if not getattr(request.user, "is_manager", False):
             raise PermissionDenied("Only managers can reorder the queue.")
-        queue_promote(job_id=job.pk, user=request.user)
+        job_promote(job_id=job.pk, user=request.user)
         return _queue_response(request)
 
 

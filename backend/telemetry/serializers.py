@@ -5,8 +5,20 @@ from typing import Any
 from rest_framework import serializers
 
 from backend.common.parsing import INT32_MAX
-from backend.jobs.serializers import MetricPointSerializer
-from backend.telemetry.models import Event, EventType
+from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, EventType
+
+
+class MetricPointSerializer(serializers.Serializer[Any]):
+    """One metric point as the API shows it: step, the contract's value fields (null when not
+    measured at that step), and when it was recorded."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+            "step": serializers.IntegerField()
+        }
+        fields.update({f: serializers.FloatField(allow_null=True) for f in METRIC_VALUE_FIELDS})
+        fields["recorded_at"] = serializers.DateTimeField(allow_null=True, required=False)
+        return fields
 
 
 class MetricsQuerySerializer(serializers.Serializer[Any]):

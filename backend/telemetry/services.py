@@ -1,4 +1,8 @@
-"""Writing a job's events: one place assigns the per-job sequence numbers."""
+"""Writing a job's telemetry: metric points (upsert per step, with the job's latest-metrics
+snapshot) and events (one place assigns the per-job sequence numbers).
+
+Callers hold the job's row lock (the worker API's fenced writes, the claim): these functions
+change the locked Job instance's snapshot fields and leave saving it to the caller."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from django.utils import timezone
 
 from backend.common.types import JobId
 from backend.jobs.models import Job
-from backend.telemetry.models import Event
+from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,83 @@ def event_record(
         attempt=job.attempt,
         items=[EventIn(type=type, message=message, payload=payload or {})],
     )[0]
+
+
+def metrics_snapshot(
+    previous: dict[str, Any] | None, point: dict[str, Any], recorded_at: datetime | None = None
+) -> dict[str, Any]:
+    """The dashboard's "latest metrics" (every MetricPoint field, null when never measured):
+    the newest point, with fields it did not measure (val loss between evaluations) carried
+    over from the snapshot before it."""
+    merged: dict[str, Any] = {f: None for f in METRIC_VALUE_FIELDS}
+    merged.update({k: v for k, v in (previous or {}).items() if k in METRIC_VALUE_FIELDS})
+    merged.update({k: point.get(k) for k in METRIC_VALUE_FIELDS if point.get(k) is not None})
+    merged["step"] = point["step"]
+    when = recorded_at or point.get("recorded_at")
+    merged["recorded_at"] = when.isoformat() if isinstance(when, datetime) else when
+    return merged
+
+
+def metric_points_upsert(
+    *, job: Job, attempt: int, points: list[dict[str, Any]], now: datetime
+) -> list[str]:
+    """Store points (unique per job and step: a retried batch rewrites the same rows) and move
+    the locked job's latest/previous snapshot forward. Returns the job fields it changed."""
+    if not points:
+        return []
+    points = sorted(points, key=lambda p: p["step"])
+    MetricPoint.objects.bulk_create(
+        [
+            MetricPoint(
+                job_id=job.pk,
+                step=p["step"],
+                attempt=attempt,
+                recorded_at=now,
+                **{f: p.get(f) for f in METRIC_VALUE_FIELDS},
+            )
+            for p in points
+        ],
+        update_conflicts=True,
+        unique_fields=["job", "step"],
+        update_fields=[*METRIC_VALUE_FIELDS, "attempt", "recorded_at"],
+    )
+    latest, previous = job.latest_metrics, job.previous_metrics
+    for p in points:
+        newest_step = latest.get("step", -1) if latest else -1
+        if p["step"] > newest_step:
+            previous, latest = latest, metrics_snapshot(latest, p, now)
+        elif p["step"] == newest_step:  # a retried point: rewrite, do not shift the trend
+            latest = metrics_snapshot(previous, p, now)
+    job.latest_metrics, job.previous_metrics = latest, previous
+    return ["latest_metrics", "previous_metrics"]
+
+
+def metric_points_truncate(*, job: Job, above_step: int) -> int:
+    """Delete the points above `above_step` (a resumed attempt replays those steps) and, when
+    any went, rebuild the locked job's latest/previous snapshot from what is left. Returns how
+    many points were deleted."""
+    deleted, _ = MetricPoint.objects.filter(job_id=job.pk, step__gt=above_step).delete()
+    if not deleted:
+        return 0
+    last_two = list(MetricPoint.objects.filter(job_id=job.pk).order_by("-step")[:2])[::-1]
+    latest = previous = None
+    for point in last_two:
+        values = {f: getattr(point, f) for f in METRIC_VALUE_FIELDS}
+        row = {"step": point.step, "recorded_at": point.recorded_at, **values}
+        previous, latest = latest, metrics_snapshot(latest, row)
+    job.latest_metrics, job.previous_metrics = latest, previous
+    return int(deleted)
+
+
+def events_from_worker(events: list[dict[str, Any]]) -> list[EventIn]:
+    """A worker's event reports as events to append; `seq` is the worker's per-attempt number."""
+    return [
+        EventIn(
+            type=e["type"],
+            message=e["message"],
+            payload=e.get("payload") or {},
+            created_at=e.get("created_at"),
+            worker_seq=e["seq"],
+        )
+        for e in events
+    ]

@@ -59,7 +59,7 @@ class FencedSerializer(serializers.Serializer):
     )
 
 
-class ProgressSerializer(serializers.Serializer):
+class WorkerProgressSerializer(serializers.Serializer):
     step = serializers.IntegerField(max_value=INT32_MAX, min_value=0, required=False)
     total_steps = serializers.IntegerField(max_value=INT32_MAX, min_value=0, required=False)
     epoch = serializers.IntegerField(max_value=INT32_MAX, min_value=0, required=False)
@@ -146,28 +146,22 @@ class StageResponseSerializer(ActionSerializer):
 
 
 class MetricPointInSerializer(serializers.Serializer):
-    step = serializers.IntegerField(max_value=INT32_MAX, min_value=0)
-    epoch = _float()
-    train_loss = _float()
-    val_loss = _float()
-    learning_rate = _float()
-    grad_norm = _float()
-    tokens_per_second = _float()
-    gpu_utilization = _float()
-    gpu_memory_mb = _float()
+    """A point from the worker: its step and the contract's value fields (finite or null)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields: dict[str, serializers.Field] = {
+            "step": serializers.IntegerField(min_value=0, max_value=INT32_MAX)
+        }
+        fields.update({name: _float() for name in names.METRIC_VALUE_FIELDS})
+        return fields
 
 
 class MetricsRequestSerializer(FencedSerializer):
     points = serializers.ListField(
         child=MetricPointInSerializer(), max_length=MAX_METRIC_POINTS, allow_empty=True
     )
-    progress = ProgressSerializer(required=False)
+    progress = WorkerProgressSerializer(required=False)
     substatus = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    worker_warns = serializers.BooleanField(
-        default=False,
-        help_text="True when the worker raises its own loss-spike warnings (as events); "
-        "otherwise the API raises them.",
-    )
 
 
 class StoredSerializer(ActionSerializer):
@@ -193,7 +187,7 @@ class EventsRequestSerializer(FencedSerializer):
 
 
 class HeartbeatRequestSerializer(FencedSerializer):
-    progress = ProgressSerializer(required=False)
+    progress = WorkerProgressSerializer(required=False)
     substatus = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

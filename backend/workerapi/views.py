@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.common.errors import Conflict, PayloadTooLarge
+from backend.common.http import SHA256_HEADER
 from backend.common.parsing import SafeFormParser, SafeMultiPartParser
 from backend.jobs.models import Checkpoint, Job
 from backend.workerapi import serializers as s
@@ -131,7 +132,6 @@ class MetricsView(WorkerAPIView):
             points=[dict(p) for p in data["points"]],
             progress=dict(data["progress"]) if "progress" in data else None,
             substatus=data.get("substatus"),
-            worker_warns=data["worker_warns"],
         )
         return Response({"stored": result.stored, "action": result.action})
 
@@ -275,7 +275,7 @@ class DownloadView(WorkerAPIView):
         response = FileResponse(file.open("rb"), as_attachment=True, filename=name)
         response["Content-Type"] = "application/octet-stream"
         if sha256:
-            response["X-Content-SHA256"] = sha256
+            response[SHA256_HEADER] = sha256
         return response
 
 

@@ -224,7 +224,7 @@ def test_a_lost_attempt_resumes_from_its_checkpoint_without_duplicate_steps(
 
 
 def test_cancel_stops_a_running_job_within_seconds(live_server: Any, celery_worker: Path) -> None:
-    job = _job(epochs=200)
+    job = _job(epochs=100)
     _dispatch(job)
     wait_for(lambda: Job.objects.get(pk=job.pk).current_step >= 12, timeout=90, interval=0.1)
     asked = time.monotonic()

@@ -1,26 +1,25 @@
 """LoRA fine-tuning core: config, data, models, loop, checkpoints. Never imports Django.
 
-Calling it from a Celery task (the API client provides a Reporter that queues to a thread,
-e.g. a ThreadedReporter whose ``send`` POSTs batches and whose heartbeat calls request_stop)::
+How the Celery task drives it (``worker.runner``): the API client downloads the dataset and the
+resume checkpoint, ``worker.reporter.ApiReporter`` is the Reporter (it queues every report and
+ships it from its own threads; its heartbeat answers ``should_stop``), and the outcome goes back
+through the same client::
 
-    config = TrainingConfig.from_dict(job_spec["hyperparameters"] | {"base_model": ...})
+    config = TrainingConfig.from_dict({**job["hyperparameters"], "base_model": job["base_model"]})
     try:
         result = run_training(
             config=config,
             dataset_path=downloaded_dataset,          # JSONL
             val_dataset_path=downloaded_val_or_None,
             work_dir=attempt_dir,                     # checkpoints/ and adapter.tar.gz go here
-            reporter=reporter,
+            reporter=api_reporter,
             resume_from=downloaded_checkpoint_or_None,
             resume_sha256=checkpoint_sha256_or_None,
         )
     except TrainingFailure as failure:
-        api.fail(**failure.to_dict())                 # category, message, step, line, stage
+        client.fail(**failure.to_dict(), events=...)  # category, message, step, line, stage
     else:
-        if result.stopped is None:
-            api.complete(adapter=result.adapter_path, sha256=result.adapter_sha256, ...)
-        else:                                         # "cancel" / "pause"
-            api.stopped(result.stopped, checkpoint=result.checkpoint_path, ...)
+        client.complete(result=..., adapter=result.adapter_path, ...)  # or stopped="cancel"/"pause"
 """
 
 from __future__ import annotations
@@ -31,13 +30,13 @@ from .config import TrainingConfig
 from .data import DatasetError
 from .errors import FAILURE_CATEGORIES, TrainingFailure, TrainingResult
 from .loop import run_training
-from .models import PRESETS, ModelLoadError
+from .models import MODEL_PRESETS, ModelLoadError
 from .prepare import PreparedData, prepare_data
 from .reporting import MetricPoint, NullReporter, RecordingReporter, Reporter
 
 __all__ = [
     "FAILURE_CATEGORIES",
-    "PRESETS",
+    "MODEL_PRESETS",
     "CheckpointError",
     "DatasetError",
     "MetricPoint",

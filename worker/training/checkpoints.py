@@ -10,7 +10,8 @@ File format (``torch.save`` of a dict, loadable with ``weights_only=True``)::
     optimizer: AdamW state_dict
     scheduler: {kind, base_lr, warmup_steps, total_steps, step}
     rng: {python, numpy, torch, cuda}
-    interval: {...}            # partial logging-interval sums, so metrics continue seamlessly
+    train_state: TrainState.to_dict()  # loop state, incl. the partial logging-interval sums,
+                                       # so metrics continue seamlessly after a resume
     config: TrainingConfig.to_dict()
     metrics: {...}             # last known losses, for the API
 

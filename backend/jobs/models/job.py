@@ -168,6 +168,10 @@ class Job(models.Model):
     previous_metrics = models.JSONField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     measured_tokens_per_second = models.FloatField(null=True, blank=True)
+    # The worker's micro-batch decision for the current attempt (device, token budget, micro-
+    # batches per step, the pre-flight probe's peak memory and tokens/s; after an out-of-memory
+    # recovery the smaller budget). Copied from the "sizing" payload of its events.
+    micro_batching = models.JSONField(null=True, blank=True)
 
     adapter_file = models.FileField(upload_to="adapters/", max_length=255, blank=True)
     adapter_sha256 = models.CharField(max_length=64, blank=True)

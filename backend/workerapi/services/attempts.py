@@ -14,14 +14,19 @@ from django.utils import timezone
 from backend.common.errors import ApplicationError, Conflict
 from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
 from backend.jobs.models.stage import StageState
+from backend.jobs.selectors import checkpoint_latest
 from backend.jobs.transitions import lock_job, transition
+from backend.scheduling.services import slot_renew_for_job
 from backend.telemetry.models import MetricPoint
-from backend.telemetry.services import event_record, events_append
+from backend.telemetry.services import (
+    event_record,
+    events_append,
+    events_from_worker,
+    metric_points_truncate,
+)
 from backend.workerapi.auth import check_attempt
-from backend.workerapi.lease import lease_renew
 from backend.workerapi.services.checkpoints import verify_sha256
 from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
-from backend.workerapi.services.reports import METRIC_FIELDS, snapshot, worker_events
 
 
 @dataclass(frozen=True)
@@ -30,22 +35,6 @@ class ClaimResult:
     job: Job
     attempt: Attempt
     checkpoint: Checkpoint | None
-
-
-def _rebuild_snapshots(job: Job) -> None:
-    last_two = list(MetricPoint.objects.filter(job_id=job.pk).order_by("-step")[:2])[::-1]
-    latest = previous = None
-    for point in last_two:
-        previous, latest = latest, snapshot(latest, _point_dict(point))
-    job.latest_metrics, job.previous_metrics = latest, previous
-
-
-def _point_dict(point: MetricPoint) -> dict[str, Any]:
-    return {
-        "step": point.step,
-        "recorded_at": point.recorded_at,
-        **{f: getattr(point, f) for f in METRIC_FIELDS},
-    }
 
 
 @transaction.atomic
@@ -70,8 +59,7 @@ def attempt_claim(
     host = worker_host[:200]
     if job.status == JobStatus.CANCELLING:
         changed = transition(job, JobStatus.CANCELLED, now=now)
-        job.stage, job.substatus = "", ""
-        job.save(update_fields=[*changed, "stage", "substatus"])
+        job.save(update_fields=changed)
         event_record(
             job=job,
             type="status",
@@ -81,14 +69,14 @@ def attempt_claim(
         return ClaimResult(action="cancel", job=job, attempt=current, checkpoint=None)
     if job.status != JobStatus.PROVISIONING:
         raise Conflict(f"The job is {job.status}, not provisioning.", code="not_claimable")
-    if job.fence != current.fence or not lease_renew(job=job):
+    if job.fence != current.fence or not slot_renew_for_job(job=job):
         # The dispatcher's lease ran out before a worker got here (the reaper will re-queue
         # the job): starting now would run a job that no longer holds a slot.
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
 
-    checkpoint = Checkpoint.objects.filter(job_id=job.pk).order_by("-step").first()
+    checkpoint = checkpoint_latest(job_id=job.pk)
     resume_step = checkpoint.step if checkpoint else 0
-    replaced, _ = MetricPoint.objects.filter(job_id=job.pk, step__gt=resume_step).delete()
+    replaced = metric_points_truncate(job=job, above_step=resume_step)
     changed = transition(job, JobStatus.RUNNING, now=now)
     job.worker_host = host
     job.heartbeat_at = now
@@ -99,8 +87,7 @@ def attempt_claim(
     if job.recovering:  # set by the reaper when the previous attempt was lost
         job.recovering = False
         changed.append("recovering")
-    if replaced:
-        _rebuild_snapshots(job)
+    if replaced:  # the snapshot was rebuilt from the points that are left
         changed += ["latest_metrics", "previous_metrics"]
     job.save(update_fields=changed)
     current.claimed_at = now
@@ -141,7 +128,7 @@ def attempt_heartbeat(
     """
     now = now or timezone.now()
     job, current = lock_for_write(attempt=attempt)
-    if job.fence != current.fence or not lease_renew(job=job):
+    if job.fence != current.fence or not slot_renew_for_job(job=job):
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
     job.heartbeat_at = now
     job.final_cost = job.spend_at(now)
@@ -201,16 +188,16 @@ def _finish(
         job.adapter_file.name, job.adapter_sha256, job.adapter_size_bytes = adapter
         changed += ["adapter_file", "adapter_sha256", "adapter_size_bytes"]
     if target == JobStatus.COMPLETED:
-        job.substatus = "Completed"
         StageRun.objects.filter(job_id=job.pk).exclude(state=StageState.COMPLETED).filter(
             stage="finalization"
         ).update(state=StageState.COMPLETED, finished_at=now, attempt=current.number)
     else:
-        job.substatus = "Cancelled" if target == JobStatus.CANCELLED else "Paused"
+        if target == JobStatus.PAUSED:  # cancelled: transition() cleared it
+            job.substatus = "Paused"
+            changed.append("substatus")
         StageRun.objects.filter(
             job_id=job.pk, state=StageState.ACTIVE, finished_at__isnull=True
         ).update(finished_at=now)
-    changed.append("substatus")
     job.save(update_fields=list(dict.fromkeys(changed)))
     if target == JobStatus.COMPLETED:
         first, last = result.get("initial_val_loss"), result.get("final_val_loss")
@@ -278,14 +265,13 @@ def attempt_fail(
     # Lock: a user's cancel or the reaper's re-queue racing this failure.
     job, current = lock_for_write(attempt=attempt)
     if events:
-        events_append(job_id=job.pk, attempt=current.number, items=worker_events(events))
+        events_append(job_id=job.pk, attempt=current.number, items=events_from_worker(events))
+    failed_stage = stage or job.stage  # before transition() clears the job's stage
     changed = transition(job, JobStatus.FAILED, now=now)
     job.error_category = category
     job.error_message = message
     job.error_step = step
-    failed_stage = stage or job.stage
-    job.substatus = f"Failed: {ErrorCategory(category).label}"
-    changed += ["error_category", "error_message", "error_step", "substatus"]
+    changed += ["error_category", "error_message", "error_step"]
     job.save(update_fields=changed)
     if failed_stage:
         StageRun.objects.filter(job_id=job.pk, stage=failed_stage).update(

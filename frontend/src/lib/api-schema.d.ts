@@ -973,7 +973,7 @@ export interface components {
              * @description Or the X-Fence header (the body wins).
              */
             fence: number;
-            progress?: components["schemas"]["ProgressRequest"];
+            progress?: components["schemas"]["WorkerProgressRequest"];
             substatus?: string;
         };
         HeartbeatResponse: {
@@ -1139,6 +1139,7 @@ export interface components {
             readonly checkpoint_count: number;
             readonly attempt: number;
             readonly adapter: components["schemas"]["Adapter"] | null;
+            readonly micro_batching: components["schemas"]["MicroBatching"] | null;
             /** Format: date-time */
             readonly updated_at: string;
         };
@@ -1208,6 +1209,10 @@ export interface components {
             readonly email: string;
             readonly is_manager: boolean;
         };
+        /**
+         * @description One metric point as the API shows it: step, the contract's value fields (null when not
+         *     measured at that step), and when it was recorded.
+         */
         MetricPoint: {
             step: number;
             /** Format: double */
@@ -1229,6 +1234,7 @@ export interface components {
             /** Format: date-time */
             recorded_at?: string | null;
         };
+        /** @description A point from the worker: its step and the contract's value fields (finite or null). */
         MetricPointInRequest: {
             step: number;
             /** Format: double */
@@ -1258,13 +1264,8 @@ export interface components {
              */
             fence: number;
             points: components["schemas"]["MetricPointInRequest"][];
-            progress?: components["schemas"]["ProgressRequest"];
+            progress?: components["schemas"]["WorkerProgressRequest"];
             substatus?: string;
-            /**
-             * @description True when the worker raises its own loss-spike warnings (as events); otherwise the API raises them.
-             * @default false
-             */
-            worker_warns: boolean;
         };
         MetricsResponse: {
             /** Format: uuid */
@@ -1272,6 +1273,26 @@ export interface components {
             total_points: number;
             downsampled: boolean;
             points: components["schemas"]["MetricPoint"][];
+        };
+        /**
+         * @description The worker's micro-batch decision (see worker/training/sizing.py); null fields were not
+         *     measured (CPU workers take the budget from the config).
+         */
+        MicroBatching: {
+            device: string;
+            budget_tokens: number;
+            min_tokens: number;
+            /** Format: double */
+            micro_batches_per_step: number;
+            gradient_checkpointing: boolean;
+            /** Format: double */
+            free_memory_mb: number | null;
+            /** Format: double */
+            measured_peak_mb: number | null;
+            /** Format: double */
+            measured_tokens_per_s: number | null;
+            probe_tokens: number | null;
+            source: components["schemas"]["SourceEnum"];
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -1352,12 +1373,6 @@ export interface components {
             /** Format: double */
             percent: number;
         };
-        ProgressRequest: {
-            step?: number;
-            total_steps?: number;
-            epoch?: number;
-            total_epochs?: number;
-        };
         Queue: {
             concurrency_limit: number;
             active_count: number;
@@ -1418,6 +1433,13 @@ export interface components {
          * @enum {string}
          */
         RemainingBasisEnum: "measured" | "estimate";
+        /**
+         * @description * `config` - config
+         *     * `probe` - probe
+         *     * `oom` - oom
+         * @enum {string}
+         */
+        SourceEnum: "config" | "probe" | "oom";
         Stage: {
             stage: components["schemas"]["StageEnum"];
             label: string;
@@ -1583,6 +1605,12 @@ export interface components {
          * @enum {string}
          */
         WorkerFailureCategoryEnum: "invalid_dataset" | "model_load_failed" | "out_of_memory" | "nan_loss" | "internal_error";
+        WorkerProgressRequest: {
+            step?: number;
+            total_steps?: number;
+            epoch?: number;
+            total_epochs?: number;
+        };
         /**
          * @description * `active` - active
          *     * `completed` - completed

@@ -29,6 +29,7 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
   return {
     ...jobListItem(),
     dataset: { id: 'd3', name: 'fin-chats', num_examples: 1204 },
+    micro_batching: null,
     hyperparameters: { epochs: 3, learning_rate: 0.0002 },
     progress: { current_step: 850, total_steps: 2000, current_epoch: 2, total_epochs: 3, percent: 42.5 },
     stages: [

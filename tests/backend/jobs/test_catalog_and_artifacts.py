@@ -61,7 +61,7 @@ def test_checkpoints_list_and_download(owner_client: Any) -> None:
     download = owner_client.get(rows[0]["download_url"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == blob
-    assert download["X-Checksum-SHA256"] == checkpoint.sha256
+    assert download["X-Content-SHA256"] == checkpoint.sha256
 
 
 def test_adapter_download_only_when_present(owner_client: Any) -> None:

@@ -63,7 +63,6 @@ def test_metrics_upsert_is_idempotent_and_keeps_trend_snapshots(running: WorkerC
         ],
         "progress": {"step": 20, "total_steps": 200, "epoch": 1, "total_epochs": 3},
         "substatus": "Epoch 1/3 · Step 20/200",
-        "worker_warns": True,
     }
     for _ in range(2):  # the retry after a lost response
         r = running.write("metrics", batch)
@@ -87,15 +86,6 @@ def test_metrics_upsert_is_idempotent_and_keeps_trend_snapshots(running: WorkerC
     assert job.latest_metrics["gpu_utilization"] is None  # every field present, null if unknown
     assert job.latest_metrics["recorded_at"]
     assert job.measured_tokens_per_second == 900
-
-
-def test_the_api_warns_about_loss_spikes_unless_the_worker_does(running: WorkerClient) -> None:
-    flat = [{"step": s, "train_loss": 1.0} for s in (1, 2, 3, 4)]
-    running.write("metrics", {"points": [*flat, {"step": 5, "train_loss": 3.5}]})
-    warnings = Event.objects.filter(job_id=running.started.job_id, type="warning")
-    assert [w.payload["step"] for w in warnings] == [5]
-    running.write("metrics", {"points": [{"step": 6, "train_loss": 9.0}], "worker_warns": True})
-    assert warnings.count() == 1
 
 
 def test_non_finite_or_oversized_metric_batches_are_rejected(running: WorkerClient) -> None:
@@ -166,3 +156,45 @@ def test_a_later_attempt_replaces_steps_above_its_resume_point(running: WorkerCl
     second.write("metrics", {"points": [{"step": s, "train_loss": 1.0} for s in (10, 20)]})
     rows = MetricPoint.objects.filter(job_id=job_id).order_by("step")
     assert [(p.step, p.attempt, p.train_loss) for p in rows] == [(10, 2, 1.0), (20, 2, 1.0)]
+
+
+def test_micro_batch_decision_lands_on_the_job_detail(running: WorkerClient) -> None:
+    from rest_framework.test import APIClient
+
+    sizing = {
+        "device": "NVIDIA H200",
+        "budget_tokens": 65536,
+        "min_tokens": 512,
+        "micro_batches_per_step": 1.0,
+        "gradient_checkpointing": False,
+        "free_memory_mb": 139000.0,
+        "measured_peak_mb": 9800.5,
+        "measured_tokens_per_s": 120000.0,
+        "probe_tokens": 16384,
+        "source": "probe",
+    }
+    smaller = {**sizing, "budget_tokens": 32768, "micro_batches_per_step": 2.0, "source": "oom"}
+    events = [
+        {"seq": 1, "type": "info", "message": "Micro-batches: ...", "payload": {"sizing": sizing}},
+        {"seq": 2, "type": "info", "message": "unrelated", "payload": {"sizing": "not a dict"}},
+    ]
+    assert running.write("events", {"events": events}).json()["stored"] == 2
+    job = _job(running)
+    assert job.micro_batching == sizing
+    client = APIClient()
+    client.force_authenticate(job.created_by)
+    detail = client.get(f"/api/training/jobs/{job.pk}").json()
+    assert detail["micro_batching"] == sizing
+    # an out-of-memory recovery later replaces it: the detail shows the budget in force
+    oom = {"seq": 3, "type": "warning", "message": "Out of memory", "payload": {"sizing": smaller}}
+    running.write("events", {"events": [oom]})
+    assert client.get(f"/api/training/jobs/{job.pk}").json()["micro_batching"] == smaller
+
+
+def test_job_detail_micro_batching_is_null_until_reported(running: WorkerClient) -> None:
+    from rest_framework.test import APIClient
+
+    job = _job(running)
+    client = APIClient()
+    client.force_authenticate(job.created_by)
+    assert client.get(f"/api/training/jobs/{job.pk}").json()["micro_batching"] is None

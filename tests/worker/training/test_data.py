@@ -202,7 +202,7 @@ def test_epoch_order_is_seeded() -> None:
 def test_packed_sequences_do_not_attend_across_boundaries(tok) -> None:  # type: ignore[no-untyped-def]
     reference = build_tiny_model(len(tok)).eval()
     packed_model = build_tiny_model(len(tok)).eval()
-    impl = use_packed_attention(packed_model, torch.device("cpu"))
+    assert use_packed_attention(packed_model, torch.device("cpu")) == "segments"
     examples = _random_examples(4, 9, 30, seed=7)
     packed = pack(examples, 120)
     assert len(packed.rows) == 1 and len(packed.rows[0]) == 4
@@ -212,7 +212,7 @@ def test_packed_sequences_do_not_attend_across_boundaries(tok) -> None:  # type:
             input_ids=mb.input_ids,
             position_ids=mb.position_ids,
             use_cache=False,
-            **attention_kwargs(impl, mb.bounds, torch.device("cpu")),
+            **attention_kwargs(mb.bounds),
         ).logits[0]
         for k, i in enumerate(packed.rows[0]):
             ids = torch.tensor([examples[i].input_ids])

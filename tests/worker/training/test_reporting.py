@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from bench.threaded_reporter import ThreadedReporter
 from worker.training import (
     CheckpointError,
     MetricPoint,
@@ -21,7 +22,6 @@ from worker.training import (
     load_checkpoint,
     save_checkpoint,
 )
-from worker.training.background import ThreadedReporter
 from worker.training.checkpoints import capture_rng, restore_rng, sha256_file
 from worker.training.gpu import GpuMonitor
 from worker.training.monitoring import GpuDropWatch, SpikeWatch

@@ -1,7 +1,7 @@
 """A Reporter that never blocks the loop: calls become queued records, a thread ships them.
 
-The API client (another module) can subclass or wrap this with a ``send`` that POSTs batches;
-the bench uses it with a JSON-serializing sink to measure what reporting costs a training step.
+Bench-only: ``bench/train_bench.py`` uses it with a JSON-serializing sink to measure what
+reporting costs a training step. The worker's real reporter is ``worker.reporter.ApiReporter``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .reporting import MetricPoint
+from worker.training.reporting import MetricPoint
 
 Record = dict[str, Any]
 
