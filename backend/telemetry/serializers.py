@@ -41,7 +41,6 @@ class EventsQuerySerializer(serializers.Serializer[Any]):
     type = serializers.RegexField(
         rf"^({_TYPES})(,({_TYPES}))*$",
         required=False,
-        allow_blank=True,
         help_text="Comma list of event types.",
         error_messages={"invalid": f"A comma list of: {', '.join(EventType.values)}."},
     )
