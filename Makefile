@@ -9,11 +9,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # The tests' servers. Only the test targets get these defaults: `make run` must see DATABASE_URL
 # and REDIS_URL unset unless the user set them (then it uses SQLite and an embedded Redis).
-TEST_TARGETS := test test-python test-frontend test-e2e schema
+TEST_TARGETS := test test-python test-fuzz test-frontend test-e2e schema
 $(TEST_TARGETS): export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 $(TEST_TARGETS): export REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install test test-python test-frontend test-e2e lint typecheck schema schema-check frontend \
+.PHONY: install test test-python test-fuzz test-frontend test-e2e lint typecheck schema schema-check frontend \
 	frontend-dist run bench clean
 
 $(VENV)/.installed: pyproject.toml
@@ -28,12 +28,19 @@ test: install
 	$(VENV)/bin/ruff check backend worker tests bench
 	$(VENV)/bin/mypy backend worker
 	$(MAKE) test-python
+	$(MAKE) test-fuzz
 	@if [ -f frontend/package.json ]; then $(MAKE) test-frontend; fi
 	$(MAKE) test-e2e
 
 # The browser tests (marked e2e) run in test-e2e, after the bundle is built.
 test-python: install
 	$(PY) -m pytest -q -p no:cacheprovider -m 'not e2e' $(PYTEST_ARGS)
+
+# schemathesis against a live gunicorn server (fresh `<db>_fuzz` database, DEBUG on): every
+# operation of openapi.yaml, all checks, a fixed seed; user API with a personal token, worker API
+# with attempt tokens. Settings in tests/fuzz/schemathesis.toml.
+test-fuzz: install
+	$(PY) tests/fuzz/run_fuzz.py
 
 # Browser tests: playwright-core drives /usr/bin/chromium (`.ci/run` installs it) against the
 # real stack training tiny-random-llama; screenshots of the spec's 15 pages land in

@@ -10,4 +10,6 @@ urlpatterns = [
     path("logout", views.LogoutView.as_view(), name="auth-logout"),
     path("me", views.MeView.as_view(), name="auth-me"),
     path("token", views.TokenView.as_view(), name="auth-token"),
+    path("tokens", views.TokenListCreateView.as_view(), name="auth-tokens"),
+    path("tokens/<uuid:token_id>", views.TokenDetailView.as_view(), name="auth-token-detail"),
 ]

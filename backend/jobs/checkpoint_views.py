@@ -68,6 +68,8 @@ class JobCheckpointDownloadView(APIView):
             checkpoint.file.open("rb"),
             as_attachment=True,
             filename=f"checkpoint-step-{checkpoint.step}.pt",
+            # Not guessed from `.pt` (that would be application/vnd.snesdev-page-table).
+            content_type="application/octet-stream",
         )
         response[SHA256_HEADER] = checkpoint.sha256
         return response

@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from backend.common.parsing import UtcDateTimeField
 from backend.jobs.models import ACTIVE_STATUSES, Job, JobStatus
 
 STATUS_GROUPS: dict[str, frozenset[str]] = {
@@ -50,6 +51,12 @@ class StatusListFilter(django_filters.Filter):
         return qs.filter(status__in=value) if value else qs
 
 
+class UtcDateTimeFilter(django_filters.Filter):
+    """An ISO 8601 time with any offset, compared in UTC (see parsing.UtcDateTimeField)."""
+
+    field_class = UtcDateTimeField
+
+
 class JobFilter(django_filters.FilterSet):
     status = StatusListFilter(help_text="Comma list of statuses or groups (active, queued, ...).")
     date_range = django_filters.ChoiceFilter(
@@ -57,12 +64,12 @@ class JobFilter(django_filters.FilterSet):
         method="filter_date_range",
         help_text="Created within the last 7, 30 or 90 days.",
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lte")
     creator = django_filters.CharFilter(
         method="filter_creator",
         help_text="A user id, or `me` for your own jobs.",
-        validators=[RegexValidator(r"^(me|\d+)$", "Use a user id or `me`.")],
+        validators=[RegexValidator(r"^(me|\d{1,18})$", "Use a user id or `me`.")],
     )
     gpu_type = django_filters.CharFilter(field_name="gpu_type__slug")
     cost_min = django_filters.NumberFilter(field_name="final_cost", lookup_expr="gte")

@@ -172,9 +172,11 @@ class JobDetailSerializer(JobListSerializer):
             cache[job.pk] = job_forecast(job, self._stages(job), response_now(self.context))
         return cache[job.pk]
 
-    @extend_schema_field(DatasetRefSerializer)
-    def get_dataset(self, job: Job) -> dict[str, Any]:
+    @extend_schema_field(DatasetRefSerializer(allow_null=True))
+    def get_dataset(self, job: Job) -> dict[str, Any] | None:
         d = job.dataset
+        if d is None:  # deleted after the job finished
+            return None
         return {"id": d.pk, "name": d.name, "num_examples": d.num_examples}
 
     @extend_schema_field(ProgressSerializer)

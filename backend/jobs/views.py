@@ -47,6 +47,11 @@ ORDERING_PARAM = OpenApiParameter(
 )
 
 
+CREATOR_PARAM = OpenApiParameter(
+    "creator", str, description="A user id, or `me` for your own jobs.", pattern=r"^(me|\d{1,18})$"
+)
+
+
 def _queue_context() -> dict[str, Any]:
     view = queue_view()
     return {
@@ -81,7 +86,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "queue_positions": queue_positions()}
 
-    @extend_schema(parameters=[ORDERING_PARAM], tags=["jobs"])
+    @extend_schema(parameters=[ORDERING_PARAM, CREATOR_PARAM], tags=["jobs"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -206,6 +211,7 @@ class JobAdapterDownloadView(APIView):
             job.adapter_file.open("rb"),
             as_attachment=True,
             filename=f"{job.name}-adapter.tar.gz".replace("/", "_"),
+            content_type="application/gzip",
         )
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from backend.common.parsing import INT32_MAX
 from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, EventType
 
 
@@ -33,10 +34,18 @@ class MetricsResponseSerializer(serializers.Serializer[Any]):
     points = MetricPointSerializer(many=True)
 
 
+_TYPES = "|".join(EventType.values)
+
+
 class EventsQuerySerializer(serializers.Serializer[Any]):
-    type = serializers.CharField(required=False, help_text="Comma list of event types.")
+    type = serializers.RegexField(
+        rf"^({_TYPES})(,({_TYPES}))*$",
+        required=False,
+        help_text="Comma list of event types.",
+        error_messages={"invalid": f"A comma list of: {', '.join(EventType.values)}."},
+    )
     search = serializers.CharField(required=False, max_length=200)
-    after_seq = serializers.IntegerField(min_value=0, required=False)
+    after_seq = serializers.IntegerField(min_value=0, max_value=INT32_MAX, required=False)
 
     def validate_type(self, value: str) -> list[str]:
         types = [t.strip() for t in value.split(",") if t.strip()]

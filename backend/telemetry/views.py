@@ -145,8 +145,8 @@ class JobEventExportView(APIView):
     @extend_schema(
         parameters=[EventExportQuerySerializer],
         responses={
-            (200, "application/json"): OpenApiTypes.BINARY,
-            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/json"): EventSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
         },
         tags=["events"],
         summary="Download all (filtered) events as JSON or CSV",

@@ -39,11 +39,18 @@ class WorkerAPIView(APIView):
 
     authentication_classes = [AttemptTokenAuthentication]
     permission_classes = [HasAttemptToken]
-    # Largest body this endpoint accepts; JSON reports by default.
-    max_body_bytes: int | None = None
+    # Workers are not users: their rate is bounded by the job's own reporting loop, and 429s
+    # would only make them retry. The body limit and the token rules still apply.
+    throttle_classes: list[type] = []
+
+    @classmethod
+    def request_body_limit(cls) -> int:
+        """Largest body this endpoint accepts (JSON reports by default); RequestLimitsMiddleware
+        enforces it before the body is read."""
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
     def body_limit(self) -> int:
-        return self.max_body_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return self.request_body_limit()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -67,18 +74,19 @@ class WorkerAPIView(APIView):
         self, serializer_class: type[serializers.Serializer], *, fenced: bool = True
     ) -> dict[str, Any]:
         """Validate the body; for writes, check (attempt, fence) from the body or headers."""
-        serializer = serializer_class(data=self.request.data)
+        body: Any = self.request.data
+        if fenced and hasattr(body, "get"):
+            # X-Attempt / X-Fence stand in for missing body fields.
+            headers = {
+                name: self.request.META[header]
+                for name, header in (("attempt", "HTTP_X_ATTEMPT"), ("fence", "HTTP_X_FENCE"))
+                if header in self.request.META and name not in body
+            }
+            if headers:
+                body = {**(body.dict() if hasattr(body, "dict") else body), **headers}
+        serializer = serializer_class(data=body)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
         if fenced:
-            number = data.get("attempt", self.request.META.get("HTTP_X_ATTEMPT"))
-            fence = data.get("fence", self.request.META.get("HTTP_X_FENCE"))
-            missing = {
-                k: ["This field is required."]
-                for k, v in (("attempt", number), ("fence", fence))
-                if v is None
-            }
-            if missing:
-                raise serializers.ValidationError(missing)
-            check_fence(self.attempt, number=number, fence=fence)
+            check_fence(self.attempt, number=data["attempt"], fence=data["fence"])
         return data

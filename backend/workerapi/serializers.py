@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
 
+from backend.common.parsing import INT32_MAX, INT64_MAX, JSONObjectField, Rfc3339DateTimeField
 from backend.jobs.models import Stage
 from backend.telemetry.models import EventType
 from worker.contract import names
@@ -51,15 +51,19 @@ def _float() -> FiniteFloatField:
 class FencedSerializer(serializers.Serializer):
     """Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers)."""
 
-    attempt = serializers.IntegerField(required=False)
-    fence = serializers.IntegerField(required=False)
+    attempt = serializers.IntegerField(
+        max_value=INT32_MAX, help_text="Or the X-Attempt header (the body wins)."
+    )
+    fence = serializers.IntegerField(
+        max_value=INT64_MAX, help_text="Or the X-Fence header (the body wins)."
+    )
 
 
 class WorkerProgressSerializer(serializers.Serializer):
-    step = serializers.IntegerField(min_value=0, required=False)
-    total_steps = serializers.IntegerField(min_value=0, required=False)
-    epoch = serializers.IntegerField(min_value=0, required=False)
-    total_epochs = serializers.IntegerField(min_value=0, required=False)
+    step = serializers.IntegerField(max_value=INT32_MAX, min_value=0, required=False)
+    total_steps = serializers.IntegerField(max_value=INT32_MAX, min_value=0, required=False)
+    epoch = serializers.IntegerField(max_value=INT32_MAX, min_value=0, required=False)
+    total_epochs = serializers.IntegerField(max_value=INT32_MAX, min_value=0, required=False)
 
 
 class ActionSerializer(serializers.Serializer):
@@ -72,7 +76,9 @@ class ActionSerializer(serializers.Serializer):
 
 
 class ClaimRequestSerializer(serializers.Serializer):
-    attempt = serializers.IntegerField(min_value=1, help_text="The attempt number of the task.")
+    attempt = serializers.IntegerField(
+        max_value=INT32_MAX, min_value=1, help_text="The attempt number of the task."
+    )
     worker_host = serializers.CharField(max_length=200, required=False, allow_blank=True)
     worker = serializers.CharField(
         max_length=200,
@@ -154,7 +160,9 @@ class MetricPointInSerializer(serializers.Serializer):
     """A point from the worker: its step and the contract's value fields (finite or null)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        fields: dict[str, serializers.Field] = {"step": serializers.IntegerField(min_value=0)}
+        fields: dict[str, serializers.Field] = {
+            "step": serializers.IntegerField(min_value=0, max_value=INT32_MAX)
+        }
         fields.update({name: _float() for name in names.METRIC_VALUE_FIELDS})
         return fields
 
@@ -173,12 +181,14 @@ class StoredSerializer(ActionSerializer):
 
 class EventInSerializer(serializers.Serializer):
     seq = serializers.IntegerField(
-        min_value=1, help_text="The worker's per-attempt sequence number (idempotency key)."
+        min_value=1,
+        max_value=INT32_MAX,
+        help_text="The worker's per-attempt sequence number (idempotency key).",
     )
     type = serializers.ChoiceField(choices=EventType.choices)
     message = serializers.CharField(max_length=4000)
     payload = serializers.DictField(required=False, default=dict)
-    created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    created_at = Rfc3339DateTimeField(required=False, allow_null=True, default=None)
 
 
 class EventsRequestSerializer(FencedSerializer):
@@ -200,15 +210,10 @@ class HeartbeatResponseSerializer(ActionSerializer):
 
 
 class CheckpointRequestSerializer(FencedSerializer):
-    step = serializers.IntegerField(min_value=0)
+    step = serializers.IntegerField(max_value=INT32_MAX, min_value=0)
     sha256 = serializers.RegexField(SHA256)
-    metrics = serializers.JSONField(required=False, binary=True, default=dict)
+    metrics = JSONObjectField(required=False, binary=True, default=dict)
     file = serializers.FileField()
-
-    def validate_metrics(self, value: Any) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must be a JSON object.")
-        return value
 
 
 class CheckpointResponseSerializer(serializers.Serializer):
@@ -226,24 +231,17 @@ class CompleteRequestSerializer(FencedSerializer):
         help_text="Empty: training finished (adapter required). `cancel`/`pause`: stopped early "
         "on request; the last checkpoint was uploaded before.",
     )
-    result = serializers.JSONField(required=False, binary=True, default=dict)
-    final_metrics = serializers.JSONField(required=False, binary=True, default=dict)
+    result = JSONObjectField(required=False, binary=True, default=dict)
+    final_metrics = JSONObjectField(required=False, binary=True, default=dict)
     adapter = serializers.FileField(required=False, allow_null=True, default=None)
-    adapter_sha256 = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text="Hex sha256."
+    adapter_sha256 = serializers.RegexField(
+        r"^([0-9a-fA-F]{64})?$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Hex sha256.",
+        error_messages={"invalid": "Must be 64 hex digits."},
     )
-
-    def validate_result(self, value: Any) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must be a JSON object.")
-        return value
-
-    validate_final_metrics = validate_result
-
-    def validate_adapter_sha256(self, value: str) -> str:
-        if value and not re.fullmatch(SHA256, value):
-            raise serializers.ValidationError("Must be 64 hex digits.")
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("adapter") is not None and not attrs.get("adapter_sha256"):
@@ -259,9 +257,13 @@ class CompleteResponseSerializer(serializers.Serializer):
 class FailRequestSerializer(FencedSerializer):
     category = serializers.ChoiceField(choices=FAILURE_CATEGORIES)
     message = serializers.CharField(max_length=8000)
-    step = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    step = serializers.IntegerField(
+        max_value=INT32_MAX, min_value=0, required=False, allow_null=True, default=None
+    )
     stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
-    line = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    line = serializers.IntegerField(
+        max_value=INT32_MAX, min_value=1, required=False, allow_null=True, default=None
+    )
     details = serializers.DictField(required=False, default=dict)
     events = serializers.ListField(
         child=EventInSerializer(), max_length=MAX_EVENTS, required=False, default=list

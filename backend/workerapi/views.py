@@ -10,18 +10,18 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.common.errors import Conflict, PayloadTooLarge
 from backend.common.http import SHA256_HEADER
+from backend.common.parsing import SafeFormParser, SafeMultiPartParser
 from backend.jobs.models import Checkpoint, Job
 from backend.workerapi import serializers as s
 from backend.workerapi import services
 from backend.workerapi.auth import check_fence
 from backend.workerapi.base import WorkerAPIView, errors
-from backend.workerapi.renderers import BinaryRenderer
 
 TAGS = ["worker"]
 WRITE_ERRORS = errors(400, 401, 404, 409, 413)
@@ -176,9 +176,10 @@ class HeartbeatView(WorkerAPIView):
 class UploadView(WorkerAPIView):
     """Multipart endpoints: one file up to LORA_MAX_ARTIFACT_BYTES."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [SafeMultiPartParser, SafeFormParser]
 
-    def body_limit(self) -> int:
+    @classmethod
+    def request_body_limit(cls) -> int:
         # The file plus its form fields and multipart framing.
         return settings.LORA_MAX_ARTIFACT_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
@@ -269,7 +270,8 @@ class FailView(WorkerAPIView):
 class DownloadView(WorkerAPIView):
     """Streams a stored file through the API, so GPU hosts need no storage credentials."""
 
-    renderer_classes = [BinaryRenderer]
+    # Errors are JSON; the file itself is a FileResponse with its own content type.
+    renderer_classes = [JSONRenderer]
 
     def stream(self, file: Any, sha256: str) -> FileResponse:
         name = file.name.rsplit("/", 1)[-1]
@@ -280,8 +282,10 @@ class DownloadView(WorkerAPIView):
         return response
 
 
-_DOWNLOAD = {
-    200: OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes."),
+_DOWNLOAD: dict[Any, OpenApiResponse] = {
+    (200, "application/octet-stream"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The file's bytes."
+    ),
     **errors(401, 404, 409),
 }
 
@@ -294,7 +298,12 @@ class DatasetDownloadView(DownloadView):
         job = self.attempt.job
         dataset = job.validation_dataset if self.validation else job.dataset
         if dataset is None:
-            raise Conflict("This job has no separate validation dataset.", code="no_dataset")
+            raise Conflict(
+                "This job has no separate validation dataset."
+                if self.validation
+                else "This job's dataset was deleted.",
+                code="no_dataset",
+            )
         return self.stream(dataset.file, dataset.sha256)
 
 

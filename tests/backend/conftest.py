@@ -1,6 +1,6 @@
-"""Fixtures for every backend test: private Redis keys for the slot leases, and captured task
-sends (the dispatcher runs whenever a slot changes; its `worker.run_job` must not reach a real
-broker from a unit test)."""
+"""Fixtures for every backend test: private Redis keys for the slot leases and the cache
+(throttle counts), and captured task sends (the dispatcher runs whenever a slot changes; its
+`worker.run_job` must not reach a real broker from a unit test)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def redis_prefix(settings: Any) -> Iterator[str]:
     # Other people's test runs share this Redis server: use our own keys and delete only them.
     prefix = f"test:{uuid.uuid4().hex[:12]}:"
     settings.LORA_REDIS_PREFIX = prefix
+    # Throttle counts and sign-in lockouts live in the cache: private keys per test too (changing
+    # CACHES makes Django open a new cache with this prefix).
+    if "Redis" in settings.CACHES["default"]["BACKEND"]:
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
     yield prefix
     slots_flush()
 

@@ -37,3 +37,53 @@ def test_schema_is_valid_openapi_and_covers_the_endpoints() -> None:
         "/api/auth/login",
     ):
         assert path in paths
+
+
+def test_every_operation_documents_its_error_replies_and_real_content_types() -> None:
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    worker_error_ref = {"$ref": "#/components/schemas/WorkerError"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            # Every operation: bad input, too long a URI, a server failure; the user API also
+            # its rate limit, and everything behind credentials the 401 challenge.
+            expected = {"400", "414", "500"}
+            public = {} in operation.get("security", [])
+            if not public:
+                expected.add("401")
+                if not path.startswith("/api/worker/"):
+                    expected.add("429")
+            if "{" in path:
+                expected.add("404")
+            if "requestBody" in operation:
+                expected |= {"413", "415"}
+            assert expected <= set(responses), (method, path, sorted(responses))
+            for code in expected - {"500"}:
+                content = responses[code]["content"]
+                assert list(content) == ["application/json"], (method, path, code)
+                schema = content["application/json"]["schema"]
+                assert schema in (error_ref, worker_error_ref), (method, path, code)
+    export = spec["paths"]["/api/training/jobs/{id}/events/export"]["get"]["responses"]["200"]
+    assert export["content"]["application/json"]["schema"]["type"] == "array"
+    assert export["content"]["text/csv"]["schema"] == {"type": "string"}
+    download = spec["paths"]["/api/training/jobs/{id}/checkpoints/{cid}/download"]["get"]
+    assert list(download["responses"]["200"]["content"]) == ["application/octet-stream"]
+    me = spec["components"]["schemas"]["Me"]["properties"]["email"]
+    assert "format" not in me
+
+
+@pytest.mark.django_db
+def test_checkpoint_download_is_served_as_octet_stream(owner_client: Any) -> None:
+    from django.core.files.base import ContentFile
+
+    from backend.jobs.models import Checkpoint
+    from tests.factories import JobFactory
+
+    job = JobFactory(status="completed")
+    checkpoint = Checkpoint.objects.create(
+        job=job, attempt=1, step=5, file=ContentFile(b"w", name="c.pt"), size_bytes=1, sha256="0"
+    )
+    response = owner_client.get(f"/api/training/jobs/{job.pk}/checkpoints/{checkpoint.pk}/download")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"

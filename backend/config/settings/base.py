@@ -41,10 +41,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every error reply, whoever produced it, leaves in the one error shape.
+    "backend.common.middleware.ErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: its process_view may read the form body; limits must come first.
+    "backend.common.middleware.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -107,17 +111,49 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 LORA_MAX_DATASET_BYTES = env_int("LORA_MAX_DATASET_BYTES", 512 * 1024 * 1024, minimum=1024)
 LORA_MAX_ARTIFACT_BYTES = env_int("LORA_MAX_ARTIFACT_BYTES", 4 * 1024 * 1024 * 1024, minimum=1024)
 
+CSRF_FAILURE_VIEW = "backend.common.middleware.csrf_failure"
+
+# Django's cache is where DRF's throttles count requests: Redis, so every gunicorn worker and
+# every web host shares one count. `make run` without REDIS_URL gets the embedded Redis's URL
+# only at start-up (run_all exports it to the web server), so the fallback is per-process.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("LORA_REDIS_PREFIX", "lora:") + "cache",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
+    # Token first: its `WWW-Authenticate: Token` challenge makes missing or bad credentials a
+    # 401 (DRF uses the first class's challenge; the session has none and would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "backend.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # JSON bodies only (415 for anything else); the upload endpoints take multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["backend.common.parsing.SafeJSONParser"],
+    # X-Forwarded-For entries to trust (one per proxy in front); 0: the peer address is the IP.
+    "NUM_PROXIES": env_int("LORA_NUM_PROXIES", 0, minimum=0),
+    "DEFAULT_THROTTLE_CLASSES": ["backend.accounts.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per signed-in user (session or token), all user endpoints together: a dashboard polls
+        # a handful of endpoints every few seconds; scripts get headroom on top.
+        "user": env_str("LORA_USER_RATE", "1200/min"),
+        # Sign-in and token creation per client IP, before the per-name lockout applies.
+        "sign_in": env_str("LORA_SIGN_IN_RATE", "30/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "backend.common.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.common.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "backend.common.negotiation.FirstRendererNegotiation",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
@@ -144,6 +180,10 @@ SPECTACULAR_SETTINGS = {
         "TypeEnum": "backend.telemetry.models.EventType",
     },
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.common.openapi.add_error_responses",
+    ],
 }
 
 # Scheduling defaults (the concurrency limit is editable at runtime in admin; this seeds it).

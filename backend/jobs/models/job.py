@@ -77,10 +77,18 @@ class Job(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs"
     )
-    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.PROTECT, related_name="jobs")
+    # A dataset may be deleted once no unfinished job uses it (datasets.services.dataset_delete);
+    # finished jobs keep their history without it.
+    dataset = models.ForeignKey(
+        "datasets.Dataset",
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        null=True,
+        blank=True,
+    )
     validation_dataset = models.ForeignKey(
         "datasets.Dataset",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="validation_jobs",
         null=True,
         blank=True,

@@ -4,6 +4,7 @@ import { Spinner } from '../components/Spinner';
 import { NotFound } from '../components/States';
 import { AuthGate } from '../features/auth/components/AuthGate';
 import { Layout } from './Layout';
+import { ApiTokensRoute } from './routes/api-tokens';
 import { TrainingJobsRoute } from './routes/training-jobs';
 
 // The dashboard (Chart.js) and the create form load on demand to keep the first bundle small.
@@ -36,6 +37,7 @@ export function AppRouter() {
             <Route path="training-jobs" element={<Navigate to="/dashboard/training-jobs" replace />} />
             <Route path="training-jobs/new" element={<Lazy><CreateJobRoute /></Lazy>} />
             <Route path="training-jobs/:jobId" element={<Lazy><JobRoute /></Lazy>} />
+            <Route path="settings/api-tokens" element={<ApiTokensRoute />} />
             <Route path="login" element={<Navigate to="/dashboard/training-jobs" replace />} />
             <Route path="*" element={<NotFound />} />
           </Route>

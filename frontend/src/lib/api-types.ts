@@ -24,6 +24,8 @@ export type CancelReason = S['CancelRequest']['reason'];
 
 export type UserRef = S['UserSummary'];
 export type User = S['Me'];
+export type ApiToken = S['ApiToken'];
+export type NewApiToken = S['Token'];
 export type GpuTypeRef = S['GpuTypeSummary'];
 export type JobListItem = S['JobList'];
 export type Estimate = S['Estimate'];

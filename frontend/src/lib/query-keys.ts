@@ -1,6 +1,7 @@
 /** Query keys shared across features so one feature can invalidate another's data. */
 export const queryKeys = {
   me: ['auth', 'me'] as const,
+  apiTokens: ['auth', 'tokens'] as const,
   jobs: ['jobs'] as const,
   jobLists: ['jobs', 'list'] as const,
   jobList: (params: object) => ['jobs', 'list', params] as const,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backend.accounts.models import User
+from backend.accounts.services import api_token_create
 from backend.jobs.models import Attempt, Job, JobStatus
 from backend.telemetry.models import MetricPoint
 from tests.attempts import attempt_lose, attempt_start
@@ -40,9 +40,9 @@ def test_session_cookie_and_user_token_are_not_accepted(job: Job, owner: User) -
     client.force_login(owner)
     response = client.post(f"/api/worker/jobs/{job.pk}/heartbeat", {}, format="json")
     assert response.status_code == 401
-    token = Token.objects.create(user=owner)
+    _, key = api_token_create(user=owner, name="script")
     user_token = APIClient()
-    user_token.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    user_token.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = user_token.post(f"/api/worker/jobs/{job.pk}/heartbeat", {}, format="json")
     assert response.status_code == 401
 

@@ -1,0 +1,5 @@
+import { ApiTokensPage } from '../../features/api-tokens/components/ApiTokensPage';
+
+export function ApiTokensRoute() {
+  return <ApiTokensPage />;
+}
