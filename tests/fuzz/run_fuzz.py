@@ -5,8 +5,10 @@ openapi.yaml, all checks, a fixed seed.
    (tests/fuzz/seed.py: a user token, and a job with a started attempt for the worker token);
 2. starts gunicorn on a free loopback port (DEBUG on: error replies must still be JSON, never
    a traceback page), with private Redis keys and a temporary media folder;
-3. runs schemathesis twice: the user API (auth + training) with the user's token, the worker
-   API with the attempt's bearer token, its `job_id` pinned to the seeded job;
+3. runs schemathesis four times at once: the user API (auth + training) with the user's token,
+   the worker API with an attempt's bearer token (its `job_id` pinned to the seeded job), the
+   fleet registration with the workers' shared secret, and the calls that end an attempt with a
+   second attempt's token;
 4. stops the server, drops the database, and exits non-zero if either run failed.
 """
 
@@ -168,10 +170,11 @@ def main() -> int:
             env=env,
         )
         _wait_ready(url, server)
-        # Three runs at once (the machine is small; the server does the work): the user API
-        # with the user's token; the worker API with one attempt's token; and the two calls
-        # that end an attempt (complete, fail) with another attempt's token, so that ending
-        # it early does not leave the other worker endpoints answering only 401.
+        # Four runs at once (the machine is small; the server does the work): the user API
+        # with the user's token; the worker API with one attempt's token; the fleet
+        # registration with the workers' shared secret; and the two calls that end an attempt
+        # (complete, fail) with another attempt's token, so that ending it early does not leave
+        # the other worker endpoints answering only 401.
         runs = {
             "user-api": _schemathesis(
                 url,
@@ -184,9 +187,17 @@ def main() -> int:
             "worker-api": _schemathesis(
                 url,
                 f"Bearer {seeded['worker_token']}",
-                include=r"^/api/worker/.*/(?!complete$|fail$)[a-z-]+(/\{step\})?$",
+                include=r"^/api/worker/jobs/.*/(?!complete$|fail$)[a-z-]+(/\{step\})?$",
                 workdir=workdir,
                 name="worker-api",
+                env={**env, "FUZZ_JOB_ID": seeded["job_id"], "FUZZ_STEP": "1"},
+            ),
+            "fleet": _schemathesis(
+                url,
+                f"Bearer {seeded['worker_secret']}",
+                include=r"^/api/worker/fleet/",
+                workdir=workdir,
+                name="fleet",
                 env={**env, "FUZZ_JOB_ID": seeded["job_id"], "FUZZ_STEP": "1"},
             ),
             "worker-end": _schemathesis(

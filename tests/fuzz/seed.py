@@ -11,6 +11,7 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 
 from backend.accounts.models import User  # noqa: E402
@@ -54,6 +55,8 @@ def main() -> None:
                 "attempt": started.attempt,
                 "fence": started.fence,
                 "dataset_id": str(dataset.pk),
+                # What a worker host registers with (the fleet endpoint).
+                "worker_secret": settings.LORA_WORKER_SECRET,
             }
         )
     )
