@@ -275,7 +275,8 @@ def estimate_job(
         ratios = [
             s.preprocessing_seconds / _prior_preprocessing(s.job.dataset)
             for s in samples
-            if s.preprocessing_seconds is not None
+            # A finished job's dataset may have been deleted since: no size to compare with.
+            if s.preprocessing_seconds is not None and s.job.dataset is not None
         ]
         stages[Stage.PREPROCESSING] *= _median_or(ratios, 1.0)
         overhead = _median_or([s.overhead_seconds for s in samples], 0.0)
@@ -372,6 +373,8 @@ def estimate_apply(job: Job, estimate: Estimate) -> list[str]:
 def estimate_refresh(job: Job) -> Estimate | None:
     """Re-estimate a job about to launch from the samples measured since it was created
     (its pre-launch band). None (and nothing changed) when there is no better estimate."""
+    if job.dataset is None:
+        return None  # only an unfinished job is launched, and its dataset cannot be deleted
     estimate = estimate_job(
         dataset=job.dataset,
         validation_dataset=job.validation_dataset,
