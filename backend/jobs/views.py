@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.authentication import signed_in_user
 from backend.common.errors import ApplicationError
 from backend.common.types import JobId
 from backend.jobs import selectors, services
@@ -101,7 +102,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         job = services.job_create(
-            created_by=request.user,
+            created_by=signed_in_user(request),
             name=data["name"],
             dataset=data["dataset_id"],
             validation_dataset=data.get("validation_dataset_id"),
@@ -192,7 +193,7 @@ class JobCancelView(APIView):
         serializer.is_valid(raise_exception=True)
         services.job_cancel(
             job_id=job.pk,
-            user=request.user,
+            user=signed_in_user(request),
             reason=serializer.validated_data["reason"],
             notes=serializer.validated_data["notes"],
         )
