@@ -107,7 +107,7 @@ class StageReply(ActionReply):
 
 
 class MetricPointBody(TypedDict):
-    """One optimizer step's values (``worker.training.MetricPoint.to_dict``, NaN sent as null);
+    """One optimizer step's values (``worker.training.MetricSample.to_dict``, NaN sent as null);
     the value fields are ``worker.contract.names.METRIC_VALUE_FIELDS``."""
 
     step: int

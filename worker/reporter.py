@@ -163,7 +163,7 @@ class ApiReporter:
 
     def metrics(self, point: Any) -> None:
         data = point.to_dict() if hasattr(point, "to_dict") else dict(point)
-        # The keys are the point's own (MetricPoint's fields); only the values change here.
+        # The keys are the point's own (MetricSample's fields); only the values change here.
         body = cast(MetricPointBody, {k: _finite(v) for k, v in data.items()})
         self._put("metric", body)
 

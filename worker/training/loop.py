@@ -31,7 +31,7 @@ from .models import LoadedModel, load_for_training, load_tokenizer, pick_device
 from .monitoring import GpuDropWatch, SpikeWatch, StageTracker
 from .packing import MicroBatch, PackedSet, collate_examples, eval_batches, split_step
 from .prepare import PreparedData, prepare_data
-from .reporting import MetricPoint, Reporter
+from .reporting import MetricSample, Reporter
 from .resume import resume, write_checkpoint
 from .schedule import lr_at, warmup_steps_for
 from .sizing import (
@@ -245,7 +245,7 @@ def train(
     if state.step == 0 and val_batches:  # step-0 validation loss: the baseline of the curve
         state.initial_val_loss = state.last_val_loss = evaluate(model, parts, val_batches, feed)
         reporter.metrics(
-            MetricPoint(step=0, epoch=0.0, val_loss=state.initial_val_loss, **gpu_fields(monitor))
+            MetricSample(step=0, epoch=0.0, val_loss=state.initial_val_loss, **gpu_fields(monitor))
         )
 
     order_epoch, order = -1, []
@@ -316,7 +316,7 @@ def train(
             point = flush_interval(state, lr, state.step / spe, monitor)
             if do_eval:
                 state.last_val_loss = evaluate(model, parts, val_batches, feed)
-                point = MetricPoint(**{**point.to_dict(), "val_loss": state.last_val_loss})
+                point = MetricSample(**{**point.to_dict(), "val_loss": state.last_val_loss})
             reporter.metrics(point)
             reporter.substatus(
                 f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
