@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from worker.training.reporting import MetricPoint
+from worker.training.reporting import MetricSample
 
 Record = dict[str, Any]
 
@@ -66,7 +66,7 @@ class ThreadedReporter:
                 "total_epochs": total_epochs,
             }
 
-    def metrics(self, point: MetricPoint) -> None:
+    def metrics(self, point: MetricSample) -> None:
         """Queue a metric point."""
         self._queue.put({"kind": "metrics", **point.to_dict()})
 

@@ -14,12 +14,33 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
+
+from worker.payloads import (
+    CheckpointForm,
+    CheckpointReply,
+    ClaimReply,
+    ClaimRequest,
+    CompleteForm,
+    CompleteReply,
+    EventBody,
+    EventsBody,
+    FailBody,
+    FailReply,
+    HeartbeatBody,
+    HeartbeatReply,
+    MetricPointBody,
+    MetricsBody,
+    Progress,
+    StageBody,
+    StageReply,
+    StoredReply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,16 +127,13 @@ class ApiClient:
             return urljoin(self.api_url, path)
         return urljoin(self.api_url, f"api/worker/jobs/{self.job_id}/{path}")
 
-    def fenced(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        return {"attempt": self.attempt, "fence": self.fence, **(body or {})}
-
     def request(
         self,
         method: str,
         path: str,
         *,
         json_body: Any = None,
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
         files: Callable[[], dict[str, Any]] | None = None,
         stream: bool = False,
         budget: float | None = None,
@@ -173,60 +191,78 @@ class ApiClient:
 
     def claim(
         self, *, worker_host: str, worker: str | None = None, gpu_type: str | None = None
-    ) -> dict[str, Any]:
-        payload: dict[str, Any] = {"attempt": self.attempt, "worker_host": worker_host}
+    ) -> ClaimReply:
+        payload: ClaimRequest = {"attempt": self.attempt, "worker_host": worker_host}
         if worker:
             payload["worker"] = worker
         if gpu_type:
             payload["gpu_type"] = gpu_type
-        body = self.request("POST", "claim", json_body=payload).json()
+        body: ClaimReply = self.request("POST", "claim", json_body=payload).json()
         self.fence = body["fence"]
         return body
 
-    def stage(self, stage: str, state: str, message: str = "") -> dict[str, Any]:
-        payload = self.fenced({"stage": stage, "state": state, "message": message[:2000]})
-        return self.request("POST", "stage", json_body=payload).json()
+    def stage(self, stage: str, state: str, message: str = "") -> StageReply:
+        payload: StageBody = {
+            "attempt": self.attempt,
+            "fence": self.fence,
+            "stage": stage,
+            "state": state,
+            "message": message[:2000],
+        }
+        reply: StageReply = self.request("POST", "stage", json_body=payload).json()
+        return reply
 
     def metrics(
         self,
-        points: list[dict[str, Any]],
+        points: list[MetricPointBody],
         *,
-        progress: dict[str, Any] | None = None,
+        progress: Progress | None = None,
         substatus: str | None = None,
-    ) -> dict[str, Any]:
-        payload = self.fenced({"points": points})
+    ) -> StoredReply:
+        payload: MetricsBody = {"attempt": self.attempt, "fence": self.fence, "points": points}
         if progress:
             payload["progress"] = progress
         if substatus is not None:
             payload["substatus"] = substatus[:2000]
-        return self.request("POST", "metrics", json_body=payload).json()
+        reply: StoredReply = self.request("POST", "metrics", json_body=payload).json()
+        return reply
 
-    def events(self, events: list[dict[str, Any]]) -> dict[str, Any]:
-        return self.request("POST", "events", json_body=self.fenced({"events": events})).json()
+    def events(self, events: list[EventBody]) -> StoredReply:
+        payload: EventsBody = {"attempt": self.attempt, "fence": self.fence, "events": events}
+        reply: StoredReply = self.request("POST", "events", json_body=payload).json()
+        return reply
 
     def heartbeat(
-        self, *, progress: dict[str, Any] | None = None, substatus: str | None = None
-    ) -> dict[str, Any]:
-        payload = self.fenced()
+        self, *, progress: Progress | None = None, substatus: str | None = None
+    ) -> HeartbeatReply:
+        payload: HeartbeatBody = {"attempt": self.attempt, "fence": self.fence}
         if progress:
             payload["progress"] = progress
         if substatus is not None:
             payload["substatus"] = substatus[:2000]
         # A heartbeat that cannot get through within a lease is worthless: short budget.
-        return self.request(
+        reply: HeartbeatReply = self.request(
             "POST", "heartbeat", json_body=payload, budget=min(20.0, self.retry_budget)
         ).json()
+        return reply
 
     def checkpoint(
         self, *, path: Path, step: int, sha256: str, metrics: dict[str, Any]
-    ) -> dict[str, Any]:
-        data = self.fenced({"step": step, "sha256": sha256, "metrics": json.dumps(metrics)})
-        return self.request(
+    ) -> CheckpointReply:
+        data: CheckpointForm = {
+            "attempt": self.attempt,
+            "fence": self.fence,
+            "step": step,
+            "sha256": sha256,
+            "metrics": json.dumps(metrics),
+        }
+        reply: CheckpointReply = self.request(
             "POST",
             "checkpoints",
             data=data,
             files=lambda: {"file": (path.name, path.open("rb"), "application/octet-stream")},
         ).json()
+        return reply
 
     def complete(
         self,
@@ -236,15 +272,15 @@ class ApiClient:
         adapter: Path | None = None,
         adapter_sha256: str = "",
         stopped: str = "",
-    ) -> dict[str, Any]:
-        data = self.fenced(
-            {
-                "stopped": stopped,
-                "result": json.dumps(result),
-                "final_metrics": json.dumps(final_metrics or {}),
-                "adapter_sha256": adapter_sha256,
-            }
-        )
+    ) -> CompleteReply:
+        data: CompleteForm = {
+            "attempt": self.attempt,
+            "fence": self.fence,
+            "stopped": stopped,
+            "result": json.dumps(result),
+            "final_metrics": json.dumps(final_metrics or {}),
+            "adapter_sha256": adapter_sha256,
+        }
         files = None
         if adapter is not None:
             path = adapter
@@ -252,7 +288,8 @@ class ApiClient:
             def files() -> dict[str, Any]:
                 return {"adapter": (path.name, path.open("rb"), "application/gzip")}
 
-        return self.request("POST", "complete", data=data, files=files).json()
+        reply: CompleteReply = self.request("POST", "complete", data=data, files=files).json()
+        return reply
 
     def fail(
         self,
@@ -263,21 +300,22 @@ class ApiClient:
         stage: str | None = None,
         line: int | None = None,
         details: dict[str, Any] | None = None,
-        events: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]:
-        payload = self.fenced(
-            {
-                "category": category,
-                "message": message[:8000],
-                "step": step,
-                "line": line,
-                "details": details or {},
-                "events": events or [],
-            }
-        )
+        events: list[EventBody] | None = None,
+    ) -> FailReply:
+        payload: FailBody = {
+            "attempt": self.attempt,
+            "fence": self.fence,
+            "category": category,
+            "message": message[:8000],
+            "step": step,
+            "line": line,
+            "details": details or {},
+            "events": events or [],
+        }
         if stage:
             payload["stage"] = stage
-        return self.request("POST", "fail", json_body=payload).json()
+        reply: FailReply = self.request("POST", "fail", json_body=payload).json()
+        return reply
 
     def download(self, url: str, dest: Path, *, sha256: str | None = None, tries: int = 3) -> Path:
         """Stream a file to `dest` (atomically) and verify its sha256 when one is given.

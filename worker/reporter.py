@@ -23,12 +23,17 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
 from worker.api_client import ApiClient, ApiError, StopWork
+from worker.payloads import ActionReply, EventBody, MetricPointBody, Progress
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +71,7 @@ class _Outbox:
     """Things to send, in order. Stage changes and checkpoints are ordering barriers."""
 
     items: deque[tuple[str, Any]] = field(default_factory=deque)
-    progress: dict[str, Any] | None = None
+    progress: Progress | None = None
     substatus: str | None = None
     dirty: bool = False  # progress/substatus changed since the last send
 
@@ -158,7 +163,9 @@ class ApiReporter:
 
     def metrics(self, point: Any) -> None:
         data = point.to_dict() if hasattr(point, "to_dict") else dict(point)
-        self._put("metric", {k: _finite(v) for k, v in data.items()})
+        # The keys are the point's own (MetricSample's fields); only the values change here.
+        body = cast(MetricPointBody, {k: _finite(v) for k, v in data.items()})
+        self._put("metric", body)
 
     def event(self, type: str, message: str, payload: dict[str, Any] | None = None) -> None:
         payload = dict(payload or {})
@@ -167,16 +174,14 @@ class ApiReporter:
         with self._lock:
             self._seq += 1
             seq = self._seq
-        self._put(
-            "event",
-            {
-                "seq": seq,
-                "type": type,
-                "message": message[:4000],
-                "payload": _jsonable(payload),
-                "created_at": datetime.now(UTC).isoformat(),
-            },
-        )
+        body: EventBody = {
+            "seq": seq,
+            "type": type,
+            "message": message[:4000],
+            "payload": _jsonable(payload),
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+        self._put("event", body)
 
     def checkpoint(self, *, path: Path, step: int, sha256: str, metrics: dict[str, Any]) -> None:
         self._put("checkpoint", _Checkpoint(Path(path), step, sha256, _jsonable(metrics)))
@@ -189,7 +194,7 @@ class ApiReporter:
 
     # --- internals ------------------------------------------------------------------------
 
-    def pending_events(self) -> list[dict[str, Any]]:
+    def pending_events(self) -> list[EventBody]:
         """Events not sent yet (after `stop()`, the task hands them to `fail`)."""
         with self._lock:
             return [item for kind, item in self._out.items if kind == "event"]
@@ -205,12 +210,11 @@ class ApiReporter:
             if len(self._out.items) >= self.batch_size:
                 self._wake.set()
 
-    def _call(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
         """One API call; a request the API refuses for good (4xx other than 401/409) is logged
-        and dropped, or it would block everything queued behind it forever."""
+        and dropped (None), or it would block everything queued behind it forever."""
         try:
-            reply: dict[str, Any] = method(*args, **kwargs)
-            return reply
+            return method(*args, **kwargs)
         except StopWork:
             raise
         except ApiError as exc:
@@ -218,9 +222,11 @@ class ApiReporter:
                 raise  # retry budget ran out (API down): keep the items for the next wake
             logger.error("Report refused by the API, dropped: %s", exc)
             self.errors.append(str(exc))
-            return {}
+            return None
 
-    def _remember(self, reply: dict[str, Any]) -> None:
+    def _remember(self, reply: ActionReply | None) -> None:
+        if reply is None:
+            return  # the call was dropped: no news about the action
         action = reply.get("action")
         if action in ("continue", "cancel", "pause"):
             self._action = action
@@ -259,8 +265,8 @@ class ApiReporter:
             self._busy = True
             snapshot = list(self._out.items)
             progress, substatus, dirty = self._out.progress, self._out.substatus, self._out.dirty
-        events: list[dict[str, Any]] = []
-        points: list[dict[str, Any]] = []
+        events: list[EventBody] = []
+        points: list[MetricPointBody] = []
         sent = 0
 
         def send_batches(final: bool = False) -> None:

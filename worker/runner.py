@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from worker.api_client import ApiClient, ApiError, StopWork
+from worker.payloads import ClaimReply
 from worker.reporter import ApiReporter
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def _real_run_training() -> RunTraining:
     return run_training
 
 
-def _config(spec: dict[str, Any]) -> Any:
+def _config(spec: ClaimReply) -> Any:
     from worker.training import TrainingConfig
 
     return TrainingConfig.from_dict(
@@ -52,7 +53,7 @@ def execute_job(
     token: str,
     api_url: str,
     run: RunTraining | None = None,
-    make_config: Callable[[dict[str, Any]], Any] | None = None,
+    make_config: Callable[[ClaimReply], Any] | None = None,
     client: ApiClient | None = None,
     flush_seconds: float = 2.0,
     worker_name: str | None = None,
@@ -85,28 +86,33 @@ def execute_job(
 def _run(
     client: ApiClient,
     reporter: ApiReporter,
-    spec: dict[str, Any],
+    spec: ClaimReply,
     work: Path,
     run: RunTraining | None,
-    make_config: Callable[[dict[str, Any]], Any],
+    make_config: Callable[[ClaimReply], Any],
 ) -> str:
     try:
         reporter.stage("preprocessing", state="active", message="Downloading dataset")
+        train = spec["dataset"]
+        if train is None:  # the API sends one with every "run" claim; say so if it did not
+            raise ApiError("the claim carries no training dataset")
         dataset = client.download(
-            spec["dataset"]["url"], work / "data" / "train.jsonl", sha256=spec["dataset"]["sha256"]
+            train["url"], work / "data" / "train.jsonl", sha256=train["sha256"]
         )
         val = None
-        if spec.get("validation_dataset"):
-            ref = spec["validation_dataset"]
-            val = client.download(ref["url"], work / "data" / "val.jsonl", sha256=ref["sha256"])
-        resume, resume_sha = None, None
-        if spec.get("checkpoint"):
-            ref = spec["checkpoint"]
-            reporter.substatus(f"Downloading checkpoint at step {ref['step']:,}")
-            resume = client.download(
-                ref["url"], work / "resume" / f"step-{ref['step']:07d}.pt", sha256=ref["sha256"]
+        val_ref = spec.get("validation_dataset")
+        if val_ref:
+            val = client.download(
+                val_ref["url"], work / "data" / "val.jsonl", sha256=val_ref["sha256"]
             )
-            resume_sha = ref["sha256"]
+        resume, resume_sha = None, None
+        ckpt = spec.get("checkpoint")
+        if ckpt:
+            reporter.substatus(f"Downloading checkpoint at step {ckpt['step']:,}")
+            resume = client.download(
+                ckpt["url"], work / "resume" / f"step-{ckpt['step']:07d}.pt", sha256=ckpt["sha256"]
+            )
+            resume_sha = ckpt["sha256"]
         config = make_config(spec)
         result = (run or _real_run_training())(
             config=config,

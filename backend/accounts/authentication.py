@@ -1,9 +1,11 @@
-"""`Authorization: Token <key>` with personal API tokens (hashed at rest, optional expiry)."""
+"""`Authorization: Token <key>` with personal API tokens (hashed at rest, optional expiry), and
+`signed_in_user`: the request's user as the project's User model."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -39,3 +41,12 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return f'{KEYWORD} realm="api"'
+
+
+def signed_in_user(request: HttpRequest | Request) -> User:
+    """The request's signed-in user. Views that call it require authentication already, so an
+    anonymous user here is refused the same way (401) rather than reaching a service."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from rest_framework.exceptions import NotFound
 
+from backend.accounts.models import User
 from backend.common.errors import Conflict
 from backend.datasets.models import Dataset
 from backend.datasets.validation import validate_jsonl
@@ -15,7 +16,7 @@ from backend.jobs.models import FINISHED_STATUSES, Job, JobStatus
 
 
 @transaction.atomic
-def dataset_create(*, uploaded_by: Any, name: str, file: UploadedFile) -> Dataset:
+def dataset_create(*, uploaded_by: User, name: str, file: UploadedFile) -> Dataset:
     """Store an uploaded JSONL file and record its validation report (kept even when invalid,
     so the user sees every line-numbered error next to the file)."""
     digest = hashlib.sha256()

@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from backend.accounts.authentication import signed_in_user
 from backend.common.middleware import MULTIPART_OVERHEAD_BYTES
 from backend.common.parsing import SafeFormParser, SafeMultiPartParser
 from backend.datasets.models import Dataset
@@ -40,7 +41,7 @@ class DatasetListCreateView(generics.ListAPIView[Dataset]):
         serializer = DatasetUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         dataset = dataset_create(
-            uploaded_by=request.user,
+            uploaded_by=signed_in_user(request),
             name=serializer.validated_data["name"],
             file=serializer.validated_data["file"],
         )
@@ -62,7 +63,7 @@ class DatasetDetailView(generics.RetrieveAPIView[Dataset]):
     )
     def delete(self, request: Request, pk: str) -> Response:
         dataset = self.get_object()
-        user: Any = request.user
+        user = signed_in_user(request)
         # The uploader or a manager, like a job's cancel and delete.
         if not (dataset.uploaded_by_id == user.pk or user.is_manager):
             raise PermissionDenied("Only the uploader or a manager may delete a dataset.")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from backend.accounts.authentication import signed_in_user
 from backend.common.errors import ApplicationError
 from backend.jobs.models import Attempt, Checkpoint, GpuType, Job, StageRun
 from backend.jobs.services import job_cancel
@@ -195,7 +196,7 @@ class JobAdmin(admin.ModelAdmin[Job]):
             try:
                 job_cancel(
                     job_id=job.pk,
-                    user=request.user,
+                    user=signed_in_user(request),
                     reason="other",
                     notes="Cancelled from the admin",
                 )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from django.contrib.auth.models import AnonymousUser
 
+from backend.accounts.models import User
 from backend.jobs.models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
 
 
-def can_manage(user: Any, job: Job) -> bool:
+def can_manage(user: User | AnonymousUser, job: Job) -> bool:
     """Cancel, delete or remove from the queue: the job's creator or a manager."""
-    return bool(user.is_authenticated and (job.created_by_id == user.pk or user.is_manager))
+    # Only a signed-in user is a User (the anonymous one manages nothing).
+    return isinstance(user, User) and (job.created_by_id == user.pk or user.is_manager)
 
 
-def allowed_actions(user: Any, job: Job) -> list[str]:
+def allowed_actions(user: User | AnonymousUser, job: Job) -> list[str]:
     actions: list[str] = []
     if can_manage(user, job):
         if job.status in ACTIVE_STATUSES - {JobStatus.CANCELLING} or job.status in (
@@ -24,6 +26,6 @@ def allowed_actions(user: Any, job: Job) -> list[str]:
             actions.append("delete")
         if job.status == JobStatus.QUEUED:
             actions.append("remove_from_queue")
-    if job.status == JobStatus.QUEUED and user.is_manager:
+    if job.status == JobStatus.QUEUED and isinstance(user, User) and user.is_manager:
         actions.append("promote")
     return actions

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.models import User
 from backend.common.errors import ApplicationError, Conflict
 from backend.common.types import JobId
 from backend.datasets.models import Dataset
@@ -40,7 +41,7 @@ def _check_dataset(dataset: Dataset, field: str) -> None:
 @transaction.atomic
 def job_create(
     *,
-    created_by: Any,
+    created_by: User,
     name: str,
     dataset: Dataset,
     validation_dataset: Dataset | None = None,
@@ -130,7 +131,7 @@ def job_create(
 
 
 @transaction.atomic
-def job_cancel(*, job_id: JobId, user: Any, reason: str, notes: str = "") -> Job:
+def job_cancel(*, job_id: JobId, user: User, reason: str, notes: str = "") -> Job:
     """Cancel a job. Queued: at once, it never starts. Running: `cancelling` until the worker
     stops at its next step. Repeating the call is harmless; a finished job is a conflict."""
     # Lock: a worker completing and a user cancelling must not both win.
@@ -187,7 +188,7 @@ def job_delete(*, job_id: JobId) -> None:
 
 
 @transaction.atomic
-def job_promote(*, job_id: JobId, user: Any) -> Job:
+def job_promote(*, job_id: JobId, user: User) -> Job:
     """Move a queued job to the front of the queue (managers only; checked by the caller)."""
     job = lock_job(job_id)
     if job.status != JobStatus.QUEUED:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from backend.jobs import checkpoint_views, views
+from backend.jobs import views
 
 urlpatterns = [
     path("jobs", views.JobListCreateView.as_view(), name="job-list"),
@@ -11,12 +11,12 @@ urlpatterns = [
     path("jobs/<uuid:pk>/cancel", views.JobCancelView.as_view(), name="job-cancel"),
     path(
         "jobs/<uuid:pk>/checkpoints",
-        checkpoint_views.JobCheckpointListView.as_view(),
+        views.JobCheckpointListView.as_view(),
         name="job-checkpoints",
     ),
     path(
         "jobs/<uuid:pk>/checkpoints/<int:cid>/download",
-        checkpoint_views.JobCheckpointDownloadView.as_view(),
+        views.JobCheckpointDownloadView.as_view(),
         name="job-checkpoint-download",
     ),
     path("jobs/<uuid:pk>/adapter", views.JobAdapterDownloadView.as_view(), name="job-adapter"),

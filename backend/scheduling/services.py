@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.models import User
 from backend.common.errors import ApplicationError, Conflict
 from backend.common.types import JobId
 from backend.jobs.models import ACTIVE_STATUSES, CancelReason, GpuType, Job, JobStatus
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def queue_remove(*, job_id: JobId, user: Any) -> Job:
+def queue_remove(*, job_id: JobId, user: User) -> Job:
     """Take a queued job out of the queue: it ends cancelled, reason "removed_from_queue".
 
     The row stays locked from the status check to the cancel, so a dispatcher cannot start the

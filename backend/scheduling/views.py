@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.authentication import signed_in_user
 from backend.jobs.models import Job
 from backend.jobs.policies import can_manage
 from backend.jobs.services import job_promote
@@ -66,7 +67,7 @@ class QueuePromoteView(APIView):
         job = get_object_or_404(Job, pk=job_id)
         if not getattr(request.user, "is_manager", False):
             raise PermissionDenied("Only managers can reorder the queue.")
-        job_promote(job_id=job.pk, user=request.user)
+        job_promote(job_id=job.pk, user=signed_in_user(request))
         return _queue_response(request)
 
 
@@ -83,7 +84,7 @@ class QueueRemoveView(APIView):
         job = get_object_or_404(Job, pk=job_id)
         if not can_manage(request.user, job):
             raise PermissionDenied("Only the job's creator or a manager can remove it.")
-        queue_remove(job_id=job.pk, user=request.user)
+        queue_remove(job_id=job.pk, user=signed_in_user(request))
         return _queue_response(request)
 
 

@@ -86,10 +86,10 @@ def test_worker_api_accepts_exactly_the_contract_values() -> None:
 
 def test_worker_reports_with_the_contract_vocabularies() -> None:
     from worker.training.errors import FAILURE_CATEGORIES
-    from worker.training.reporting import MetricPoint
+    from worker.training.reporting import MetricSample
 
     assert FAILURE_CATEGORIES == names.WORKER_FAILURE_CATEGORIES
-    point_fields = [f.name for f in dataclasses.fields(MetricPoint)]
+    point_fields = [f.name for f in dataclasses.fields(MetricSample)]
     assert tuple(point_fields[1:]) == names.METRIC_VALUE_FIELDS
 
 

@@ -32,14 +32,14 @@ from .errors import FAILURE_CATEGORIES, TrainingFailure, TrainingResult
 from .loop import run_training
 from .models import MODEL_PRESETS, ModelLoadError
 from .prepare import PreparedData, prepare_data
-from .reporting import MetricPoint, NullReporter, RecordingReporter, Reporter
+from .reporting import MetricSample, NullReporter, RecordingReporter, Reporter
 
 __all__ = [
     "FAILURE_CATEGORIES",
     "MODEL_PRESETS",
     "CheckpointError",
     "DatasetError",
-    "MetricPoint",
+    "MetricSample",
     "ModelLoadError",
     "NullReporter",
     "PreparedData",

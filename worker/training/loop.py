@@ -27,11 +27,11 @@ from .artifacts import save_adapter_archive
 from .config import TrainingConfig
 from .errors import TrainingFailure, TrainingResult
 from .gpu import GpuMonitor
-from .models import load_for_training, load_tokenizer, pick_device
+from .models import LoadedModel, load_for_training, load_tokenizer, pick_device
 from .monitoring import GpuDropWatch, SpikeWatch, StageTracker
 from .packing import MicroBatch, PackedSet, collate_examples, eval_batches, split_step
-from .prepare import prepare_data
-from .reporting import MetricPoint, Reporter
+from .prepare import PreparedData, prepare_data
+from .reporting import MetricSample, Reporter
 from .resume import resume, write_checkpoint
 from .schedule import lr_at, warmup_steps_for
 from .sizing import (
@@ -215,8 +215,8 @@ def seed_everything(seed: int) -> None:
 
 def train(
     config: TrainingConfig,
-    data: Any,
-    loaded: Any,
+    data: PreparedData,
+    loaded: LoadedModel,
     optimizer: torch.optim.Optimizer,
     params: list[torch.nn.Parameter],
     state: TrainState,
@@ -245,7 +245,7 @@ def train(
     if state.step == 0 and val_batches:  # step-0 validation loss: the baseline of the curve
         state.initial_val_loss = state.last_val_loss = evaluate(model, parts, val_batches, feed)
         reporter.metrics(
-            MetricPoint(step=0, epoch=0.0, val_loss=state.initial_val_loss, **gpu_fields(monitor))
+            MetricSample(step=0, epoch=0.0, val_loss=state.initial_val_loss, **gpu_fields(monitor))
         )
 
     order_epoch, order = -1, []
@@ -316,7 +316,7 @@ def train(
             point = flush_interval(state, lr, state.step / spe, monitor)
             if do_eval:
                 state.last_val_loss = evaluate(model, parts, val_batches, feed)
-                point = MetricPoint(**{**point.to_dict(), "val_loss": state.last_val_loss})
+                point = MetricSample(**{**point.to_dict(), "val_loss": state.last_val_loss})
             reporter.metrics(point)
             reporter.substatus(
                 f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
@@ -354,7 +354,7 @@ def accumulate(
     return step_loss, n_trainable, sum(mb.n_tokens for mb in micro)
 
 
-def size_micro_batches(config: TrainingConfig, data: Any, loaded: Any) -> Sizing:
+def size_micro_batches(config: TrainingConfig, data: PreparedData, loaded: LoadedModel) -> Sizing:
     """The micro-batch budget for this job: probed on CUDA, from the config on CPU (one packed
     row, batch_size * max_seq_len tokens). LORA_PIPELINE_MICRO_BATCH_TOKENS, a worker-host
     setting, overrides the CPU budget and caps the CUDA one (the job's hyperparameters stay
@@ -398,7 +398,7 @@ def size_micro_batches(config: TrainingConfig, data: Any, loaded: Any) -> Sizing
 
 
 def after_oom(
-    sizing: Sizing, model: Any, dev: torch.device, data: Any, step: int, reporter: Reporter
+    sizing: Sizing, model: Any, dev: torch.device, data: PreparedData, step: int, reporter: Reporter
 ) -> Sizing:
     """Free memory and pick the smaller sizing to redo ``step`` with (see Sizing.shrink); fail
     with out_of_memory when not even one example fits with gradient checkpointing."""
@@ -440,7 +440,9 @@ def set_rng_state(dev: torch.device, saved: tuple[torch.Tensor, torch.Tensor | N
         torch.cuda.set_rng_state(saved[1], dev)
 
 
-def result(state: TrainState, data: Any, loaded: Any, t_start: float, **kw: Any) -> TrainingResult:
+def result(
+    state: TrainState, data: PreparedData, loaded: LoadedModel, t_start: float, **kw: Any
+) -> TrainingResult:
     """Assemble the TrainingResult."""
     return TrainingResult(
         step=state.step,
@@ -474,7 +476,7 @@ def stop_request(reporter: Reporter) -> str | None:
 
 def stopped_before_training(
     stopped: str,
-    data: Any,
+    data: PreparedData,
     t_start: float,
     resume_from: Path | str | None,
     resume_sha256: str | None,

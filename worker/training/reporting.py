@@ -13,8 +13,11 @@ from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
-class MetricPoint:
-    """One logged optimizer step. ``None`` means "not measured at this step", never zero."""
+class MetricSample:
+    """One logged optimizer step. ``None`` means "not measured at this step", never zero.
+
+    Named apart from the API's stored row (``backend.telemetry.models.MetricPoint``): the
+    reporter sends this as a metric point, the API validates and stores it as one."""
 
     step: int
     epoch: float
@@ -44,7 +47,7 @@ class Reporter(Protocol):
     def progress(self, *, step: int, total_steps: int, epoch: int, total_epochs: int) -> None:
         """Optimizer-step progress (called every step; implementations should coalesce)."""
 
-    def metrics(self, point: MetricPoint) -> None:
+    def metrics(self, point: MetricSample) -> None:
         """One metric point; steps arrive unique and increasing within an attempt."""
 
     def event(self, type: str, message: str, payload: dict[str, Any] | None = None) -> None:
@@ -69,7 +72,7 @@ class NullReporter:
     def progress(self, *, step: int, total_steps: int, epoch: int, total_epochs: int) -> None:
         """Ignore."""
 
-    def metrics(self, point: MetricPoint) -> None:
+    def metrics(self, point: MetricSample) -> None:
         """Ignore."""
 
     def event(self, type: str, message: str, payload: dict[str, Any] | None = None) -> None:
@@ -104,7 +107,7 @@ class RecordingReporter:
         self.stages: list[tuple[str, str, str]] = []
         self.substatuses: list[str] = []
         self.progress_calls: list[tuple[int, int, int, int]] = []
-        self.points: list[MetricPoint] = []
+        self.points: list[MetricSample] = []
         self.events: list[tuple[str, str, dict[str, Any]]] = []
         self.checkpoints: list[RecordedCheckpoint] = []
         self.stop_at = stop_at
@@ -128,7 +131,7 @@ class RecordingReporter:
             self._step = step
             self.progress_calls.append((step, total_steps, epoch, total_epochs))
 
-    def metrics(self, point: MetricPoint) -> None:
+    def metrics(self, point: MetricSample) -> None:
         """Record a metric point."""
         with self._lock:
             self.points.append(point)

@@ -12,6 +12,7 @@ from worker.contract.hyperparameters import RESUME_LOCKED_FIELDS
 from .checkpoints import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .config import TrainingConfig
 from .errors import TrainingFailure
+from .prepare import PreparedData
 from .reporting import Reporter
 from .schedule import warmup_steps_for
 from .state import TrainState, check_finite
@@ -22,7 +23,7 @@ KEEP_CHECKPOINTS = 3
 def write_checkpoint(
     work: Path,
     config: TrainingConfig,
-    data: Any,
+    data: PreparedData,
     model: Any,
     optimizer: torch.optim.Optimizer,
     state: TrainState,

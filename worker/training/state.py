@@ -14,7 +14,7 @@ import torch
 from .errors import TrainingFailure
 from .gpu import GpuMonitor
 from .monitoring import GpuDropWatch, SpikeWatch
-from .reporting import MetricPoint, Reporter
+from .reporting import MetricSample, Reporter
 
 
 @dataclass
@@ -71,8 +71,8 @@ def check_finite(state: TrainState) -> None:
         )
 
 
-def flush_interval(state: TrainState, lr: float, epoch: float, monitor: GpuMonitor) -> MetricPoint:
-    """Turn the interval sums into a MetricPoint (one device sync) and reset them."""
+def flush_interval(state: TrainState, lr: float, epoch: float, monitor: GpuMonitor) -> MetricSample:
+    """Turn the interval sums into a MetricSample (one device sync) and reset them."""
     loss_sum_, gn_sum, bad = torch.stack(
         [state.interval_loss, state.interval_grad_norm, state.first_bad_step.double()]
     ).tolist()
@@ -83,7 +83,7 @@ def flush_interval(state: TrainState, lr: float, epoch: float, monitor: GpuMonit
             message=f"loss became NaN/inf at step {int(bad)}; lower learning_rate",
         )
     n = max(1, state.interval_steps)
-    point = MetricPoint(
+    point = MetricSample(
         step=state.step,
         epoch=round(epoch, 4),
         train_loss=loss_sum_ / max(1, state.interval_trainable),
@@ -109,7 +109,7 @@ def gpu_fields(monitor: GpuMonitor) -> dict[str, float | None]:
 
 
 def warn_on_anomalies(
-    point: MetricPoint, spikes: SpikeWatch, drops: GpuDropWatch, reporter: Reporter
+    point: MetricSample, spikes: SpikeWatch, drops: GpuDropWatch, reporter: Reporter
 ) -> None:
     """Loss spike (> 2x running mean) and GPU utilization drop warnings."""
     if point.train_loss is not None:

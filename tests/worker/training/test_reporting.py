@@ -15,7 +15,7 @@ import torch
 from bench.threaded_reporter import ThreadedReporter
 from worker.training import (
     CheckpointError,
-    MetricPoint,
+    MetricSample,
     NullReporter,
     RecordingReporter,
     Reporter,
@@ -47,7 +47,7 @@ def test_threaded_reporter_ships_json_batches_and_coalesces_progress() -> None:
     rep.stage("training")
     for step in range(1, 501):
         rep.progress(step=step, total_steps=500, epoch=1, total_epochs=1)
-    rep.metrics(MetricPoint(step=500, epoch=1.0, train_loss=1.5))
+    rep.metrics(MetricSample(step=500, epoch=1.0, train_loss=1.5))
     rep.event("warning", "spike", {"step": 3})
     rep.checkpoint(path=Path("/x/step.pt"), step=500, sha256="ab", metrics={})
     assert rep.should_stop() is None

@@ -1,7 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { StatusBadge } from '../../../components/Badge';
 import { Section } from '../../../components/Section';
 import { Spinner } from '../../../components/Spinner';
 import { Tabs } from '../../../components/Tabs';
@@ -9,16 +8,14 @@ import { ErrorState, NotFound } from '../../../components/States';
 import { useToast } from '../../../components/Toast';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { JobDetail } from '../../../lib/api-types';
-import { formatCurrency } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
 import { queryKeys } from '../../../lib/query-keys';
 import { isActive, isTerminal } from '../../../lib/status';
-import { useCancelJob } from '../api/cancel-job';
 import { useJob } from '../../../api/get-job';
 import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
 import { lastValidation } from '../utils/trend';
-import { CancelModal } from './CancelModal';
+import { CancelFlow } from './CancelFlow';
 import { CostTracker } from './CostTracker';
 import { DashboardSkeleton } from './DashboardSkeleton';
 import { JobDetails } from './JobDetails';
@@ -26,10 +23,8 @@ import { LossCurve } from './LossCurve';
 import { MetricsTable } from './MetricsTable';
 import { ProgressHeader } from './ProgressHeader';
 import { StageIndicator } from './StageIndicator';
-import { CancelledCard, CompletedCard, CostAlertBanner, ErrorCard, QueuedCard, RecoveringBanner } from './StatusCards';
-
-/** After this long in "cancelling" the worker has probably not received the stop signal yet. */
-export const CANCEL_TIMEOUT_WARNING_S = 120;
+import { JobBanners } from './JobBanners';
+import { JobHeader } from './JobHeader';
 
 interface Props {
   jobId: string;
@@ -47,7 +42,6 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   const [refreshing, setRefreshing] = useState(false);
   const qc = useQueryClient();
   const toast = useToast();
-  const cancel = useCancelJob();
   const data = job.data;
   const live = !!data && !isTerminal(data.status);
   // Jobs removed/cancelled while queued never ran: no progress, curve or metrics to show.
@@ -128,104 +122,27 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
     }
   };
 
-  const confirmCancel = (reason: Parameters<typeof cancel.mutate>[0]['reason'], notes: string) => {
-    cancel.mutate(
-      { id: j.id, reason, notes },
-      {
-        onSuccess: (updated) => {
-          setCancelOpen(false);
-          toast.show(`Job cancelled. Final cost: ${formatCurrency(updated.cost?.current_spend ?? j.cost.current_spend)}`);
-        },
-        onError: (e) => {
-          if (e instanceof ApiError && e.status === 409) {
-            setCancelOpen(false);
-            toast.show(`Could not cancel: ${e.message}`, 'error');
-            void job.refetch();
-          }
-        },
-      },
-    );
-  };
+  const openCancel = () => setCancelOpen(true);
 
   return (
     <div className="page" data-testid="job-dashboard" data-status={j.status}>
-      <div className="stack-sm">
-        <Link to="/dashboard/training-jobs" className="back-link">
-          ← Training jobs
-        </Link>
-        <div className="job-header">
-          <div style={{ minWidth: 0 }}>
-            <div className="job-header__title">
-              <h1 className="page__title" data-testid="job-name">
-                {j.name}
-              </h1>
-              <StatusBadge status={j.status} recovering={j.recovering} />
-            </div>
-            <div className="job-header__meta">
-              <span>{j.configuration_summary}</span>
-              <span>{j.base_model}</span>
-              <span>
-                by {j.created_by.display_name || j.created_by.username}
-              </span>
-            </div>
-          </div>
-          <div className="job-header__actions">
-            <button
-              type="button"
-              className="btn btn--secondary"
-              onClick={refresh}
-              disabled={refreshing}
-              aria-label="Refresh job data"
-              data-testid="refresh-button"
-            >
-              {refreshing || (job.isFetching && !job.isPending) ? <Spinner label="Refreshing" size={14} /> : <span aria-hidden="true">↻</span>}
-              Refresh
-            </button>
-            {canCancel ? (
-              <button
-                type="button"
-                className={`btn btn--danger${j.cost.over_estimate ? ' btn--emphasis' : ''}`}
-                onClick={() => setCancelOpen(true)}
-                data-testid="cancel-job-button"
-              >
-                Cancel Job
-              </button>
-            ) : j.status === 'cancelled' ? (
-              <span className="status-indicator" data-testid="job-cancelled-indicator">
-                ⊘ Job Cancelled
-              </span>
-            ) : j.status === 'cancelling' ? (
-              <span className="status-indicator" data-testid="job-cancelling-indicator">
-                <Spinner label="Cancelling" size={14} /> Cancelling…
-              </span>
-            ) : null}
-          </div>
-        </div>
-      </div>
+      <JobHeader
+        job={j}
+        refreshing={refreshing || (job.isFetching && !job.isPending)}
+        refreshDisabled={refreshing}
+        onRefresh={refresh}
+        canCancel={canCancel}
+        onCancel={openCancel}
+      />
 
-      {job.isError ? (
-        <div className="alert alert--warning" role="alert">
-          <div className="alert__body">Showing the last data we have — refreshing failed: {errorMessage(job.error)}</div>
-          <button type="button" className="btn btn--secondary btn--sm" onClick={() => job.refetch()}>
-            Retry
-          </button>
-        </div>
-      ) : null}
-      {cancelWaitingS !== null && cancelWaitingS > CANCEL_TIMEOUT_WARNING_S ? (
-        <div className="alert alert--warning" role="status" data-testid="cancel-timeout-warning">
-          <div className="alert__body">
-            <div className="alert__title">Still stopping…</div>
-            The worker has not confirmed termination yet. It stops at its next heartbeat; if the worker was lost, the job is marked cancelled when its lease expires. Billing stops when the GPU is released.
-          </div>
-        </div>
-      ) : null}
-      {j.recovering && !isTerminal(j.status) ? <RecoveringBanner job={j} /> : null}
-      {/* Advice to cancel only makes sense while the job still runs. */}
-      {j.cost.over_estimate && !isTerminal(j.status) ? <CostAlertBanner job={j} canCancel={canCancel} onCancel={() => setCancelOpen(true)} /> : null}
-      {j.status === 'failed' ? <ErrorCard job={j} /> : null}
-      {j.status === 'cancelled' || j.status === 'cancelling' ? <CancelledCard job={j} /> : null}
-      {j.status === 'queued' ? <QueuedCard job={j} /> : null}
-      {j.status === 'completed' ? <CompletedCard job={j} /> : null}
+      <JobBanners
+        job={j}
+        refreshError={job.isError ? job.error : null}
+        onRetry={() => job.refetch()}
+        cancelWaitingS={cancelWaitingS}
+        canCancel={canCancel}
+        onCancel={openCancel}
+      />
 
       {hasRun ? <ProgressHeader job={j} fetchedAt={job.dataUpdatedAt} /> : null}
       <StageIndicator job={j} />
@@ -279,19 +196,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         )}
       </div>
 
-      {cancelOpen && canCancel ? (
-        <CancelModal
-          job={j}
-          elapsedSeconds={elapsed}
-          submitting={cancel.isPending}
-          error={cancel.error}
-          onConfirm={confirmCancel}
-          onClose={() => {
-            setCancelOpen(false);
-            cancel.reset();
-          }}
-        />
-      ) : null}
+      <CancelFlow job={j} open={cancelOpen} elapsedSeconds={elapsed} onClose={() => setCancelOpen(false)} onConflict={() => void job.refetch()} />
     </div>
   );
 }

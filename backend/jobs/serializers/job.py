@@ -1,4 +1,4 @@
-"""Request and response shapes of the user-facing jobs API."""
+"""Jobs: create, estimate, cancel and the list rows."""
 
 from __future__ import annotations
 
@@ -14,18 +14,8 @@ from backend.datasets.models import Dataset
 from backend.jobs.models import CancelReason, GpuType, Job, Pricing, Stage
 from backend.jobs.models.job import Preset
 from backend.jobs.policies import allowed_actions
-from worker.contract.hyperparameters import (
-    FIELDS,
-    FIELDS_BY_NAME,
-    HYPERPARAMETER_PRESETS,
-    KINDS,
-    MAX_TARGET_MODULES,
-    MODULE_NAME,
-    MODULE_NAME_MAX_LENGTH,
-    HyperparameterField,
-    bounds_table,
-    resolve_hyperparameters,
-)
+from backend.jobs.serializers.gpu_types import GpuTypeSummarySerializer
+from backend.jobs.serializers.hyperparameters import HyperparametersSerializer
 
 ACTIONS = ["cancel", "delete", "remove_from_queue", "promote"]
 CANCEL_REASONS = [c for c in CancelReason.values if c != CancelReason.REMOVED_FROM_QUEUE]
@@ -37,82 +27,6 @@ def _now(context: Any) -> datetime:
     if now is None:
         now = context["now"] = timezone.now()
     return now
-
-
-class GpuTypeSerializer(serializers.ModelSerializer[GpuType]):
-    spot_hourly_rate = serializers.FloatField()
-    on_demand_hourly_rate = serializers.FloatField()
-    live_workers = serializers.IntegerField(
-        help_text="Workers of this type online now: 0 means its jobs wait until one appears."
-    )
-
-    class Meta:
-        model = GpuType
-        fields = (
-            "slug",
-            "name",
-            "memory_gb",
-            "spot_hourly_rate",
-            "on_demand_hourly_rate",
-            "live_workers",
-        )
-        read_only_fields = fields
-
-
-class GpuTypeSummarySerializer(serializers.ModelSerializer[GpuType]):
-    class Meta:
-        model = GpuType
-        fields = ("slug", "name")
-        read_only_fields = fields
-
-
-def _exclusive_minimum(minimum: float) -> Any:
-    def check(value: float) -> None:
-        if value <= minimum:
-            raise serializers.ValidationError(f"Ensure this value is greater than {minimum:g}.")
-
-    return check
-
-
-def _hyperparameter_field(spec: HyperparameterField) -> serializers.Field[Any, Any, Any, Any]:
-    """The DRF field for one contract field: its type and bounds, nothing of its own."""
-    common: dict[str, Any] = {"required": False, "help_text": spec.describe_bounds()}
-    if spec.kind == "int":
-        assert spec.minimum is not None and spec.maximum is not None
-        return serializers.IntegerField(
-            min_value=int(spec.minimum), max_value=int(spec.maximum), **common
-        )
-    if spec.kind == "float":
-        assert spec.minimum is not None
-        validators = [_exclusive_minimum(spec.minimum)] if spec.exclusive_minimum else []
-        return serializers.FloatField(
-            min_value=spec.minimum, max_value=spec.maximum, validators=validators, **common
-        )
-    if spec.kind == "choice":
-        return serializers.ChoiceField(choices=list(spec.choices), **common)
-    return serializers.ListField(
-        child=serializers.RegexField(MODULE_NAME.pattern, max_length=MODULE_NAME_MAX_LENGTH),
-        min_length=1,
-        max_length=MAX_TARGET_MODULES,
-        **common,
-    )
-
-
-class HyperparametersSerializer(serializers.Serializer[Any]):
-    """Overrides on top of the preset. Everything optional; the fields and their bounds are
-    the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes."""
-
-    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
-        return {spec.name: _hyperparameter_field(spec) for spec in FIELDS}
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(FIELDS_BY_NAME))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown hyperparameter."] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
 
 class JobCreateSerializer(serializers.Serializer[Any]):
@@ -238,45 +152,3 @@ class JobListSerializer(serializers.ModelSerializer[Job]):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ACTIONS)))
     def get_allowed_actions(self, job: Job) -> list[str]:
         return allowed_actions(self.context["request"].user, job)
-
-
-class HyperparameterBoundsSerializer(serializers.Serializer[Any]):
-    """One field of the hyperparameter schema, as the create form validates it."""
-
-    name = serializers.CharField()
-    type = serializers.ChoiceField(choices=list(KINDS))
-    minimum = serializers.FloatField(allow_null=True)
-    maximum = serializers.FloatField(allow_null=True)
-    exclusive_minimum = serializers.BooleanField()
-    choices = serializers.ListField(child=serializers.CharField())
-    default = serializers.JSONField()
-
-
-class PresetSerializer(serializers.Serializer[Any]):
-    key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    description = serializers.CharField()
-    hyperparameters = serializers.DictField()
-    bounds = HyperparameterBoundsSerializer(
-        many=True, help_text="Every hyperparameter's type and bounds, as the API enforces them."
-    )
-
-    @staticmethod
-    def all() -> list[dict[str, Any]]:
-        bounds = bounds_table()
-        return [
-            {
-                "key": key,
-                "label": p.label,
-                "description": p.description,
-                "hyperparameters": resolve_hyperparameters(key, None),
-                "bounds": bounds,
-            }
-            for key, p in HYPERPARAMETER_PRESETS.items()
-        ]
-
-
-class BaseModelSerializer(serializers.Serializer[Any]):
-    key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    parameters = serializers.IntegerField()

@@ -17,8 +17,8 @@ from backend.accounts.serializers import UserSummarySerializer
 from backend.jobs.forecast import JobForecast, job_forecast
 from backend.jobs.models import Job, JobStatus, Stage, StageRun
 from backend.jobs.models.stage import StageState
-from backend.jobs.serializers import EstimateSerializer, JobListSerializer
-from backend.jobs.serializers import _now as response_now
+from backend.jobs.serializers.job import EstimateSerializer, JobListSerializer
+from backend.jobs.serializers.job import _now as response_now
 from backend.telemetry.serializers import MetricPointSerializer
 
 

@@ -1,11 +1,11 @@
-"""User-facing job endpoints: thin views that validate, call a service or selector, serialize."""
+"""Jobs: list and create, estimate, detail, cancel, adapter download."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -16,25 +16,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.authentication import signed_in_user
 from backend.common.errors import ApplicationError
 from backend.common.types import JobId
 from backend.jobs import selectors, services
-from backend.jobs.catalog import BASE_MODELS
 from backend.jobs.estimates import estimate_job
 from backend.jobs.filters import JobFilter
-from backend.jobs.models import GpuType, Job, JobStatus
+from backend.jobs.models import Job, JobStatus
 from backend.jobs.policies import can_manage
 from backend.jobs.serializers import (
-    BaseModelSerializer,
     CancelSerializer,
     EstimateSerializer,
-    GpuTypeSerializer,
     JobCreateSerializer,
     JobListSerializer,
-    PresetSerializer,
 )
-from backend.jobs.serializers_detail import JobDetailSerializer
-from backend.scheduling.fleet import live_since
+from backend.jobs.serializers.job_detail import JobDetailSerializer
 from backend.scheduling.selectors import queue_positions, queue_view
 from worker.contract.hyperparameters import resolve_hyperparameters
 
@@ -101,7 +97,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         job = services.job_create(
-            created_by=request.user,
+            created_by=signed_in_user(request),
             name=data["name"],
             dataset=data["dataset_id"],
             validation_dataset=data.get("validation_dataset_id"),
@@ -192,7 +188,7 @@ class JobCancelView(APIView):
         serializer.is_valid(raise_exception=True)
         services.job_cancel(
             job_id=job.pk,
-            user=request.user,
+            user=signed_in_user(request),
             reason=serializer.validated_data["reason"],
             notes=serializer.validated_data["notes"],
         )
@@ -213,34 +209,3 @@ class JobAdapterDownloadView(APIView):
             filename=f"{job.name}-adapter.tar.gz".replace("/", "_"),
             content_type="application/gzip",
         )
-
-
-class GpuTypeListView(generics.ListAPIView[GpuType]):
-    serializer_class = GpuTypeSerializer
-    pagination_class = None
-
-    def get_queryset(self) -> QuerySet[GpuType]:
-        # Live workers per type: the create form preselects a type that can run now.
-        return GpuType.objects.filter(is_active=True).annotate(
-            live_workers=Count("workers", filter=Q(workers__last_seen_at__gt=live_since()))
-        )
-
-    @extend_schema(tags=["catalog"])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
-
-class PresetListView(APIView):
-    @extend_schema(responses={200: PresetSerializer(many=True)}, tags=["catalog"])
-    def get(self, request: Request) -> Response:
-        return Response(PresetSerializer(PresetSerializer.all(), many=True).data)
-
-
-class BaseModelListView(APIView):
-    @extend_schema(responses={200: BaseModelSerializer(many=True)}, tags=["catalog"])
-    def get(self, request: Request) -> Response:
-        models = [
-            {"key": m.key, "label": m.label, "parameters": m.parameters}
-            for m in BASE_MODELS.values()
-        ]
-        return Response(BaseModelSerializer(models, many=True).data)
