@@ -131,7 +131,26 @@ def _first() -> dict[str, Any]:
     }
 
 
-def _second(dataset_id: str) -> dict[str, Any]:
+def _price_below_spend(job_id: str) -> None:
+    """Page 9 needs a job whose spend has passed its estimate. On this stack every estimate is
+    learned from the runs themselves and holds, so B gets the price a stale history would have
+    quoted before launch: at most half of what it has spent by now (spend only grows)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from backend.jobs.models import Job
+
+    spend = _job(job_id).spend_at(timezone.now())
+    cent = Decimal("0.0001")
+    Job.objects.filter(pk=job_id).update(
+        est_cost_min=max(spend * Decimal("0.4"), cent).quantize(cent),
+        est_cost_max=max(spend * Decimal("0.5"), cent).quantize(cent),
+        est_basis="history",  # a history-based estimate is never re-based on the job's own rate
+    )
+
+
+def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     from backend.accounts.models import User
     from backend.datasets.models import Dataset
 
@@ -144,6 +163,8 @@ def _second(dataset_id: str) -> dict[str, Any]:
         for i, owner in enumerate((member, manager, member, manager, member), start=1)
     ]
     _wait("L to report metrics", lambda: _training_with_metrics(live.pk, 3), 180)
+    _wait("B to report metrics", lambda: _training_with_metrics(budget_id, 3), 180)
+    _price_below_spend(budget_id)
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
@@ -158,9 +179,11 @@ def main(argv: list[str]) -> None:
     elif phase == "first":
         result = _first()
     elif phase == "second":
-        result = _second(argv[2])
+        result = _second(argv[2], argv[3])
     else:
-        raise SystemExit("usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID")
+        raise SystemExit(
+            "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID"
+        )
     print(json.dumps(result), flush=True)
 
 

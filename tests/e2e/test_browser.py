@@ -255,7 +255,7 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
     # The live job and five queued behind the two slots: list, queue, dashboard, event log,
     # cancel; then the over-budget and the failed job.
     mark = time.monotonic()
-    second = _seed(stack, "second", first["dataset"])
+    second = _seed(stack, "second", first["dataset"], first["budget"])
     timings["seed: live job training"] = time.monotonic() - mark
     timings["browser: main"] = _journey(
         stack,
