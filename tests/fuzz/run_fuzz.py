@@ -175,39 +175,31 @@ def main() -> int:
         # registration with the workers' shared secret; and the two calls that end an attempt
         # (complete, fail) with another attempt's token, so that ending it early does not leave
         # the other worker endpoints answering only 401.
-        runs = {
-            "user-api": _schemathesis(
-                url,
-                f"Token {seeded['user_token']}",
-                include=r"^/api/(auth|training)/",
-                workdir=workdir,
-                name="user-api",
-                env={**env, "FUZZ_JOB_ID": seeded["job_id"], "FUZZ_STEP": "1"},
-            ),
-            "worker-api": _schemathesis(
-                url,
+        # name: (Authorization header, paths covered, the job its `job_id` is pinned to)
+        plan = {
+            "user-api": (f"Token {seeded['user_token']}", r"^/api/(auth|training)/", "job_id"),
+            "worker-api": (
                 f"Bearer {seeded['worker_token']}",
-                include=r"^/api/worker/jobs/.*/(?!complete$|fail$)[a-z-]+(/\{step\})?$",
-                workdir=workdir,
-                name="worker-api",
-                env={**env, "FUZZ_JOB_ID": seeded["job_id"], "FUZZ_STEP": "1"},
+                r"^/api/worker/jobs/.*/(?!complete$|fail$)[a-z-]+(/\{step\})?$",
+                "job_id",
             ),
-            "fleet": _schemathesis(
-                url,
-                f"Bearer {seeded['worker_secret']}",
-                include=r"^/api/worker/fleet/",
-                workdir=workdir,
-                name="fleet",
-                env={**env, "FUZZ_JOB_ID": seeded["job_id"], "FUZZ_STEP": "1"},
-            ),
-            "worker-end": _schemathesis(
-                url,
+            "fleet": (f"Bearer {seeded['worker_secret']}", r"^/api/worker/fleet/", "job_id"),
+            "worker-end": (
                 f"Bearer {seeded['end_token']}",
-                include=r"^/api/worker/.*/(complete|fail)$",
-                workdir=workdir,
-                name="worker-end",
-                env={**env, "FUZZ_JOB_ID": seeded["end_job_id"], "FUZZ_STEP": "1"},
+                r"^/api/worker/.*/(complete|fail)$",
+                "end_job_id",
             ),
+        }
+        runs = {
+            name: _schemathesis(
+                url,
+                header,
+                include=include,
+                workdir=workdir,
+                name=name,
+                env={**env, "FUZZ_JOB_ID": seeded[job_key], "FUZZ_STEP": "1"},
+            )
+            for name, (header, include, job_key) in plan.items()
         }
         codes = {name: run.wait() for name, run in runs.items()}
         for name in runs:
