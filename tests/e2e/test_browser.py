@@ -200,7 +200,8 @@ def _seed(stack: Stack, *args: str) -> dict[str, Any]:
     return data
 
 
-def _journey(stack: Stack, phase: str, extra: dict[str, str]) -> float:
+def _journey(stack: Stack, phase: str, extra: dict[str, str], script: str = "journey.mjs") -> float:
+    """Run one phase of a browser script in tests/e2e/browser/ (each feature keeps its own)."""
     users = stack.ids["users"]
     env = {
         **os.environ,
@@ -217,7 +218,7 @@ def _journey(stack: Stack, phase: str, extra: dict[str, str]) -> float:
     started = time.monotonic()
     try:
         result = subprocess.run(
-            ["node", "journey.mjs"],
+            ["node", script],
             cwd=BROWSER_DIR,
             env=env,
             capture_output=True,
