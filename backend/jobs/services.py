@@ -39,6 +39,30 @@ def _check_dataset(dataset: Dataset, field: str) -> None:
         )
 
 
+def _lock_datasets(dataset: Dataset, validation_dataset: Dataset | None) -> None:
+    """Lock the job's datasets (FOR NO KEY UPDATE) and check they still exist.
+
+    Race: `dataset_delete` locks the dataset, finds no unfinished job using it and deletes it.
+    A job created in between would reference a row that is gone (a foreign-key error at commit).
+    With this lock one of the two waits for the other: the delete then sees the queued job
+    (409 `dataset_in_use`), or this create finds the dataset gone (400 on its field).
+    """
+    wanted = {"dataset_id": dataset.pk}
+    if validation_dataset is not None:
+        wanted["validation_dataset_id"] = validation_dataset.pk
+    present = set(
+        Dataset.objects.select_for_update(no_key=True)
+        .filter(pk__in=wanted.values())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    gone = {
+        field: ["This dataset was deleted."] for field, pk in wanted.items() if pk not in present
+    }
+    if gone:
+        raise ApplicationError("The dataset was deleted.", code="validation_error", fields=gone)
+
+
 @transaction.atomic
 def job_create(
     *,
@@ -58,6 +82,7 @@ def job_create(
     The hourly rate is snapshotted now so catalog price changes never re-price the job.
     The scheduler is told after commit (see transitions / signals) and may start it at once.
     """
+    _lock_datasets(dataset, validation_dataset)
     _check_dataset(dataset, "dataset_id")
     if validation_dataset is not None:
         _check_dataset(validation_dataset, "validation_dataset_id")
