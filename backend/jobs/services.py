@@ -51,6 +51,7 @@ def job_create(
     gpu_type: GpuType,
     pricing: str,
     metadata: dict[str, str] | None = None,
+    anomaly_pause: bool = True,
 ) -> Job:
     """Create a queued job with its estimate and its four pending stages.
 
@@ -89,6 +90,7 @@ def job_create(
         preset=preset,
         hyperparameters=resolved,
         metadata=metadata or {},
+        anomaly_pause=anomaly_pause,
         gpu_type=gpu_type,
         pricing=pricing,
         hourly_rate=gpu_type.hourly_rate(pricing),

@@ -15,6 +15,7 @@ from backend.common.errors import ApplicationError, Conflict
 from backend.jobs.estimates import sample_record_final
 from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
 from backend.jobs.models.stage import StageState
+from backend.jobs.pausing import pause_stopped
 from backend.jobs.selectors import checkpoint_latest
 from backend.jobs.transitions import lock_job, transition
 from backend.scheduling.services import fleet_claimed, slot_renew_for_job
@@ -203,6 +204,7 @@ def _finish(
         if target == JobStatus.PAUSED:  # cancelled: transition() cleared it
             job.substatus = "Paused"
             changed.append("substatus")
+            pause_stopped(job=job, now=now, anomaly=result.get("anomaly"))
         StageRun.objects.filter(
             job_id=job.pk, state=StageState.ACTIVE, finished_at__isnull=True
         ).update(finished_at=now)
