@@ -17,7 +17,7 @@ from backend.jobs.policies import allowed_actions
 from backend.jobs.serializers.gpu_types import GpuTypeSummarySerializer
 from backend.jobs.serializers.hyperparameters import HyperparametersSerializer
 
-ACTIONS = ["cancel", "delete", "remove_from_queue", "promote"]
+ACTIONS = ["cancel", "delete", "remove_from_queue", "promote", "pause", "resume"]
 CANCEL_REASONS = [c for c in CancelReason.values if c != CancelReason.REMOVED_FROM_QUEUE]
 
 
@@ -98,6 +98,11 @@ class JobCreateSerializer(serializers.Serializer[Any]):
         child=serializers.CharField(max_length=500, allow_blank=True),
         required=False,
         help_text="Free-form string key/values for API clients (at most 50 keys).",
+    )
+    anomaly_pause = serializers.BooleanField(
+        default=True,
+        help_text="Pause at the last good checkpoint on a NaN/inf loss or a loss spike "
+        "(instead of failing or running on).",
     )
 
     def validate_metadata(self, value: dict[str, str]) -> dict[str, str]:
