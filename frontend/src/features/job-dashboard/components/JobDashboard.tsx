@@ -156,7 +156,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
 
       <div className="row" style={{ justifyContent: 'space-between', flexWrap: 'wrap', gap: 8 }}>
         <FreshnessIndicator updatedAt={job.dataUpdatedAt} connection={connection} fetching={job.isFetching} />
-        <Link to={`/training-jobs/compare?jobs=${j.id}`} className="btn btn--ghost btn--sm" data-testid="compare-link">
+        <Link to={`/compare?jobs=${j.id}`} className="btn btn--ghost btn--sm" data-testid="compare-link">
           Compare with other runs
         </Link>
       </div>
