@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Max, Min
+from django.db.models import Max, Min
 
 from backend.jobs.models import Job
 from backend.telemetry.models import MetricPoint
-from backend.telemetry.selectors import metrics_downsampled
+from backend.telemetry.selectors import metric_mean_tokens_per_second, metrics_downsampled
 
 MIN_JOBS, MAX_JOBS = 2, 5
 # Points per job: five curves of 500 points each still draw instantly.
@@ -57,9 +57,7 @@ def _tokens_per_step(job: Job) -> float | None:
 def _final_metrics(job: Job, now: datetime) -> dict[str, Any]:
     latest = job.latest_metrics or {}
     agg = MetricPoint.objects.filter(job_id=job.pk).aggregate(
-        best_val_loss=Min("val_loss"),
-        mean_tokens_per_second=Avg("tokens_per_second"),
-        peak_gpu_memory_mb=Max("gpu_memory_mb"),
+        best_val_loss=Min("val_loss"), peak_gpu_memory_mb=Max("gpu_memory_mb")
     )
     end = job.finished_at or now
     return {
@@ -67,7 +65,7 @@ def _final_metrics(job: Job, now: datetime) -> dict[str, Any]:
         "train_loss": latest.get("train_loss"),
         "val_loss": latest.get("val_loss"),
         "best_val_loss": agg["best_val_loss"],
-        "mean_tokens_per_second": agg["mean_tokens_per_second"],
+        "mean_tokens_per_second": metric_mean_tokens_per_second(job_id=job.pk),
         "peak_gpu_memory_mb": agg["peak_gpu_memory_mb"],
         "duration_seconds": (
             round((end - job.started_at).total_seconds(), 1) if job.started_at else None
