@@ -13,6 +13,7 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
+  dash      the compare page's two quick runs (after freeing the slots), trained to completion.
 """
 
 from __future__ import annotations
@@ -168,6 +169,42 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+def _dash() -> dict[str, Any]:
+    """The comparison page's runs: frees the two slots (cancels what earlier phases left
+    training or queued), then trains two quick jobs that differ in learning rate and LoRA rank
+    to completion. Returns their ids."""
+    from backend.accounts.models import User
+    from backend.jobs.models import Job
+    from backend.jobs.services import job_cancel
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    unfinished = ("queued", "provisioning", "running", "paused")
+    for job in Job.objects.filter(status__in=unfinished):
+        job_cancel(job_id=job.pk, user=manager, reason="testing", notes="browser test: free slots")
+    _wait(
+        "the slots to be free",
+        lambda: not Job.objects.filter(status__in=(*unfinished, "cancelling")).exists(),
+        180,
+    )
+    sample = _dataset(member, "Support conversations (compare)", "support_chats.jsonl")
+    runs = [
+        _submit(member, "elena compare lr 2e-4 r8", sample,
+                {**QUICK, "learning_rate": 2e-4, "lora_r": 8}),
+        _submit(member, "elena compare lr 1e-3 r16", sample,
+                {**QUICK, "learning_rate": 1e-3, "lora_r": 16}),
+    ]  # fmt: skip
+
+    def finished() -> bool:
+        states = [_job(j.pk).status for j in runs]
+        if any(s in ("failed", "cancelled") for s in states):
+            raise SystemExit(f"browser_seed: a compare run ended {states}")
+        return all(s == "completed" for s in states)
+
+    _wait("both compare runs to complete", finished, 300)
+    return {"runs": [str(j.pk) for j in runs]}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -180,9 +217,12 @@ def main(argv: list[str]) -> None:
         result = _first()
     elif phase == "second":
         result = _second(argv[2], argv[3])
+    elif phase == "dash":
+        result = _dash()
     else:
         raise SystemExit(
-            "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID"
+            "usage: python -m tests.e2e.browser_seed "
+            "users|first|second DATASET_ID BUDGET_JOB_ID|dash"
         )
     print(json.dumps(result), flush=True)
 

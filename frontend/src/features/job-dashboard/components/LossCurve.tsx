@@ -254,7 +254,7 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
             ? `Showing steps ${formatNumber(range.min)}–${formatNumber(range.max)}`
             : settings.planned && totalSteps
               ? `Showing the planned ${formatNumber(totalSteps)} steps`
-              : `Showing steps 0–${formatNumber(axisMax ?? 0)}${totalSteps ? ` of ${formatNumber(totalSteps)} planned` : ''}`}
+              : `Showing all steps (0–${formatNumber(axisMax ?? 0)}${totalSteps ? ` of ${formatNumber(totalSteps)} planned` : ''})`}
           {downsampled && totalPoints ? ` · ${formatNumber(points.length)} of ${formatNumber(totalPoints)} points (downsampled)` : ''}
           {' · drag to pan, Ctrl+scroll to zoom'}
         </span>
