@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Section } from '../../../components/Section';
 import { Spinner } from '../../../components/Spinner';
@@ -15,8 +15,13 @@ import './compare.css';
  * Everything (jobs, alignment, series, scale) is in the URL, so the page is a shareable link. */
 export function ComparePage() {
   const [params, setParams] = useSearchParams();
-  const view = readCompareView(params);
-  const setView = (patch: Partial<CompareView>) => setParams(writeCompareView({ ...view, ...patch }), { replace: true });
+  // The view is state (functional updates: two quick ticks both count) mirrored into the URL.
+  const [view, setViewState] = useState<CompareView>(() => readCompareView(params));
+  const setView = (patch: Partial<CompareView>) => setViewState((v) => ({ ...v, ...patch }));
+  const query = writeCompareView(view).toString();
+  useEffect(() => {
+    if (query !== params.toString()) setParams(new URLSearchParams(query), { replace: true });
+  }, [query]); // eslint-disable-line react-hooks/exhaustive-deps
   const compare = useCompare(view.ids);
   const toast = useToast();
   const ready = view.ids.length >= MIN_RUNS;
@@ -50,7 +55,7 @@ export function ComparePage() {
       </div>
 
       <Section title={`Runs (${view.ids.length} selected)`} testId="compare-select-section" defaultOpen={!ready}>
-        <CompareJobPicker selected={view.ids} onToggle={(id) => setView({ ids: toggleId(view.ids, id) })} />
+        <CompareJobPicker selected={view.ids} onToggle={(id) => setViewState((v) => ({ ...v, ids: toggleId(v.ids, id) }))} />
       </Section>
 
       {!ready ? (
