@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from backend.telemetry import views
+from backend.telemetry import log_views, views
 
 urlpatterns = [
     path("jobs/<uuid:pk>/metrics", views.JobMetricsView.as_view(), name="job-metrics"),
@@ -13,5 +13,11 @@ urlpatterns = [
         "jobs/<uuid:pk>/events/export",
         views.JobEventExportView.as_view(),
         name="job-events-export",
+    ),
+    path("jobs/<uuid:pk>/logs", log_views.JobLogsView.as_view(), name="job-logs"),
+    path(
+        "jobs/<uuid:pk>/logs/download",
+        log_views.JobLogsDownloadView.as_view(),
+        name="job-logs-download",
     ),
 ]

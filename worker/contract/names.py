@@ -54,3 +54,12 @@ CPU_GPU_TYPE = "cpu"
 def pool_queue(gpu_type: str) -> str:
     """The Celery queue of a pool: the API sends a job only to its own type's queue."""
     return f"{TRAINING_QUEUE}.{gpu_type}"
+
+
+# Where a line of the worker's own log came from: the training process's stdout or stderr, a
+# Python logging record, or a marker the worker or the API wrote itself ("N lines dropped").
+LOG_STREAMS: tuple[str, ...] = ("stdout", "stderr", "log", "system")
+# Batch and size bounds of the worker's log lines (the API refuses larger batches; longer lines
+# are cut by the worker, and the API refuses them).
+MAX_LOG_LINES_PER_BATCH = 500
+MAX_LOG_LINE_CHARS = 2000

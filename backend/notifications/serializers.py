@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from backend.notifications.models import (
+    SUBSCRIBABLE,
+    DeliveryStatus,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+)
+
+
+class WebhookSerializer(serializers.ModelSerializer[Webhook]):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE),
+        allow_empty=False,
+        max_length=len(SUBSCRIBABLE),
+        help_text="The events this hook receives (`job.paused` fires on any pause: a user's, "
+        "an anomaly auto-pause or a budget cap).",
+    )
+    url = serializers.URLField(max_length=2000, help_text="http(s) URL that receives POSTs.")
+    last_delivery = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Webhook
+        fields: tuple[str, ...] = (
+            "id",
+            "name",
+            "url",
+            "events",
+            "active",
+            "created_at",
+            "last_delivery",
+        )
+        read_only_fields: tuple[str, ...] = ("id", "created_at", "last_delivery")
+
+    def validate_url(self, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Use an http:// or https:// URL.")
+        return value
+
+    def get_last_delivery(self, obj: Webhook) -> dict[str, Any] | None:
+        delivery = obj.deliveries.order_by("-created_at").first()
+        return DeliverySerializer(delivery).data if delivery else None
+
+
+class WebhookWithSecretSerializer(WebhookSerializer):
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="Signs every delivery (see the README). Shown only here: at creation and "
+        "after a rotation.",
+    )
+
+    class Meta(WebhookSerializer.Meta):
+        fields = (*WebhookSerializer.Meta.fields, "secret")
+        read_only_fields = (*WebhookSerializer.Meta.read_only_fields, "secret")
+
+
+class DeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
+    event = serializers.ChoiceField(choices=WebhookEvent.choices, read_only=True)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = (
+            "id",
+            "event",
+            "job",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_attempt_at",
+            "response_code",
+            "error",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+class WatchSerializer(serializers.Serializer[Any]):
+    watching = serializers.BooleanField()
+
+
+class NotificationSerializer(serializers.Serializer[Any]):
+    job_id = serializers.UUIDField()
+    job_name = serializers.CharField()
+    status = serializers.CharField(
+        help_text="The job's outcome: completed, failed, cancelled or paused."
+    )
+    at = serializers.DateTimeField()
+
+
+class NotificationListSerializer(serializers.Serializer[Any]):
+    results = NotificationSerializer(many=True)
+    watching = serializers.ListField(
+        child=serializers.UUIDField(), help_text="Jobs the user is waiting on (no outcome yet)."
+    )
+
+
+class AcknowledgeSerializer(serializers.Serializer[Any]):
+    job_ids = serializers.ListField(
+        child=serializers.UUIDField(), allow_empty=False, max_length=100
+    )
+
+
+class AcknowledgedSerializer(serializers.Serializer[Any]):
+    acknowledged = serializers.IntegerField()
