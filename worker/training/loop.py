@@ -13,6 +13,7 @@ an out-of-memory error halves that budget and redoes the same step with the same
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import random
 import time
@@ -45,6 +46,8 @@ from .sizing import (
 )
 from .state import TrainState, check_finite, flush_interval, gpu_fields, warn_on_anomalies
 from .steps import DeviceFeeder, ModelParts, compile_layers, evaluate, loss_sum
+
+logger = logging.getLogger(__name__)
 
 
 def run_training(
@@ -318,6 +321,7 @@ def train(
                 state.last_val_loss = evaluate(model, parts, val_batches, feed)
                 point = MetricSample(**{**point.to_dict(), "val_loss": state.last_val_loss})
             reporter.metrics(point)
+            logger.info("%s", describe_point(state.step, total, point))
             reporter.substatus(
                 f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
             )
@@ -328,6 +332,23 @@ def train(
             write_checkpoint(work, config, data, model, optimizer, state, reporter)
             t_mark = time.perf_counter()
     return None
+
+
+def describe_point(step: int, total: int, point: MetricSample) -> str:
+    """One line of the worker's log per logging interval (what `tail -f` of a trainer shows)."""
+    parts = [f"step {step:,}/{total:,}"]
+    for name, label, fmt in (
+        ("epoch", "epoch", "{:.2f}"),
+        ("train_loss", "loss", "{:.4f}"),
+        ("val_loss", "val_loss", "{:.4f}"),
+        ("learning_rate", "lr", "{:.3g}"),
+        ("grad_norm", "grad_norm", "{:.3f}"),
+        ("tokens_per_second", "tok/s", "{:,.0f}"),
+    ):
+        value = getattr(point, name, None)
+        if value is not None:
+            parts.append(f"{label} {fmt.format(value)}")
+    return " · ".join(parts)
 
 
 def accumulate(

@@ -52,8 +52,9 @@ def test_watchers_get_the_outcome_once_and_others_do_not(
     assert got["watching"] == []
     assert manager_client.get("/api/training/notifications").json()["results"] == []
     # The owner's browser showed it: gone for the owner, still there for the teammate.
-    ack = owner_client.post("/api/training/notifications/ack", {"job_ids": [str(job.pk)]},
-                            format="json")  # fmt: skip
+    ack = owner_client.post(
+        "/api/training/notifications/ack", {"job_ids": [str(job.pk)]}, format="json"
+    )
     assert ack.json() == {"acknowledged": 1}
     assert owner_client.get("/api/training/notifications").json()["results"] == []
     assert len(teammate_client.get("/api/training/notifications").json()["results"]) == 1

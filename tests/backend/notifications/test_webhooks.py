@@ -73,31 +73,63 @@ def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
     digest = hmac.new(b"whsec_x", b"1700000000." + body, hashlib.sha256).hexdigest()
     assert header == f"t=1700000000,v1={digest}"
     seen: dict[str, float] = {}
-    verify(secret="whsec_x", body=body, header=header, delivery_id="d1",
-           now=1_700_000_100, seen=seen)  # fmt: skip
+    verify(
+        secret="whsec_x", body=body, header=header, delivery_id="d1", now=1_700_000_100, seen=seen
+    )
     with pytest.raises(SignatureError, match="replay"):  # the same delivery again
-        verify(secret="whsec_x", body=body, header=header, delivery_id="d1",
-               now=1_700_000_101, seen=seen)  # fmt: skip
+        verify(
+            secret="whsec_x",
+            body=body,
+            header=header,
+            delivery_id="d1",
+            now=1_700_000_101,
+            seen=seen,
+        )
     with pytest.raises(SignatureError, match="tolerance"):  # captured and sent 6 min later
-        verify(secret="whsec_x", body=body, header=header, delivery_id="d2",
-               now=1_700_000_360, seen=seen)  # fmt: skip
+        verify(
+            secret="whsec_x",
+            body=body,
+            header=header,
+            delivery_id="d2",
+            now=1_700_000_360,
+            seen=seen,
+        )
     with pytest.raises(SignatureError, match="mismatch"):  # body changed in transit
-        verify(secret="whsec_x", body=body + b" ", header=header, delivery_id="d3",
-               now=1_700_000_000, seen=seen)  # fmt: skip
+        verify(
+            secret="whsec_x",
+            body=body + b" ",
+            header=header,
+            delivery_id="d3",
+            now=1_700_000_000,
+            seen=seen,
+        )
     with pytest.raises(SignatureError, match="mismatch"):  # another hook's secret
-        verify(secret="whsec_y", body=body, header=header, delivery_id="d4",
-               now=1_700_000_000, seen=seen)  # fmt: skip
+        verify(
+            secret="whsec_y",
+            body=body,
+            header=header,
+            delivery_id="d4",
+            now=1_700_000_000,
+            seen=seen,
+        )
     with pytest.raises(SignatureError, match="malformed"):
-        verify(secret="whsec_x", body=body, header="v1=abc", delivery_id="d5",
-               now=1_700_000_000, seen=seen)  # fmt: skip
+        verify(
+            secret="whsec_x",
+            body=body,
+            header="v1=abc",
+            delivery_id="d5",
+            now=1_700_000_000,
+            seen=seen,
+        )
 
 
 def test_job_outcome_reaches_a_receiver_that_verifies_the_signature(
     hook_receiver: Receiver, sent: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     hook = _hook(hook_receiver, events=["job.failed", "job.completed"])
-    _hook_other = Webhook.objects.create(name="off", url=hook_receiver.url, events=ALL,
-                                         active=False)  # fmt: skip
+    _hook_other = Webhook.objects.create(
+        name="off", url=hook_receiver.url, events=ALL, active=False
+    )
     job = JobFactory(status=JobStatus.RUNNING, error_category="nan_loss")
     with django_capture_on_commit_callbacks(execute=True):
         _finish(job, JobStatus.FAILED)
@@ -280,8 +312,7 @@ def test_who_may_manage_webhooks(
         "/api/training/webhooks", {**body, "events": ["job.exploded"]}, format="json"
     )
     assert bad.status_code == 400 and "events.0" in bad.json()["error"]["fields"]
-    ftp = manager_client.post("/api/training/webhooks", {**body, "url": "ftp://x/y"},
-                              format="json")  # fmt: skip
+    ftp = manager_client.post("/api/training/webhooks", {**body, "url": "ftp://x/y"}, format="json")
     assert ftp.status_code == 400
     # Send test: queued on commit, delivered, in the delivery log.
     hook_receiver.secret = Webhook.objects.get(pk=hid).secret
@@ -294,8 +325,9 @@ def test_who_may_manage_webhooks(
     assert log["count"] == 1
     assert log["results"][0]["status"] == "succeeded"
     assert log["results"][0]["response_code"] == 200
-    patched = manager_client.patch(f"/api/training/webhooks/{hid}", {"active": False},
-                                   format="json")  # fmt: skip
+    patched = manager_client.patch(
+        f"/api/training/webhooks/{hid}", {"active": False}, format="json"
+    )
     assert patched.json()["active"] is False
     rotated = manager_client.post(f"/api/training/webhooks/{hid}/rotate-secret").json()
     assert rotated["secret"] != hook["secret"]

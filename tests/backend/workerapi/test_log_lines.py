@@ -72,8 +72,9 @@ def test_limits_refuse_oversized_batches_and_lines_and_stale_attempts(
     r = running.write("logs", {"lines": _lines(1, MAX_LOG_LINES_PER_BATCH + 1)})
     assert r.status_code == 400
     assert "lines" in r.json()["error"]["fields"]
-    long = [{"seq": 1, "stream": "stderr", "message": "x" * (MAX_LOG_LINE_CHARS + 1),
-             "created_at": T0}]  # fmt: skip
+    long = [
+        {"seq": 1, "stream": "stderr", "message": "x" * (MAX_LOG_LINE_CHARS + 1), "created_at": T0}
+    ]
     r = running.write("logs", {"lines": long})
     assert r.status_code == 400 and "lines.0.message" in r.json()["error"]["fields"]
     r = running.write("logs", {"lines": [{**_lines(1, 1)[0], "stream": "nope"}]})
