@@ -179,6 +179,8 @@ SPECTACULAR_SETTINGS = {
         "WorkerFailureCategoryEnum": "backend.workerapi.serializers.FAILURE_CATEGORIES",
         "HyperparameterTypeEnum": "worker.contract.hyperparameters.KINDS",
         "TypeEnum": "backend.telemetry.models.EventType",
+        "WebhookDeliveryStatusEnum": "backend.notifications.models.DeliveryStatus",
+        "StatusEnum": "backend.jobs.models.JobStatus",
     },
     "SCHEMA_PATH_PREFIX": r"/api/",
     "POSTPROCESSING_HOOKS": [

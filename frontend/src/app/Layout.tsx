@@ -1,5 +1,6 @@
 import { Link, Outlet, useLocation } from 'react-router';
 import { UserMenu } from '../features/auth/components/UserMenu';
+import { NotificationCenter } from '../features/notifications/components/NotificationCenter';
 
 export function Layout() {
   const { pathname, search } = useLocation();
@@ -41,6 +42,7 @@ export function Layout() {
           <UserMenu />
         </div>
       </header>
+      <NotificationCenter signedIn />
       <main id="main" className="main" tabIndex={-1}>
         <Outlet />
       </main>
