@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Avg, QuerySet
 
 from backend.common.types import JobId
 from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, LogLine, MetricPoint
@@ -150,3 +150,12 @@ def log_lines_page(
     # Scrolling back (`before`) reports the newest line of its page; readers keep their own
     # follow cursor for it.
     return LogPage(lines, lines[-1].id if lines else 0, has_more)
+
+
+def metric_mean_tokens_per_second(*, job_id: JobId) -> float | None:
+    """The mean throughput of a job's logged training intervals (None before any was logged):
+    the whole-run figure would also count data and model loading."""
+    mean = MetricPoint.objects.filter(job_id=job_id, tokens_per_second__gt=0).aggregate(
+        mean=Avg("tokens_per_second")
+    )["mean"]
+    return float(mean) if mean else None
