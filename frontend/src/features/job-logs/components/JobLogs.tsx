@@ -59,6 +59,13 @@ export function JobLogs({ jobId, live }: { jobId: string; live: boolean }) {
   const lines = logs.data?.lines ?? [];
   const last = lines.length ? lines[lines.length - 1].id : 0;
 
+  // The job just ended: one more read picks up its last lines (written before it ended).
+  const wasLive = useRef(live);
+  useEffect(() => {
+    if (wasLive.current && !live) void logs.refetch();
+    wasLive.current = live;
+  }, [live]); // eslint-disable-line react-hooks/exhaustive-deps
+
   // Following: stay at the end as lines arrive.
   useLayoutEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
