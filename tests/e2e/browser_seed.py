@@ -194,7 +194,7 @@ def _notify() -> dict[str, Any]:
     sample = Dataset.objects.filter(uploaded_by=member).order_by("created_at").first()
     if sample is None:
         sample = _dataset(member, "Support conversations", "support_chats.jsonl")
-    job = _submit(member, "elena notify me", sample, {**QUICK, "epochs": 3}, preset="balanced")
+    job = _submit(member, "elena notify me", sample, {**QUICK, "epochs": 2}, preset="balanced")
     _wait("N to report metrics", lambda: _training_with_metrics(job.pk, 2), 180)
     _wait("N to write log lines", lambda: LogLine.objects.filter(job_id=job.pk).count() >= 3, 60)
     return {"job": str(job.pk)}

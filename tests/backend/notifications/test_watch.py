@@ -28,6 +28,7 @@ def test_watchers_get_the_outcome_once_and_others_do_not(
     teammate_client: APIClient,
     manager_client: APIClient,
     anon_client: APIClient,
+    outsider_client: APIClient,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     job = JobFactory(created_by=owner, status=JobStatus.RUNNING, name="llama r16")
@@ -40,6 +41,8 @@ def test_watchers_get_the_outcome_once_and_others_do_not(
     assert owner_client.get(url).json() == {"watching": True}
     assert manager_client.get(url).json() == {"watching": False}
     assert anon_client.put(url, {"watching": True}, format="json").status_code in (401, 403)
+    assert outsider_client.put(url, {"watching": True}, format="json").status_code == 401
+    assert outsider_client.get("/api/training/notifications").status_code == 401
     pending = owner_client.get("/api/training/notifications").json()
     assert pending == {"results": [], "watching": [str(job.pk)]}
 

@@ -285,6 +285,7 @@ def test_who_may_manage_webhooks(
     teammate_client: APIClient,
     manager_client: APIClient,
     anon_client: APIClient,
+    outsider_client: APIClient,
     hook_receiver: Receiver,
     sent: list[Any],
     django_capture_on_commit_callbacks: Any,
@@ -295,7 +296,7 @@ def test_who_may_manage_webhooks(
         assert client.get("/api/training/webhooks").status_code == 403
         assert client.post("/api/training/webhooks", body, format="json").status_code == 403
     assert anon_client.get("/api/training/webhooks").status_code in (401, 403)
-    # An outsider on a webhook URL it guessed: 404 for a manager, 403 for the rest.
+    assert outsider_client.get("/api/training/webhooks").status_code == 401
     created = manager_client.post("/api/training/webhooks", body, format="json")
     assert created.status_code == 201, created.json()
     hook = created.json()
@@ -303,6 +304,7 @@ def test_who_may_manage_webhooks(
     listed = manager_client.get("/api/training/webhooks").json()
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
     hid = hook["id"]
+    assert outsider_client.post(f"/api/training/webhooks/{hid}/test").status_code == 401
     for client in (owner_client, teammate_client):
         assert client.post(f"/api/training/webhooks/{hid}/test").status_code == 403
         assert client.get(f"/api/training/webhooks/{hid}/deliveries").status_code == 403
@@ -333,3 +335,28 @@ def test_who_may_manage_webhooks(
     assert rotated["secret"] != hook["secret"]
     assert manager_client.delete(f"/api/training/webhooks/{hid}").status_code == 204
     assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+def test_admin_send_test_action_and_delivery_log(
+    admin_client: Any,
+    hook_receiver: Receiver,
+    sent: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    hook = _hook(hook_receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/notifications/webhook/",
+            {"action": "send_test", "_selected_action": [str(hook.pk)]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "Sent a test delivery to 1 webhook(s)" in response.content.decode()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "webhook.test" and sent == [(str(delivery.pk), 0.0)]
+    delivery_attempt(delivery_id=delivery.pk)
+    log = admin_client.get("/admin/notifications/webhookdelivery/").content.decode()
+    assert "webhook.test" in log or "Test delivery" in log
+    assert "succeeded" in log.lower()
+    page = admin_client.get(f"/admin/notifications/webhook/{hook.pk}/change/").content.decode()
+    assert "Succeeded" in page or "succeeded" in page

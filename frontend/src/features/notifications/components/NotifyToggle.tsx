@@ -39,7 +39,7 @@ export function NotifyToggle({ jobId, finished }: { jobId: string; finished: boo
         disabled={watch.isPending || set.isPending}
         data-testid="notify-button"
       >
-        <span aria-hidden="true">{on ? '🔔' : '🔕'}</span> {on ? 'Notifying you when this job ends' : 'Notify me when this job ends'}
+        {on ? '✓ Notifying you when this job ends' : 'Notify me when this job ends'}
       </button>
       {!api ? <span className="notify-toggle__note">This browser cannot show notifications; you will see a message in the app instead.</span> : null}
       {problem ? (

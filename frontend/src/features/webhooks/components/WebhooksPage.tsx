@@ -149,7 +149,9 @@ export function WebhooksPage() {
         <>
           {created ? (
             <div className="card webhooks__secret" role="status" data-testid="webhook-secret">
-              <strong>Signing secret of “{created.name}”</strong> — copy it now, it is not shown again:
+              <span>
+                <strong>Signing secret of “{created.name}”</strong> — copy it now, it is not shown again:
+              </span>
               <code className="webhooks__secret-value">{created.secret}</code>
               <button type="button" className="btn btn--ghost btn--sm" onClick={() => setCreated(null)}>
                 Done
