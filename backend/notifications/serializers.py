@@ -13,15 +13,35 @@ from backend.notifications.models import (
 )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only (DRF also takes 0, 1, "yes", ...: the schema says boolean)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID string only (DRF also turns integers, and so booleans, into UUIDs)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class WebhookSerializer(serializers.ModelSerializer[Webhook]):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=SUBSCRIBABLE),
         allow_empty=False,
+        min_length=1,
         max_length=len(SUBSCRIBABLE),
         help_text="The events this hook receives (`job.paused` fires on any pause: a user's, "
         "an anomaly auto-pause or a budget cap).",
     )
     url = serializers.URLField(max_length=2000, help_text="http(s) URL that receives POSTs.")
+    active = StrictBooleanField(required=False, default=True)
     last_delivery = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,7 +101,7 @@ class DeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
 
 
 class WatchSerializer(serializers.Serializer[Any]):
-    watching = serializers.BooleanField()
+    watching = StrictBooleanField()
 
 
 class NotificationSerializer(serializers.Serializer[Any]):
@@ -102,7 +122,7 @@ class NotificationListSerializer(serializers.Serializer[Any]):
 
 class AcknowledgeSerializer(serializers.Serializer[Any]):
     job_ids = serializers.ListField(
-        child=serializers.UUIDField(), allow_empty=False, max_length=100
+        child=StrictUUIDField(), allow_empty=False, min_length=1, max_length=100
     )
 
 

@@ -35,16 +35,12 @@ class LogsQuerySerializer(serializers.Serializer[Any]):
         min_value=0,
         max_value=INT64_MAX,
         required=False,
-        help_text="Lines before this id (scrolling back): the newest `limit` of them.",
+        help_text="Lines before this id (scrolling back): the newest `limit` of them. With "
+        "`after` too: the lines between the two, oldest first.",
     )
     search = serializers.CharField(required=False, max_length=200)
     stream = serializers.ChoiceField(choices=LogStream.choices, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=200)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "after" in attrs and "before" in attrs:
-            raise serializers.ValidationError({"before": ["Give `after` or `before`, not both."]})
-        return attrs
 
 
 class LogLineSerializer(serializers.ModelSerializer[LogLine]):

@@ -133,10 +133,13 @@ def log_lines_page(
     """One page of a job's log lines, oldest first.
 
     `after`: the first `limit` lines after that id (follow mode). `before`: the newest `limit`
-    lines before it (scrolling back). Neither: the newest `limit` lines (the tail). One extra
-    row is read to know whether more exist; no COUNT(*).
+    lines before it (scrolling back). Both: the first `limit` lines between them. Neither: the
+    newest `limit` lines (the tail). One extra row is read to know whether more exist; no
+    COUNT(*).
     """
     qs = log_lines_for_job(job_id=job_id, search=search, stream=stream)
+    if after is not None and before is not None:
+        qs = qs.filter(id__lt=before)
     if after is not None:
         rows = list(qs.filter(id__gt=after)[: limit + 1])
         has_more = len(rows) > limit

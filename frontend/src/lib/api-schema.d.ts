@@ -1784,7 +1784,8 @@ export interface components {
             url?: string;
             /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
             events?: components["schemas"]["EventsEnum"][];
-            active?: boolean;
+            /** @default true */
+            active: boolean;
         };
         Pool: {
             gpu_type: string;
@@ -2063,7 +2064,8 @@ export interface components {
             url: string;
             /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
             events: components["schemas"]["EventsEnum"][];
-            active?: boolean;
+            /** @default true */
+            active: boolean;
             /** Format: date-time */
             readonly created_at: string;
             readonly last_delivery: {
@@ -2087,7 +2089,8 @@ export interface components {
             url: string;
             /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
             events: components["schemas"]["EventsEnum"][];
-            active?: boolean;
+            /** @default true */
+            active: boolean;
         };
         WebhookWithSecret: {
             /** Format: uuid */
@@ -2100,7 +2103,8 @@ export interface components {
             url: string;
             /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
             events: components["schemas"]["EventsEnum"][];
-            active?: boolean;
+            /** @default true */
+            active: boolean;
             /** Format: date-time */
             readonly created_at: string;
             readonly last_delivery: {
@@ -4306,7 +4310,7 @@ export interface operations {
             query?: {
                 /** @description Cursor: lines after this id, oldest first (follow mode passes the previous reply's `next_cursor`). Without `after` or `before`: the newest lines (the tail). */
                 after?: number;
-                /** @description Lines before this id (scrolling back): the newest `limit` of them. */
+                /** @description Lines before this id (scrolling back): the newest `limit` of them. With `after` too: the lines between the two, oldest first. */
                 before?: number;
                 limit?: number;
                 search?: string;

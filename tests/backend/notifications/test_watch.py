@@ -62,8 +62,12 @@ def test_watchers_get_the_outcome_once_and_others_do_not(
     assert owner_client.get("/api/training/notifications").json()["results"] == []
     assert len(teammate_client.get("/api/training/notifications").json()["results"]) == 1
     assert anon_client.get("/api/training/notifications").status_code in (401, 403)
-    bad = owner_client.post("/api/training/notifications/ack", {"job_ids": []}, format="json")
-    assert bad.status_code == 400
+    for body in ({"job_ids": []}, {"job_ids": [False]}, {"job_ids": [1]}):
+        bad = owner_client.post("/api/training/notifications/ack", body, format="json")
+        assert bad.status_code == 400, body
+    for watching in (0, "true", None):
+        bad = owner_client.put(url, {"watching": watching}, format="json")
+        assert bad.status_code == 400, watching
 
 
 def test_turning_it_off_and_a_pause_counts_as_an_outcome(
