@@ -19,6 +19,12 @@ urlpatterns = [
         views.JobCheckpointDownloadView.as_view(),
         name="job-checkpoint-download",
     ),
+    path(
+        "jobs/<uuid:pk>/checkpoints/<int:cid>/adapter",
+        views.JobCheckpointAdapterView.as_view(),
+        name="job-checkpoint-adapter",
+    ),
+    path("jobs/<uuid:pk>/clone", views.JobCloneTemplateView.as_view(), name="job-clone"),
     path("jobs/<uuid:pk>/adapter", views.JobAdapterDownloadView.as_view(), name="job-adapter"),
     path("gpu-types", views.GpuTypeListView.as_view(), name="gpu-types"),
     path("presets", views.PresetListView.as_view(), name="presets"),

@@ -90,6 +90,11 @@ class DatasetRefSerializer(serializers.Serializer[Any]):
     num_examples = serializers.IntegerField()
 
 
+class JobRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
 class AdapterSerializer(serializers.Serializer[Any]):
     available = serializers.BooleanField()
     size_bytes = serializers.IntegerField(allow_null=True)
@@ -137,6 +142,7 @@ class JobDetailSerializer(JobListSerializer):
     checkpoint_count = serializers.SerializerMethodField()
     adapter = serializers.SerializerMethodField()
     micro_batching = MicroBatchingSerializer(read_only=True, allow_null=True)
+    cloned_from = serializers.SerializerMethodField()
 
     class Meta(JobListSerializer.Meta):
         fields: tuple[str, ...] = (  # type: ignore[assignment]
@@ -158,6 +164,7 @@ class JobDetailSerializer(JobListSerializer):
             "attempt",
             "adapter",
             "micro_batching",
+            "cloned_from",
             "updated_at",
         )
         read_only_fields = fields  # type: ignore[assignment]
@@ -178,6 +185,13 @@ class JobDetailSerializer(JobListSerializer):
         if d is None:  # deleted after the job finished
             return None
         return {"id": d.pk, "name": d.name, "num_examples": d.num_examples}
+
+    @extend_schema_field(JobRefSerializer(allow_null=True))
+    def get_cloned_from(self, job: Job) -> dict[str, Any] | None:
+        source = job.cloned_from
+        if source is None:  # not a clone, or its source was deleted since
+            return None
+        return {"id": source.pk, "name": source.name}
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, job: Job) -> dict[str, Any]:

@@ -7,10 +7,15 @@ One module per entity (jobs, checkpoints, catalog); the views are re-exported he
 from __future__ import annotations
 
 from backend.jobs.views.catalog import BaseModelListView, GpuTypeListView, PresetListView
-from backend.jobs.views.checkpoints import JobCheckpointDownloadView, JobCheckpointListView
+from backend.jobs.views.checkpoints import (
+    JobCheckpointAdapterView,
+    JobCheckpointDownloadView,
+    JobCheckpointListView,
+)
 from backend.jobs.views.jobs import (
     JobAdapterDownloadView,
     JobCancelView,
+    JobCloneTemplateView,
     JobDetailView,
     JobEstimateView,
     JobListCreateView,
@@ -21,8 +26,10 @@ __all__ = [
     "GpuTypeListView",
     "JobAdapterDownloadView",
     "JobCancelView",
+    "JobCheckpointAdapterView",
     "JobCheckpointDownloadView",
     "JobCheckpointListView",
+    "JobCloneTemplateView",
     "JobDetailView",
     "JobEstimateView",
     "JobListCreateView",

@@ -263,7 +263,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A job's checkpoints (any status: cancelled, failed and paused jobs keep theirs) */
         get: operations["training_jobs_checkpoints_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/checkpoints/{cid}/adapter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The LoRA adapter inside a checkpoint
+         * @description The adapter weights saved at the checkpoint's step, packed as a completed job's adapter is: what a cancelled, failed or paused job trained so far. 409 `checkpoint_unreadable` when the stored file fails its sha256 check.
+         */
+        get: operations["training_jobs_checkpoints_adapter_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -280,6 +301,26 @@ export interface paths {
             cookie?: never;
         };
         get: operations["training_jobs_checkpoints_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A create body that duplicates this job
+         * @description Everything needed to submit the job again: POST it to /api/training/jobs as it is, or with changes. `cloned_from` records the source on the new job.
+         */
+        get: operations["training_jobs_clone_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -745,6 +786,8 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             readonly download_url: string;
+            /** @description The LoRA adapter at this step, packed like a completed job's adapter (adapter/adapter_config.json + adapter_model.safetensors, .tar.gz). */
+            readonly adapter_download_url: string;
         };
         CheckpointRef: {
             /** @description Download path on the API host (same bearer token). */
@@ -822,6 +865,30 @@ export interface components {
             /** Format: double */
             heartbeat_seconds: number;
             limits: components["schemas"]["Limits"];
+        };
+        /** @description A create body reproducing a job (see selectors.job_clone_template). */
+        CloneTemplate: {
+            /** Format: uuid */
+            cloned_from: string;
+            name: string;
+            /**
+             * Format: uuid
+             * @description Null when the source's dataset was deleted.
+             */
+            dataset_id: string | null;
+            /** Format: uuid */
+            validation_dataset_id: string | null;
+            base_model: string;
+            preset: components["schemas"]["PresetEnum"];
+            hyperparameters: components["schemas"]["Hyperparameters"];
+            /** @description Null when the source's GPU type is no longer offered. */
+            gpu_type: string | null;
+            pricing: components["schemas"]["PricingEnum"];
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description What could not be carried over, and why. */
+            warnings: string[];
         };
         /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
         CompleteRequestRequest: {
@@ -1125,6 +1192,74 @@ export interface components {
          * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
          *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
          */
+        Hyperparameters: {
+            /** @description must be between 1 and 100 */
+            epochs?: number;
+            /**
+             * Format: double
+             * @description must be between 1e-07 and 0.1
+             */
+            learning_rate?: number;
+            /** @description must be between 1 and 1024 */
+            batch_size?: number;
+            /** @description must be between 1 and 1024 */
+            grad_accum_steps?: number;
+            /** @description must be between 16 and 131072 */
+            max_seq_len?: number;
+            /** @description must be between 1 and 1024 */
+            lora_r?: number;
+            /** @description must be between 1 and 4096 */
+            lora_alpha?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 0.9
+             */
+            lora_dropout?: number;
+            /** @description must name 1 to 32 modules (letters, digits, _ and ., at most 64 characters each) */
+            target_modules?: string[];
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
+            warmup_ratio?: number;
+            /**
+             * @description must be cosine or linear
+             *
+             *     * `cosine` - cosine
+             *     * `linear` - linear
+             */
+            lr_scheduler?: components["schemas"]["LrSchedulerEnum"];
+            /**
+             * Format: double
+             * @description must be between 0 and 1
+             */
+            weight_decay?: number;
+            /**
+             * Format: double
+             * @description must be > 0 and <= 100
+             */
+            max_grad_norm?: number;
+            /** @description must be between 1 and 2147483647 */
+            eval_every?: number;
+            /** @description must be between 1 and 2147483647 */
+            checkpoint_every?: number;
+            /** @description must be between 1 and 2147483647 */
+            log_every?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
+            val_fraction?: number;
+            /**
+             * Format: int64
+             * @description must be between 0 and 4294967295
+             */
+            seed?: number;
+        };
+        /**
+         * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
+         *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
+         */
         HyperparametersRequest: {
             /** @description must be between 1 and 100 */
             epochs?: number;
@@ -1207,6 +1342,11 @@ export interface components {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * Format: uuid
+             * @description The job this one duplicates (recorded and shown on the new job's page; you must be able to see it). GET /api/training/jobs/{id}/clone gives a body to start from.
+             */
+            cloned_from?: string | null;
         };
         /** @description Context: request, now (optional), queue_positions, estimated_starts, queue_reasons. */
         JobDetail: {
@@ -1253,6 +1393,7 @@ export interface components {
             readonly attempt: number;
             readonly adapter: components["schemas"]["Adapter"] | null;
             readonly micro_batching: components["schemas"]["MicroBatching"] | null;
+            readonly cloned_from: components["schemas"]["JobRef"] | null;
             /** Format: date-time */
             readonly updated_at: string;
         };
@@ -1284,6 +1425,11 @@ export interface components {
             readonly queue_position: number | null;
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
+        };
+        JobRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
         };
         /**
          * @description * `gpu` - gpu
@@ -3619,6 +3765,95 @@ export interface operations {
             };
         };
     };
+    training_jobs_checkpoints_adapter_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cid: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     training_jobs_checkpoints_download_retrieve: {
         parameters: {
             query?: never;
@@ -3637,6 +3872,94 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_clone_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneTemplate"];
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */
