@@ -89,6 +89,7 @@ def job_clone_template(*, job: Job) -> dict[str, Any]:
     suffix = " (copy)"
     return {
         "cloned_from": job.pk,
+        "source_name": job.name,
         "name": job.name[: 200 - len(suffix)] + suffix,
         "dataset_id": dataset_id,
         "validation_dataset_id": validation_id,

@@ -13,6 +13,10 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
+  artifacts (tests/e2e/browser/artifacts.mjs) frees the slots (cancels what earlier phases left
+            unfinished), then P, a run that checkpoints every few steps and is cancelled once two
+            checkpoints are stored, and X, a job that fails in preprocessing. Returns once P is
+            cancelled with its checkpoints and X has failed.
 """
 
 from __future__ import annotations
@@ -168,6 +172,48 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+# P: checkpoints every 3 steps, far more steps than it gets to run before the seed cancels it.
+PARTIAL = {"epochs": 30, "max_seq_len": 256, "batch_size": 2, "log_every": 1, "eval_every": 3,
+           "checkpoint_every": 3}  # fmt: skip
+
+
+def _settle(user: Any) -> None:
+    """Cancel every unfinished job (what earlier phases left running or queued) and wait until
+    they have stopped, so the next jobs start at once in the two slots."""
+    from backend.jobs.models import FINISHED_STATUSES, Job
+    from backend.jobs.services import job_cancel
+
+    for job in Job.objects.exclude(status__in=FINISHED_STATUSES):
+        job_cancel(job_id=job.pk, user=user, reason="testing")
+    _wait(
+        "earlier jobs to stop",
+        lambda: not Job.objects.exclude(status__in=FINISHED_STATUSES).exists(),
+        120,
+    )
+
+
+def _artifacts() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.jobs.models import Checkpoint
+    from backend.jobs.services import job_cancel
+
+    member = User.objects.get(username=MEMBER)
+    _settle(User.objects.get(username=MANAGER))
+    sample = _dataset(member, "Support conversations (artifacts)", "support_chats.jsonl")
+    overlong = _dataset(member, "Pasted logs (artifacts)", "overlong_prompts.jsonl")
+    failing = _submit(member, "elena logs rerun", overlong, {"epochs": 1, "max_seq_len": 64})
+    partial = _submit(member, "elena partial run", sample, PARTIAL)
+    _wait(
+        "P to store two checkpoints",
+        lambda: Checkpoint.objects.filter(job_id=partial.pk).count() >= 2,
+        240,
+    )
+    job_cancel(job_id=partial.pk, user=member, reason="cost_too_high", notes="keep what it has")
+    _wait("P to be cancelled", lambda: _job(partial.pk).status == "cancelled", 120)
+    _wait("X to fail", lambda: _job(failing.pk).status == "failed", 120)
+    return {"failed": str(failing.pk), "cancelled": str(partial.pk)}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -180,9 +226,12 @@ def main(argv: list[str]) -> None:
         result = _first()
     elif phase == "second":
         result = _second(argv[2], argv[3])
+    elif phase == "artifacts":
+        result = _artifacts()
     else:
         raise SystemExit(
-            "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID"
+            "usage: python -m tests.e2e.browser_seed "
+            "users|first|second DATASET_ID BUDGET_JOB_ID|artifacts"
         )
     print(json.dumps(result), flush=True)
 

@@ -71,6 +71,7 @@ class CloneTemplateSerializer(serializers.Serializer[Any]):
     """A create body reproducing a job (see selectors.job_clone_template)."""
 
     cloned_from = serializers.UUIDField()
+    source_name = serializers.CharField(help_text="The name of the job this body duplicates.")
     name = serializers.CharField()
     dataset_id = serializers.UUIDField(
         allow_null=True, help_text="Null when the source's dataset was deleted."

@@ -870,6 +870,8 @@ export interface components {
         CloneTemplate: {
             /** Format: uuid */
             cloned_from: string;
+            /** @description The name of the job this body duplicates. */
+            source_name: string;
             name: string;
             /**
              * Format: uuid

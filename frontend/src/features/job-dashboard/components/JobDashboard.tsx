@@ -16,6 +16,7 @@ import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
 import { lastValidation } from '../utils/trend';
 import { CancelFlow } from './CancelFlow';
+import { CheckpointsSection } from './CheckpointsSection';
 import { CostTracker } from './CostTracker';
 import { DashboardSkeleton } from './DashboardSkeleton';
 import { JobDetails } from './JobDetails';
@@ -180,6 +181,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
                   <LossCurve points={metrics.data?.points ?? []} jobName={j.name} downsampled={metrics.data?.downsampled} totalPoints={metrics.data?.totalPoints} totalSteps={j.progress.total_steps} />
                 )}
               </Section>
+              <CheckpointsSection job={j} />
               <Section title="Configuration" defaultOpen={false} testId="config-section">
                 <JobDetails job={j} />
               </Section>

@@ -6,6 +6,7 @@ import { Skeleton } from '../../../components/Skeleton';
 import type { JobListItem, User } from '../../../lib/api-types';
 import { formatCurrency, formatDayTime, formatDuration } from '../../../lib/format';
 import { STAGE_LABELS, isActive } from '../../../lib/status';
+import { duplicatePath } from '../utils/clone';
 import { sortDirection, toggleOrdering, type SortField } from '../utils/url-state';
 
 interface Column {
@@ -76,7 +77,10 @@ export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDel
                 </tr>
               ))
             : jobs.map((job) => {
-                const items: MenuItem[] = [{ key: 'view', label: 'View Details', onSelect: () => navigate(`/training-jobs/${job.id}`) }];
+                const items: MenuItem[] = [
+                  { key: 'view', label: 'View Details', onSelect: () => navigate(`/training-jobs/${job.id}`) },
+                  { key: 'duplicate', label: 'Duplicate', onSelect: () => navigate(duplicatePath(job.id)) },
+                ];
                 if (job.allowed_actions.includes('cancel')) items.push({ key: 'cancel', label: 'Cancel Job', danger: true, onSelect: () => onCancel(job) });
                 if (job.allowed_actions.includes('delete')) items.push({ key: 'delete', label: 'Delete', danger: true, onSelect: () => onDelete(job) });
                 const showProgress = isActive(job.status) || job.status === 'paused';
