@@ -7,6 +7,8 @@ from backend.jobs import views
 urlpatterns = [
     path("jobs", views.JobListCreateView.as_view(), name="job-list"),
     path("jobs/estimate", views.JobEstimateView.as_view(), name="job-estimate"),
+    path("jobs/bulk", views.JobBulkView.as_view(), name="job-bulk"),
+    path("jobs/export", views.JobExportView.as_view(), name="job-export"),
     path("jobs/<uuid:pk>", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<uuid:pk>/cancel", views.JobCancelView.as_view(), name="job-cancel"),
     path(

@@ -8,6 +8,11 @@ from backend.telemetry import views
 
 urlpatterns = [
     path("jobs/<uuid:pk>/metrics", views.JobMetricsView.as_view(), name="job-metrics"),
+    path(
+        "jobs/<uuid:pk>/metrics/export",
+        views.JobMetricsExportView.as_view(),
+        name="job-metrics-export",
+    ),
     path("jobs/<uuid:pk>/events", views.JobEventListView.as_view(), name="job-events"),
     path(
         "jobs/<uuid:pk>/events/export",

@@ -178,6 +178,7 @@ SPECTACULAR_SETTINGS = {
         "WorkerFailureCategoryEnum": "backend.workerapi.serializers.FAILURE_CATEGORIES",
         "HyperparameterTypeEnum": "worker.contract.hyperparameters.KINDS",
         "TypeEnum": "backend.telemetry.models.EventType",
+        "BulkActionEnum": "backend.jobs.bulk.BULK_ACTIONS",
     },
     "SCHEMA_PATH_PREFIX": r"/api/",
     "POSTPROCESSING_HOOKS": [

@@ -6,6 +6,7 @@ One module per entity (jobs, checkpoints, catalog); the views are re-exported he
 
 from __future__ import annotations
 
+from backend.jobs.views.bulk import JobBulkView, JobExportView
 from backend.jobs.views.catalog import BaseModelListView, GpuTypeListView, PresetListView
 from backend.jobs.views.checkpoints import (
     JobCheckpointAdapterView,
@@ -25,6 +26,7 @@ __all__ = [
     "BaseModelListView",
     "GpuTypeListView",
     "JobAdapterDownloadView",
+    "JobBulkView",
     "JobCancelView",
     "JobCheckpointAdapterView",
     "JobCheckpointDownloadView",
@@ -32,6 +34,7 @@ __all__ = [
     "JobCloneTemplateView",
     "JobDetailView",
     "JobEstimateView",
+    "JobExportView",
     "JobListCreateView",
     "PresetListView",
 ]

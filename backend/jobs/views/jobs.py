@@ -66,19 +66,25 @@ def _detail_response(request: Request, job_id: JobId, **kw: Any) -> Response:
     return Response(JobDetailSerializer(job, context=context).data, **kw)
 
 
+def ordered_jobs(request: Request) -> Any:
+    """The jobs list's queryset in the request's `ordering` (400 for an unknown one); the
+    list's filters are applied on top by its FilterSet (list and CSV export alike)."""
+    ordering = request.query_params.get("ordering", "-created_at")
+    if ordering.lstrip("-") not in selectors.ORDERING_FIELDS:
+        raise ApplicationError(
+            "Unknown ordering.",
+            code="validation_error",
+            fields={"ordering": [f"Use one of {', '.join(selectors.ORDERING_FIELDS)}."]},
+        )
+    return selectors.jobs_list(ordering=ordering)
+
+
 class JobListCreateView(generics.ListAPIView[Job]):
     serializer_class = JobListSerializer
     filterset_class = JobFilter
 
     def get_queryset(self) -> Any:
-        ordering = self.request.query_params.get("ordering", "-created_at")
-        if ordering.lstrip("-") not in selectors.ORDERING_FIELDS:
-            raise ApplicationError(
-                "Unknown ordering.",
-                code="validation_error",
-                fields={"ordering": [f"Use one of {', '.join(selectors.ORDERING_FIELDS)}."]},
-            )
-        return selectors.jobs_list(ordering=ordering)
+        return ordered_jobs(self.request)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "queue_positions": queue_positions()}

@@ -379,6 +379,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/jobs/{id}/metrics/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every metric point of a job as CSV (not downsampled)
+         * @description Columns: step, attempt, recorded_at, epoch, train_loss, val_loss, learning_rate, grad_norm, tokens_per_second, gpu_utilization, gpu_memory_mb, one row per logged step in step order. An empty cell was not measured at that step (e.g. GPU values on a CPU host), never zero.
+         */
+        get: operations["training_jobs_metrics_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel or delete many jobs (by ids or by the list's filter)
+         * @description Each job gets the permission check and the rules of the single action; the reply lists what was done, what already was, and what was refused and why. Repeating a request is harmless.
+         */
+        post: operations["training_jobs_bulk_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/jobs/estimate": {
         parameters: {
             query?: never;
@@ -390,6 +430,26 @@ export interface paths {
         put?: never;
         /** Estimate steps, duration and cost without creating a job */
         post: operations["training_jobs_estimate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The jobs list as CSV, filtered and sorted like the list
+         * @description Columns: id, name, status, stage, percent_complete, created_by, created_at, started_at, finished_at, duration_seconds, cost, hourly_rate, preset, pricing, gpu_type, base_model, current_step, total_steps, error_category, cancel_reason, cloned_from. Times are ISO 8601 (UTC); duration and cost of unfinished jobs run to the moment of the export. Text that a spreadsheet would run as a formula starts with an apostrophe.
+         */
+        get: operations["training_jobs_export_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -762,6 +822,55 @@ export interface components {
         BasisEnum: "history" | "measured" | "flops";
         /** @enum {unknown} */
         BlankEnum: "";
+        /**
+         * @description * `cancel` - cancel
+         *     * `delete` - delete
+         * @enum {string}
+         */
+        BulkActionEnum: "cancel" | "delete";
+        BulkActionRequest: {
+            /**
+             * @description cancel: like POST jobs/{id}/cancel for each job; delete: like DELETE jobs/{id} (finished jobs only).
+             *
+             *     * `cancel` - cancel
+             *     * `delete` - delete
+             */
+            action: components["schemas"]["BulkActionEnum"];
+            /** @description The jobs to act on. Give either ids or filter. */
+            ids?: string[];
+            /** @description Every job the list shows with this filter (at most 500). An empty object matches every job. */
+            filter?: components["schemas"]["JobListFilterRequest"];
+            /**
+             * @description Required for cancel: one for all.
+             *
+             *     * `loss_not_decreasing` - loss_not_decreasing
+             *     * `cost_too_high` - cost_too_high
+             *     * `wrong_configuration` - wrong_configuration
+             *     * `testing` - testing
+             *     * `other` - other
+             */
+            reason?: components["schemas"]["ReasonEnum"];
+            /** @default  */
+            notes: string;
+        };
+        BulkRefusal: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            /** @description permission_denied, conflict or not_found. */
+            code: string;
+            message: string;
+        };
+        BulkResult: {
+            action: components["schemas"]["BulkActionEnum"];
+            /** @description Distinct jobs the ids or the filter named. */
+            matched: number;
+            /** @description Jobs this request cancelled or deleted. */
+            done: string[];
+            /** @description Jobs already in the action's end state (cancelling or cancelled). */
+            unchanged: string[];
+            refused: components["schemas"]["BulkRefusal"][];
+        };
         CancelInfo: {
             reason: string;
             notes: string;
@@ -1427,6 +1536,18 @@ export interface components {
             readonly queue_position: number | null;
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
+        };
+        /** @description The jobs list's filter, as its query parameters (GET /api/training/jobs) take it. */
+        JobListFilterRequest: {
+            status?: string;
+            date_range?: string;
+            created_after?: string;
+            created_before?: string;
+            creator?: string;
+            gpu_type?: string;
+            cost_min?: string;
+            cost_max?: string;
+            search?: string;
         };
         JobRef: {
             /** Format: uuid */
@@ -4321,6 +4442,193 @@ export interface operations {
             };
         };
     };
+    training_jobs_metrics_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_bulk_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkActionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     training_jobs_estimate_create: {
         parameters: {
             query?: never;
@@ -4391,6 +4699,90 @@ export interface operations {
             };
             /** @description Unsupported body content type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_export_retrieve: {
+        parameters: {
+            query?: {
+                /** @description A user id, or `me` for your own jobs. */
+                creator?: string;
+                /** @description Comma-separated job ids (at most 100): only these, still filtered and sorted. */
+                ids?: string;
+                /** @description Sort: created_at, name, status, started_at, duration, cost; prefix - for descending. Default -created_at. */
+                ordering?: "-cost" | "-created_at" | "-duration" | "-name" | "-started_at" | "-status" | "cost" | "created_at" | "duration" | "name" | "started_at" | "status";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
