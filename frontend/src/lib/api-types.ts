@@ -59,6 +59,8 @@ export type HyperparameterBounds = S['HyperparameterBounds'];
 export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
 export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters'> & { hyperparameters?: Hyperparameters };
+export type BulkActionBody = S['BulkActionRequest'];
+export type BulkResult = S['BulkResult'];
 export type CloneTemplate = Omit<S['CloneTemplate'], 'hyperparameters' | 'metadata'> & {
   readonly hyperparameters: Hyperparameters;
   readonly metadata: Record<string, string>;

@@ -4,6 +4,7 @@ import { jobDetail } from '../../../test/fixtures';
 import { mockFetch, renderWithProviders } from '../../../test/render';
 import { CheckpointsSection } from './CheckpointsSection';
 import { ClonedFrom, DuplicateLink } from './JobLineage';
+import { MetricsCsvLink } from './MetricsCsvLink';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -58,5 +59,15 @@ describe('JobLineage', () => {
   it('says nothing for a job that is not a duplicate', () => {
     renderWithProviders(<ClonedFrom job={jobDetail({ cloned_from: null })} />);
     expect(screen.queryByTestId('cloned-from')).toBeNull();
+  });
+});
+
+describe('MetricsCsvLink', () => {
+  it('downloads every metric point of the job as CSV', () => {
+    renderWithProviders(<MetricsCsvLink jobId="j1" />);
+    const link = screen.getByTestId('metrics-csv');
+    expect(link).toHaveTextContent('Download CSV');
+    expect(link).toHaveAttribute('href', '/api/training/jobs/j1/metrics/export');
+    expect(link).toHaveAttribute('download');
   });
 });

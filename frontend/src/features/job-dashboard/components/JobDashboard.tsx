@@ -21,6 +21,7 @@ import { CostTracker } from './CostTracker';
 import { DashboardSkeleton } from './DashboardSkeleton';
 import { JobDetails } from './JobDetails';
 import { LossCurve } from './LossCurve';
+import { MetricsCsvLink } from './MetricsCsvLink';
 import { MetricsTable } from './MetricsTable';
 import { ProgressHeader } from './ProgressHeader';
 import { StageIndicator } from './StageIndicator';
@@ -166,7 +167,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         ) : (
           <div className="overview-grid">
             <div className="stack" style={{ minWidth: 0 }}>
-              <Section title="Loss Curve" testId="loss-section">
+              <Section title="Loss Curve" testId="loss-section" actions={hasRun ? <MetricsCsvLink jobId={j.id} /> : undefined}>
                 {!hasRun ? (
                   <div className="chart-empty">
                     {isTerminal(j.status) ? 'This job never started training, so there is no loss curve.' : 'The loss curve appears once the job starts training.'}
