@@ -17,6 +17,8 @@ Phases (the test runs the browser between them):
             unfinished), then P, a run that checkpoints every few steps and is cancelled once two
             checkpoints are stored, and X, a job that fails in preprocessing. Returns once P is
             cancelled with its checkpoints and X has failed.
+  bulk      (artifacts.mjs) three long "bulk sweep" jobs: two of the member's, one of the
+            manager's (the member's bulk cancel must refuse that one). Returns at once.
 """
 
 from __future__ import annotations
@@ -214,6 +216,20 @@ def _artifacts() -> dict[str, Any]:
     return {"failed": str(failing.pk), "cancelled": str(partial.pk)}
 
 
+def _bulk() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.datasets.models import Dataset
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    _settle(manager)
+    sample = Dataset.objects.filter(name="Support conversations (artifacts)").first()
+    sample = sample or _dataset(member, "Support conversations (bulk)", "support_chats.jsonl")
+    mine = [_submit(member, f"bulk sweep {i}", sample, LONG) for i in (1, 2)]
+    theirs = _submit(manager, "bulk sweep 3 (maya)", sample, LONG)
+    return {"mine": [str(j.pk) for j in mine], "theirs": str(theirs.pk)}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -228,10 +244,12 @@ def main(argv: list[str]) -> None:
         result = _second(argv[2], argv[3])
     elif phase == "artifacts":
         result = _artifacts()
+    elif phase == "bulk":
+        result = _bulk()
     else:
         raise SystemExit(
             "usage: python -m tests.e2e.browser_seed "
-            "users|first|second DATASET_ID BUDGET_JOB_ID|artifacts"
+            "users|first|second DATASET_ID BUDGET_JOB_ID|artifacts|bulk"
         )
     print(json.dumps(result), flush=True)
 

@@ -284,6 +284,8 @@ ARTIFACT_PAGES = (
     "artifacts-01-duplicate-form",
     "artifacts-02-cloned-job",
     "artifacts-03-cancelled-checkpoints",
+    "artifacts-04-bulk-selection",
+    "artifacts-05-bulk-result",
 )
 
 
@@ -296,6 +298,17 @@ def test_browser_artifacts_and_bulk(stack: Stack) -> None:
         stack,
         "artifacts",
         {"JOB_FAILED": seeded["failed"], "JOB_CANCELLED": seeded["cancelled"]},
+        script="artifacts.mjs",
+    )
+    jobs = _seed(stack, "bulk")
+    _journey(
+        stack,
+        "bulk",
+        {
+            "JOB_CANCELLED": seeded["cancelled"],
+            "JOBS_MINE": ",".join(jobs["mine"]),
+            "JOB_THEIRS": jobs["theirs"],
+        },
         script="artifacts.mjs",
     )
     for name in ARTIFACT_PAGES:

@@ -3,6 +3,9 @@
 //   artifacts  duplicate the failed job X from its page and from the list's menu (the create form
 //              comes prefilled; the new job says "cloned from X"), then download the adapter and a
 //              checkpoint of the cancelled job P and check what arrived
+//   bulk       select the three "bulk sweep" jobs (one is the manager's), cancel them with one
+//              reason (the manager's is refused and stays), download the list as CSV (the rows
+//              the table shows, in its order) and the cancelled job's metrics as CSV
 // Screenshots: artifacts-*.png. Exit code 0 when every step passed.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -123,7 +126,98 @@ async function phaseArtifacts(browser) {
   return problems;
 }
 
-const PHASES = { artifacts: phaseArtifacts };
+/** RFC 4180 rows (quoted fields, doubled quotes, newlines inside quotes). */
+function parseCsv(text) {
+  const out = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), (i += 1);
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === '\n') row.push(cell), out.push(row), (row = []), (cell = '');
+    else if (c !== '\r') cell += c;
+  }
+  if (cell || row.length) row.push(cell), out.push(row);
+  const [header, ...rest] = out;
+  return rest.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}
+
+async function phaseBulk(browser) {
+  const mine = required('JOBS_MINE').split(',');
+  const theirs = required('JOB_THEIRS');
+  const cancelledId = required('JOB_CANCELLED');
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const problems = watchPage(page, 'member');
+  await signIn(page, member.username, member.password);
+  const status = async (id) => (await (await page.request.get(`${BASE_URL}/api/training/jobs/${id}`)).json()).status;
+
+  await step('Select every "bulk sweep" job on the page', async () => {
+    await page.goto(`${BASE_URL}/dashboard/training-jobs?search=bulk+sweep&ordering=name`);
+    await until('the three bulk jobs', async () => (await page.getByTestId('job-row').count()) === 3);
+    assert((await page.getByTestId('bulk-bar').count()) === 0, 'no bulk bar before a selection');
+    await page.getByRole('checkbox', { name: 'Select all jobs on this page' }).check();
+    await until('3 selected', async () => (await page.getByTestId('bulk-count').textContent()) === '3 selected');
+    await page.getByRole('checkbox', { name: 'Select bulk sweep 3 (maya)' }).uncheck();
+    await until('2 selected', async () => (await page.getByTestId('bulk-count').textContent()) === '2 selected');
+    await page.getByRole('checkbox', { name: 'Select bulk sweep 3 (maya)' }).check();
+    await shot(page, 'artifacts-04-bulk-selection');
+  });
+
+  await step('Cancel them with one reason: the manager’s job is refused and left alone', async () => {
+    await page.getByTestId('bulk-cancel').click();
+    const modal = page.getByTestId('bulk-cancel-modal');
+    await modal.getByTestId('bulk-cancel-reason').selectOption('testing');
+    await modal.getByRole('textbox').fill('bulk check');
+    await modal.getByTestId('bulk-cancel-confirm').click();
+    const summary = page.getByTestId('bulk-result-summary');
+    await until('the result', async () => (await summary.textContent())?.startsWith('Cancelled 2 of 3'));
+    assert((await summary.textContent()).includes('1 refused'), await summary.textContent());
+    const refusal = page.getByTestId('bulk-refusal');
+    assert((await refusal.count()) === 1, 'one refusal listed');
+    assert((await refusal.getAttribute('data-code')) === 'permission_denied', 'refused for permission');
+    assert((await refusal.textContent()).includes("bulk sweep 3 (maya): Only the job's creator or a manager can cancel it."), await refusal.textContent());
+    for (const id of mine) await until(`${id} to be cancelled`, async () => ['cancelling', 'cancelled'].includes(await status(id)));
+    assert(!['cancelling', 'cancelled'].includes(await status(theirs)), 'the manager’s job is untouched');
+    await until('the selection to clear', async () => (await page.getByTestId('bulk-bar').count()) === 0);
+    await shot(page, 'artifacts-05-bulk-result');
+  });
+
+  await step('Export CSV downloads the list as filtered and sorted', async () => {
+    const shown = await page.getByTestId('job-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-job-id')));
+    const csv = await download(page, page.getByTestId('export-csv'));
+    assert(/^training-jobs-\d{8}-\d{6}\.csv$/.test(csv.name), `file name ${csv.name}`);
+    const rows = parseCsv(csv.bytes.toString('utf8'));
+    assert(JSON.stringify(rows.map((r) => r.id)) === JSON.stringify(shown), `CSV ids ${rows.map((r) => r.id)} = table ${shown}`);
+    assert(JSON.stringify(rows.map((r) => r.name)) === JSON.stringify(['bulk sweep 1', 'bulk sweep 2', 'bulk sweep 3 (maya)']), 'sorted by name');
+    const mineRows = rows.filter((r) => mine.includes(r.id));
+    assert(mineRows.every((r) => r.cancel_reason === 'testing'), 'the reason is in the CSV');
+  });
+
+  await step('The cancelled job’s metrics download as CSV', async () => {
+    await page.goto(jobUrl(cancelledId));
+    const link = page.getByTestId('metrics-csv');
+    await link.waitFor();
+    const csv = await download(page, link);
+    const rows = parseCsv(csv.bytes.toString('utf8'));
+    const api = await (await page.request.get(`${BASE_URL}/api/training/jobs/${cancelledId}/metrics?max_points=20000`)).json();
+    assert(rows.length === api.total_points && rows.length > 0, `${rows.length} rows for ${api.total_points} points`);
+    assert(JSON.stringify(rows.map((r) => Number(r.step))) === JSON.stringify(api.points.map((p) => p.step)), 'one row per step, in order');
+    assert(rows.every((r) => r.gpu_utilization === ''), 'no invented GPU figures on a CPU host');
+    assert(Math.abs(Number(rows.at(-1).train_loss) - api.points.at(-1).train_loss) < 1e-9, 'the last train loss matches');
+  });
+
+  await context.close();
+  return problems;
+}
+
+const PHASES = { artifacts: phaseArtifacts, bulk: phaseBulk };
 
 async function main() {
   const run = PHASES[PHASE];
