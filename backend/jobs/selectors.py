@@ -99,5 +99,6 @@ def job_clone_template(*, job: Job) -> dict[str, Any]:
         "gpu_type": gpu_type,
         "pricing": job.pricing,
         "metadata": job.metadata,
+        "anomaly_pause": job.anomaly_pause,
         "warnings": warnings,
     }

@@ -77,6 +77,7 @@ def job_create(
     pricing: str,
     metadata: dict[str, str] | None = None,
     cloned_from: Job | None = None,
+    anomaly_pause: bool = True,
 ) -> Job:
     """Create a queued job with its estimate and its four pending stages.
 
@@ -118,6 +119,7 @@ def job_create(
         hyperparameters=resolved,
         metadata=metadata or {},
         cloned_from=cloned_from,
+        anomaly_pause=anomaly_pause,
         gpu_type=gpu_type,
         pricing=pricing,
         hourly_rate=gpu_type.hourly_rate(pricing),

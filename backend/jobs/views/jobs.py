@@ -124,6 +124,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
             pricing=data["pricing"],
             metadata=data.get("metadata"),
             cloned_from=source,
+            anomaly_pause=data["anomaly_pause"],
         )
         return _detail_response(request, job.pk, status=status.HTTP_201_CREATED)
 

@@ -58,7 +58,8 @@ export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameter
 export type HyperparameterBounds = S['HyperparameterBounds'];
 export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
-export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters'> & { hyperparameters?: Hyperparameters };
+// anomaly_pause has a server-side default (on): the schema lists it as required, clients may omit it.
+export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'anomaly_pause'> & { hyperparameters?: Hyperparameters; anomaly_pause?: boolean };
 export type BulkActionBody = S['BulkActionRequest'];
 export type BulkResult = S['BulkResult'];
 export type CloneTemplate = Omit<S['CloneTemplate'], 'hyperparameters' | 'metadata'> & {

@@ -49,6 +49,8 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     attempt: 1,
     micro_batching: null,
     cloned_from: null,
+    pause: null,
+    anomaly_pause: true,
     metadata: {},
     adapter: null,
     updated_at: '2026-11-29T16:28:00Z',

@@ -45,6 +45,7 @@ def failed_job(owner: Any, h100: Any) -> Job:
         gpu_type=h100,
         metadata={"ticket": "ML-7"},
         validation_dataset=DatasetFactory(),
+        anomaly_pause=False,
     )
 
 
@@ -66,6 +67,7 @@ def test_clone_template_reproduces_the_job(owner_client: Any, failed_job: Job) -
         "gpu_type": "h100-80gb",
         "pricing": "on_demand",
         "metadata": {"ticket": "ML-7"},
+        "anomaly_pause": False,
         "warnings": [],
     }
 
@@ -91,6 +93,7 @@ def test_posting_the_template_creates_an_identical_job_that_records_its_source(
         failed_job.pricing,
         failed_job.metadata,
     )
+    assert clone.anomaly_pause is False
     assert body["cloned_from"] == {"id": str(failed_job.pk), "name": "Support bot v3"}
     queued = Event.objects.get(job=clone, seq=1)
     assert queued.message == "Job queued by Tariq Teammate (cloned from Support bot v3)"

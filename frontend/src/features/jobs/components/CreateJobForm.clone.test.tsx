@@ -21,6 +21,7 @@ const template = (over: Record<string, unknown> = {}) => ({
   gpu_type: 'h100',
   pricing: 'on_demand',
   metadata: { notes: 'retry with lower lr', ticket: 'ML-7' },
+  anomaly_pause: false,
   warnings: [],
   ...over,
 });
@@ -92,6 +93,7 @@ describe('CreateJobForm duplicating a job (?clone=<id>)', () => {
       hyperparameters: template().hyperparameters,
       metadata: { ticket: 'ML-7', notes: 'retry with lower lr' },
       cloned_from: SOURCE,
+      anomaly_pause: false,
     });
   });
 

@@ -13,11 +13,14 @@ import { useBaseModels } from '../api/get-base-models';
 import { useCloneTemplate } from '../api/get-clone-template';
 import { useGpuTypes } from '../api/get-gpu-types';
 import { usePresets } from '../api/get-presets';
-import { EMPTY_FORM, HYPERPARAMETER_FIELDS, buildJobBody, fieldError, parseHyperparameters, type JobFormState } from '../utils/job-form';
+import { useUser } from '../../../lib/auth';
+import { draftKey } from '../utils/job-draft';
+import { EMPTY_FORM, HYPERPARAMETER_FIELDS, buildJobBody, estimateBlocker, fieldError, parseHyperparameters, type JobFormState } from '../utils/job-form';
 import { DatasetPicker } from './DatasetPicker';
 import { EstimatePanel } from './EstimatePanel';
 import { CloneNotice } from './CloneNotice';
 import { formFromCloneTemplate } from '../utils/clone';
+import { DraftBanner, useJobDraft } from './JobDraft';
 import { ConfigList } from '../../../components/ConfigList';
 
 export const ESTIMATE_DEBOUNCE_MS = 500;
@@ -32,10 +35,12 @@ export function CreateJobForm() {
   const navigate = useNavigate();
   const toast = useToast();
   const set = <K extends keyof JobFormState>(k: K, v: JobFormState[K]) => setForm((f) => ({ ...f, [k]: v }));
-
-  // "Duplicate" opens this form with ?clone=<job id>: prefill it once from the job's template.
+  const user = useUser();
+  // "Duplicate" opens this form with ?clone=<job id>: prefill it once from the job's template
+  // (a duplicate neither offers nor overwrites the draft of a job being written from scratch).
   const [params] = useSearchParams();
   const cloneId = params.get('clone');
+  const draft = useJobDraft(user && !cloneId ? draftKey(user.id) : null, form, setForm);
   const clone = useCloneTemplate(cloneId);
   const [cloneApplied, setCloneApplied] = useState<string | null>(null);
   useEffect(() => {
@@ -96,6 +101,7 @@ export function CreateJobForm() {
     }
     create.mutate(body, {
       onSuccess: (job) => {
+        draft.clear();
         toast.show(job.status === 'queued' && job.queue_position ? `Job created — queued at position #${job.queue_position}` : 'Job created');
         navigate(`/training-jobs/${job.id}`);
       },
@@ -106,6 +112,7 @@ export function CreateJobForm() {
     <form className="create-grid" onSubmit={onSubmit} noValidate aria-label="Create training job" data-testid="create-job-form">
       <div className="stack">
         {cloneId ? <CloneNotice jobId={cloneId} template={clone.data} loading={clone.isPending} error={clone.error} /> : null}
+        {draft.offered ? <DraftBanner draft={draft.offered} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
         {create.isError && (!Object.keys(apiFields).length || otherApiErrors.length) ? (
           <div className="alert alert--error" role="alert">
             <div className="alert__body">
@@ -263,7 +270,7 @@ export function CreateJobForm() {
       </div>
 
       <aside className="create-grid__aside">
-        <EstimatePanel estimate={estimate.data} loading={estimatePending} error={estimate.error} ready={estimateBody !== null} pricing={form.pricing} />
+        <EstimatePanel estimate={estimate.data} loading={estimatePending} error={estimate.error} blocker={estimateBlocker(form, bounds)} pricing={form.pricing} />
         <div className="card stack-sm">
           <button type="submit" className="btn btn--primary btn--block" disabled={create.isPending} data-testid="submit-job">
             {create.isPending ? 'Creating…' : 'Start Training Job'}

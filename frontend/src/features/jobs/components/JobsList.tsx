@@ -13,6 +13,7 @@ import { PAGE_SIZES, hasActiveFilters, toJobsApiQuery, type JobsListState } from
 import { jobsExportUrl } from '../utils/export';
 import { BulkActionBar } from './BulkActionBar';
 import { BulkResultPanel } from './BulkResultPanel';
+import { CardSort } from './CardSort';
 import { JobsFilters } from './JobsFilters';
 import { JobsTable } from './JobsTable';
 
@@ -117,6 +118,7 @@ export function JobsList({ state, onChange }: Props) {
               }}
             />
           ) : null}
+          <CardSort ordering={state.ordering} onSort={(ordering) => onChange({ ordering })} />
           <JobsTable
             jobs={results}
             selection={{

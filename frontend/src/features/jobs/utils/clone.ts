@@ -26,6 +26,7 @@ export function formFromCloneTemplate(t: CloneTemplate): JobFormState {
     clonedFrom: t.cloned_from,
     extraHyperparameters: t.preset === 'custom' ? extra : {},
     extraMetadata,
+    anomalyPause: t.anomaly_pause,
   };
 }
 

@@ -17,6 +17,8 @@ export interface JobFormState {
   extraHyperparameters: Hyperparameters;
   /** The source's metadata other than notes, carried over unchanged. */
   extraMetadata: Record<string, string>;
+  /** Anomaly auto-pause (the API's default: on); a duplicate keeps its source's choice. */
+  anomalyPause: boolean;
 }
 
 export const EMPTY_FORM: JobFormState = {
@@ -32,6 +34,7 @@ export const EMPTY_FORM: JobFormState = {
   clonedFrom: '',
   extraHyperparameters: {},
   extraMetadata: {},
+  anomalyPause: true,
 };
 
 /** The fields the custom preset shows; their types and bounds come from the API (`bounds`). */
@@ -93,6 +96,7 @@ export function buildJobBody(form: JobFormState, { forEstimate = false, bounds =
     const metadata = { ...form.extraMetadata, ...(form.notes.trim() ? { notes: form.notes.trim() } : {}) };
     if (Object.keys(metadata).length) body.metadata = metadata;
     if (form.clonedFrom) body.cloned_from = form.clonedFrom;
+    if (form.anomalyPause === false) body.anomaly_pause = false;
   }
   return body;
 }
@@ -105,4 +109,23 @@ export function fieldError(fields: Record<string, string[]> | undefined, ...keys
     if (v && v.length) return v.join(' ');
   }
   return undefined;
+}
+
+/** Why the Estimate panel has no estimate yet, naming exactly what is missing; null when the form
+ *  is complete enough to estimate (the job name is not needed for that). */
+export function estimateBlocker(form: JobFormState, bounds: readonly HyperparameterBounds[] = []): string | null {
+  const missing = [!form.datasetId && 'a dataset', !form.baseModel && 'a base model', !form.gpuType && 'a GPU type'].filter((m): m is string => !!m);
+  if (missing.length) {
+    const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}`;
+    return `Pick ${list} to see how long the job takes and what it costs.`;
+  }
+  if (!form.preset) return 'Pick a preset to see how long the job takes and what it costs.';
+  if (form.preset === 'custom') {
+    const bad = Object.keys(parseHyperparameters(form.hyperparameters, bounds).errors);
+    if (bad.length) {
+      const labels = HYPERPARAMETER_FIELDS.filter((f) => bad.includes(f.key)).map((f) => f.label);
+      return `Fix ${labels.join(', ')} (out of bounds) to see the estimate.`;
+    }
+  }
+  return null;
 }
