@@ -5348,7 +5348,7 @@ export interface operations {
             query?: {
                 /** @description A user id, or `me` for your own jobs. */
                 creator?: string;
-                /** @description Comma-separated job ids (at most 100): only these, still filtered and sorted. */
+                /** @description Comma-separated job ids (at most 100): only these jobs, still filtered and sorted like the list. */
                 ids?: string;
                 /** @description Sort: created_at, name, status, started_at, duration, cost; prefix - for descending. Default -created_at. */
                 ordering?: "-cost" | "-created_at" | "-duration" | "-name" | "-started_at" | "-status" | "cost" | "created_at" | "duration" | "name" | "started_at" | "status";
