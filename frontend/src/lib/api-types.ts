@@ -58,8 +58,11 @@ export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameter
 export type HyperparameterBounds = S['HyperparameterBounds'];
 export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
-// anomaly_pause has a server-side default (on): the schema lists it as required, clients may omit it.
-export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'anomaly_pause'> & { hyperparameters?: Hyperparameters; anomaly_pause?: boolean };
+// Fields with a server default (anomaly_pause) may be left out: the API applies the default.
+export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'anomaly_pause'> & {
+  hyperparameters?: Hyperparameters;
+  anomaly_pause?: boolean;
+};
 export type BulkActionBody = S['BulkActionRequest'];
 export type BulkResult = S['BulkResult'];
 export type CloneTemplate = Omit<S['CloneTemplate'], 'hyperparameters' | 'metadata'> & {
@@ -79,3 +82,5 @@ export interface ApiErrorBody {
     fields?: Record<string, string[]>;
   };
 }
+export type CompareResponse = S['CompareResponse'];
+export type CompareRun = S['CompareRun'];
