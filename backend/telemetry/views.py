@@ -20,12 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.csvstream import csv_response
 from backend.common.errors import ApplicationError
 from backend.common.pagination import EventPagination
 from backend.jobs.models import Job
 from backend.telemetry import selectors
 from backend.telemetry.compare import runs_compare
-from backend.telemetry.models import Event
+from backend.telemetry.models import Event, MetricPoint
 from backend.telemetry.serializers import (
     CompareQuerySerializer,
     CompareResponseSerializer,
@@ -35,6 +36,7 @@ from backend.telemetry.serializers import (
     MetricsQuerySerializer,
     MetricsResponseSerializer,
 )
+from worker.contract.names import METRIC_VALUE_FIELDS
 
 DEFAULT_MAX_POINTS = 5000
 
@@ -197,3 +199,28 @@ class JobEventExportView(APIView):
         )
         response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-events.{fmt}"'
         return response
+
+
+METRICS_CSV_COLUMNS: tuple[str, ...] = ("step", "attempt", "recorded_at", *METRIC_VALUE_FIELDS)
+
+
+class JobMetricsExportView(APIView):
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        tags=["metrics"],
+        summary="Every metric point of a job as CSV (not downsampled)",
+        description="Columns: " + ", ".join(METRICS_CSV_COLUMNS) + ", one row per logged "
+        "step in step order. An empty cell was not measured at that step (e.g. GPU values on "
+        "a CPU host), never zero.",
+    )
+    def get(self, request: Request, pk: str) -> StreamingHttpResponse:
+        job = get_object_or_404(Job.objects.only("pk", "name"), pk=pk)
+        points = (
+            MetricPoint.objects.filter(job=job)
+            .order_by("step")
+            .values_list("step", "attempt", "recorded_at", *METRIC_VALUE_FIELDS)
+            .iterator(chunk_size=5000)
+        )
+        rows = ([step, attempt, at.isoformat(), *rest] for step, attempt, at, *rest in points)
+        name = job.name.replace('"', "").replace("/", "_")
+        return csv_response(METRICS_CSV_COLUMNS, rows, filename=f"{name}-metrics.csv")

@@ -279,6 +279,43 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
 
 
+# Issue #13 (duplicate a job, partial artifacts) and #15 (bulk actions, CSV): their own script.
+ARTIFACT_PAGES = (
+    "artifacts-01-duplicate-form",
+    "artifacts-02-cloned-job",
+    "artifacts-03-cancelled-checkpoints",
+    "artifacts-04-bulk-selection",
+    "artifacts-05-bulk-result",
+)
+
+
+def test_browser_artifacts_and_bulk(stack: Stack) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if "users" not in stack.ids:  # run on its own (-k): the journeys above did not seed them
+        stack.ids["users"] = _seed(stack, "users")
+    seeded = _seed(stack, "artifacts")
+    _journey(
+        stack,
+        "artifacts",
+        {"JOB_FAILED": seeded["failed"], "JOB_CANCELLED": seeded["cancelled"]},
+        script="artifacts.mjs",
+    )
+    jobs = _seed(stack, "bulk")
+    _journey(
+        stack,
+        "bulk",
+        {
+            "JOB_CANCELLED": seeded["cancelled"],
+            "JOBS_MINE": ",".join(jobs["mine"]),
+            "JOB_THEIRS": jobs["theirs"],
+        },
+        script="artifacts.mjs",
+    )
+    _seed(stack, "settle")  # the manager's bulk job the member could not cancel
+    for name in ARTIFACT_PAGES:
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
 # The pages tests/e2e/browser/ux.mjs saves (phones, the create form's draft, dark mode).
 UX_SHOTS = (
     "ux-mobile-menu",

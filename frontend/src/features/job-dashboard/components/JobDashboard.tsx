@@ -18,10 +18,12 @@ import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
 import { lastValidation } from '../utils/trend';
 import { CancelFlow } from './CancelFlow';
+import { CheckpointsSection } from './CheckpointsSection';
 import { CostTracker } from './CostTracker';
 import { DashboardSkeleton } from './DashboardSkeleton';
 import { JobDetails } from './JobDetails';
 import { LossCurve } from './LossCurve';
+import { MetricsCsvLink } from './MetricsCsvLink';
 import { MetricsTable } from './MetricsTable';
 import { ProgressHeader } from './ProgressHeader';
 import { StageIndicator } from './StageIndicator';
@@ -208,7 +210,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
         ) : (
           <div className="overview-grid">
             <div className="stack" style={{ minWidth: 0 }}>
-              <Section title="Loss Curve" testId="loss-section">
+              <Section title="Loss Curve" testId="loss-section" actions={hasRun ? <MetricsCsvLink jobId={j.id} /> : undefined}>
                 {!hasRun ? (
                   <div className="chart-empty">
                     {isTerminal(j.status) ? 'This job never started training, so there is no loss curve.' : 'The loss curve appears once the job starts training.'}
@@ -234,6 +236,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
                   </>
                 )}
               </Section>
+              <CheckpointsSection job={j} />
               <Section title="Configuration" defaultOpen={false} testId="config-section">
                 <JobDetails job={j} />
               </Section>
