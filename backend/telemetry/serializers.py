@@ -98,8 +98,8 @@ class ComparePointSerializer(serializers.Serializer[Any]):
     step = serializers.IntegerField()
     tokens_seen = serializers.IntegerField(
         allow_null=True,
-        help_text="Tokens trained on up to this step: the job's token count spread evenly "
-        "over its steps (null without an estimate).",
+        help_text="Tokens trained on up to this step: step x tokens per step (the worker's "
+        "measured dataset counts, else the planned token count over the steps; null without).",
     )
     train_loss = serializers.FloatField(allow_null=True)
     val_loss = serializers.FloatField(allow_null=True)

@@ -865,7 +865,7 @@ export interface components {
         };
         ComparePoint: {
             step: number;
-            /** @description Tokens trained on up to this step: the job's token count spread evenly over its steps (null without an estimate). */
+            /** @description Tokens trained on up to this step: step x tokens per step (the worker's measured dataset counts, else the planned token count over the steps; null without). */
             tokens_seen: number | null;
             /** Format: double */
             train_loss: number | null;

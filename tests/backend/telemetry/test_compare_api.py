@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from backend.telemetry.models import MetricPoint
+from backend.telemetry.services import EventIn, events_append
 from tests.factories import DatasetFactory, JobFactory
 from worker.contract.hyperparameters import resolve_hyperparameters
 
@@ -31,7 +32,7 @@ def runs() -> list[Any]:
         hyperparameters={**base, "learning_rate": 1e-4},
         status="completed",
         est_total_tokens=10_000,
-        est_total_steps=100,
+        total_steps=100,
         latest_metrics={"step": 20, "train_loss": 1.5, "val_loss": 1.7},
     )
     b = JobFactory(
@@ -75,6 +76,28 @@ def test_curves_finals_and_what_differs(owner_client: Any, runs: list[Any]) -> N
     assert first["final"]["val_loss"] is None and first["final"]["best_val_loss"] == 2.4
     assert second["config"]["dataset"] == "support-chats"
     assert second["config"]["learning_rate"] == 1e-4 and first["config"]["learning_rate"] == 3e-4
+
+
+def test_tokens_seen_from_the_workers_dataset_counts(owner_client: Any, runs: list[Any]) -> None:
+    # Once preprocessing has reported the real counts they replace the plan: 6,000 training
+    # tokens per epoch in 40 steps = 150 tokens a step.
+    a, b = runs
+    events_append(
+        job_id=b.pk,
+        attempt=1,
+        items=[
+            EventIn(
+                type="info",
+                message="Dataset: ...",
+                payload={"train_tokens": 6000, "steps_per_epoch": 40, "total_steps": 120},
+            )
+        ],
+    )
+    body = owner_client.get(URL, {"jobs": f"{a.pk},{b.pk}"}).json()
+    planned, measured = body["runs"]
+    assert measured["tokens_per_step"] == 150.0
+    assert [p["tokens_seen"] for p in measured["points"]] == [0, 1500]
+    assert planned["tokens_per_step"] == 100.0  # no counts yet: the plan
 
 
 def test_same_config_differs_in_nothing(owner_client: Any) -> None:
