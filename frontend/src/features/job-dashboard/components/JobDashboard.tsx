@@ -107,7 +107,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   const canCancel = j.allowed_actions.includes('cancel');
   const elapsed = liveElapsedSeconds(j.timing.elapsed_seconds, job.dataUpdatedAt, Date.now(), live);
   const retryEvery = failing ? jobRefreshInterval(j.status, failingForMs({ dataUpdatedAt: job.dataUpdatedAt, errorUpdatedAt: job.errorUpdatedAt }, Date.now())) : false;
-  const nextRetryMs = retryEvery === false ? null : Math.max(0, job.errorUpdatedAt + retryEvery - Date.now());
+  const nextRetryAt = retryEvery === false ? null : job.errorUpdatedAt + retryEvery;
   const cancelWaitingS = j.status === 'cancelling' ? secondsSince(j.cancel?.requested_at, now) : null;
 
   const setTab = (t: Tab) =>
@@ -164,7 +164,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         connection={connection}
         updatedAt={job.dataUpdatedAt}
         error={job.error}
-        nextRetryMs={nextRetryMs}
+        nextRetryAt={nextRetryAt}
         onRetry={() => void job.refetch()}
         retrying={job.isFetching}
       />
