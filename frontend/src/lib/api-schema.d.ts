@@ -4687,7 +4687,7 @@ export interface operations {
     training_jobs_compare_retrieve: {
         parameters: {
             query: {
-                /** @description Comma list of 2 to 5 job ids, in the order to show them. */
+                /** @description Comma list of 2 to 5 different job ids, in the order to show them. */
                 jobs: string;
             };
             header?: never;
@@ -4726,6 +4726,15 @@ export interface operations {
             };
             /** @description Not allowed for this user, or a session request without its CSRF token. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description One of the jobs does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
