@@ -231,7 +231,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
             </div>
             <div className="overview-grid__side">
               <Section title="Current Metrics" testId="metrics-section">
-                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} />
+                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} finished={isTerminal(j.status)} />
               </Section>
               <Section title="Cost Tracker" testId="cost-section">
                 <CostTracker job={j} />
