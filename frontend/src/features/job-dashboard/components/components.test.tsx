@@ -1,10 +1,10 @@
 import { fireEvent, render, screen, within } from '@testing-library/react';
-import { LossCurve } from './LossCurve';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { jobDetail } from '../../../test/fixtures';
 import { CancelModal } from './CancelModal';
 import { CostTracker } from './CostTracker';
+import { LossCurve } from './LossCurve';
 import { MetricsTable } from './MetricsTable';
 import { StageIndicator } from './StageIndicator';
 
