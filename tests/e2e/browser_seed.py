@@ -13,10 +13,10 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
-  dash      the compare page's two quick runs (after freeing the slots), trained to completion.
   ux        for tests/e2e/browser/ux.mjs (accessibility, mobile, forms): the users when missing,
             a job for the member to cancel (queued or training) and a job whose events carry a
             payload (the failed job when the journeys made one). Returns at once.
+  dash      the compare page's two quick runs (after freeing the slots), trained to completion.
 """
 
 from __future__ import annotations
@@ -172,6 +172,28 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+def _ux() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.telemetry.models import Event
+
+    users = _users() if not User.objects.filter(username=MEMBER).exists() else {}
+    member = User.objects.get(username=MEMBER)
+    sample = _dataset(member, "UX checks", "support_chats.jsonl")
+    from backend.jobs.services import job_cancel
+
+    cancel_me = _submit(member, "elena ux cancel-note check", sample, LONG)
+    # A second row for the card list's sort, cancelled at once so it takes no training slot.
+    listed = _submit(member, "elena ux sorted second", sample, LONG)
+    job_cancel(job_id=listed.pk, user=member, reason="testing")
+    with_payload = (
+        Event.objects.exclude(payload={}).filter(job__status="failed").first()
+        or Event.objects.exclude(payload={}).first()
+        or Event.objects.filter(job=cancel_me).first()
+    )
+    assert with_payload is not None, "a new job has at least its 'queued' event"
+    return {"users": users, "cancel": str(cancel_me.pk), "events": str(with_payload.job_id)}
+
+
 def _dash() -> dict[str, Any]:
     """The comparison page's runs: frees the two slots (cancels what earlier phases left
     training or queued), then trains two quick jobs that differ in learning rate and LoRA rank
@@ -208,49 +230,25 @@ def _dash() -> dict[str, Any]:
     return {"runs": [str(j.pk) for j in runs]}
 
 
-def _ux() -> dict[str, Any]:
-    from backend.accounts.models import User
-    from backend.telemetry.models import Event
-
-    users = _users() if not User.objects.filter(username=MEMBER).exists() else {}
-    member = User.objects.get(username=MEMBER)
-    sample = _dataset(member, "UX checks", "support_chats.jsonl")
-    from backend.jobs.services import job_cancel
-
-    cancel_me = _submit(member, "elena ux cancel-note check", sample, LONG)
-    # A second row for the card list's sort, cancelled at once so it takes no training slot.
-    listed = _submit(member, "elena ux sorted second", sample, LONG)
-    job_cancel(job_id=listed.pk, user=member, reason="testing")
-    with_payload = (
-        Event.objects.exclude(payload={}).filter(job__status="failed").first()
-        or Event.objects.exclude(payload={}).first()
-        or Event.objects.filter(job=cancel_me).first()
-    )
-    assert with_payload is not None, "a new job has at least its 'queued' event"
-    return {"users": users, "cancel": str(cancel_me.pk), "events": str(with_payload.job_id)}
-
-
 def main(argv: list[str]) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
     django.setup()
     phase = argv[1] if len(argv) > 1 else ""
-    if phase == "users":
-        result = _users()
-    elif phase == "first":
-        result = _first()
-    elif phase == "second":
-        result = _second(argv[2], argv[3])
-    elif phase == "dash":
-        result = _dash()
-    elif phase == "ux":
-        result = _ux()
-    else:
+    phases: dict[str, Callable[[], dict[str, Any]]] = {
+        "users": _users,
+        "first": _first,
+        "second": lambda: _second(argv[2], argv[3]),
+        "ux": _ux,
+        "dash": _dash,
+    }
+    if phase not in phases:
         raise SystemExit(
             "usage: python -m tests.e2e.browser_seed "
-            "users|first|second DATASET_ID BUDGET_JOB_ID|dash|ux"
+            "users|first|second DATASET_ID BUDGET_JOB_ID|" + "|".join(list(phases)[3:])
         )
+    result = phases[phase]()
     print(json.dumps(result), flush=True)
 
 
