@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from backend.telemetry import views
+from backend.telemetry import log_views, views
 
 urlpatterns = [
     path("jobs/compare", views.JobCompareView.as_view(), name="job-compare"),
@@ -14,5 +14,11 @@ urlpatterns = [
         "jobs/<uuid:pk>/events/export",
         views.JobEventExportView.as_view(),
         name="job-events-export",
+    ),
+    path("jobs/<uuid:pk>/logs", log_views.JobLogsView.as_view(), name="job-logs"),
+    path(
+        "jobs/<uuid:pk>/logs/download",
+        log_views.JobLogsDownloadView.as_view(),
+        name="job-logs-download",
     ),
 ]

@@ -17,6 +17,8 @@ Phases (the test runs the browser between them):
             a job for the member to cancel (queued or training) and a job whose events carry a
             payload (the failed job when the journeys made one). Returns at once.
   dash      the compare page's two quick runs (after freeing the slots), trained to completion.
+  notify    every other job cancelled, then N (a few minutes long) for the Logs tab and the
+            "notify me" / webhook journey. Returns once N trains and has written log lines.
 """
 
 from __future__ import annotations
@@ -230,6 +232,36 @@ def _dash() -> dict[str, Any]:
     return {"runs": [str(j.pk) for j in runs]}
 
 
+def _notify() -> dict[str, Any]:
+    """The logs/notifications journey (tests/e2e/browser/notify.mjs): every other job is
+    cancelled so both slots are free, then N, a job a few minutes long, is submitted by the
+    member. Returns once N is training and its worker has written log lines."""
+    from backend.accounts.models import User
+    from backend.datasets.models import Dataset
+    from backend.jobs.models import Job
+    from backend.jobs.services import job_cancel
+    from backend.telemetry.models import LogLine
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    for job in Job.objects.exclude(status__in=("completed", "failed", "cancelled", "cancelling")):
+        job_cancel(job_id=job.pk, user=manager, reason="testing")
+    _wait(
+        "the other jobs to stop",
+        lambda: (
+            not Job.objects.filter(status__in=("provisioning", "running", "cancelling")).exists()
+        ),
+        180,
+    )
+    sample = Dataset.objects.filter(uploaded_by=member).order_by("created_at").first()
+    if sample is None:
+        sample = _dataset(member, "Support conversations", "support_chats.jsonl")
+    job = _submit(member, "elena notify me", sample, {**QUICK, "epochs": 2}, preset="balanced")
+    _wait("N to report metrics", lambda: _training_with_metrics(job.pk, 2), 180)
+    _wait("N to write log lines", lambda: LogLine.objects.filter(job_id=job.pk).count() >= 3, 60)
+    return {"job": str(job.pk)}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -242,6 +274,7 @@ def main(argv: list[str]) -> None:
         "second": lambda: _second(argv[2], argv[3]),
         "ux": _ux,
         "dash": _dash,
+        "notify": _notify,
     }
     if phase not in phases:
         raise SystemExit(

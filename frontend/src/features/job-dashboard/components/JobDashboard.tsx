@@ -36,14 +36,19 @@ interface Props {
   jobId: string;
   /** The Event Log tab's content (composed by the app so features stay independent). */
   renderEventLog: (job: JobDetail) => ReactNode;
+  /** The Logs tab's content (the worker's output), when the app provides one. */
+  renderLogs?: (job: JobDetail) => ReactNode;
+  /** Extra controls under the header (e.g. "Notify me when this job ends"). */
+  renderActions?: (job: JobDetail) => ReactNode;
 }
 
-type Tab = 'overview' | 'events';
+type Tab = 'overview' | 'events' | 'logs';
 
-export function JobDashboard({ jobId, renderEventLog }: Props) {
+export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions }: Props) {
   const job = useJob(jobId);
   const [params, setParams] = useSearchParams();
-  const tab: Tab = params.get('tab') === 'events' ? 'events' : 'overview';
+  const requested = params.get('tab');
+  const tab: Tab = requested === 'events' ? 'events' : requested === 'logs' && renderLogs ? 'logs' : 'overview';
   const [cancelOpen, setCancelOpen] = useState(false);
   const [refreshing, setRefreshing] = useState(false);
   const qc = useQueryClient();
@@ -153,6 +158,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         canCancel={canCancel}
         onCancel={openCancel}
       />
+      {renderActions?.(j)}
 
       <div className="row" style={{ justifyContent: 'space-between', flexWrap: 'wrap', gap: 8 }}>
         <FreshnessIndicator updatedAt={job.dataUpdatedAt} connection={connection} fetching={job.isFetching} />
@@ -190,12 +196,15 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         items={[
           { key: 'overview', label: 'Overview' },
           { key: 'events', label: 'Event Log' },
+          ...(renderLogs ? [{ key: 'logs' as const, label: 'Logs' }] : []),
         ]}
       />
 
       <div id="jobtab-panel" role="tabpanel" aria-labelledby={`jobtab-${tab}`}>
         {tab === 'events' ? (
           renderEventLog(j)
+        ) : tab === 'logs' && renderLogs ? (
+          renderLogs(j)
         ) : (
           <div className="overview-grid">
             <div className="stack" style={{ minWidth: 0 }}>
