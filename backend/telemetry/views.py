@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +26,7 @@ from backend.common.errors import ApplicationError
 from backend.common.pagination import EventPagination
 from backend.jobs.models import Job
 from backend.telemetry import selectors
-from backend.telemetry.compare import runs_compare
+from backend.telemetry.compare import MAX_JOBS, MIN_JOBS, runs_compare
 from backend.telemetry.models import Event, MetricPoint
 from backend.telemetry.serializers import (
     CompareQuerySerializer,
@@ -75,7 +76,10 @@ class JobMetricsView(APIView):
 class JobCompareView(APIView):
     @extend_schema(
         parameters=[CompareQuerySerializer],
-        responses={200: CompareResponseSerializer},
+        responses={
+            200: CompareResponseSerializer,
+            404: OpenApiResponse(description="One of the jobs does not exist."),
+        },
         tags=["metrics"],
         summary="Compare 2 to 5 runs: loss curves by step and tokens, differing config, finals",
     )
@@ -91,7 +95,10 @@ class JobCompareView(APIView):
             raise ApplicationError(
                 f"No training job {missing[0]}.", code="not_found", status_code=404
             )
-        data = runs_compare(jobs=[found[i] for i in ids], now=timezone.now())
+        distinct = list(dict.fromkeys(ids))
+        if len(distinct) < MIN_JOBS:
+            raise ValidationError({"jobs": [f"Compare {MIN_JOBS} to {MAX_JOBS} different jobs."]})
+        data = runs_compare(jobs=[found[i] for i in distinct], now=timezone.now())
         return Response(CompareResponseSerializer(data).data)
 
 

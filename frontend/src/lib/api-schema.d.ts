@@ -1346,7 +1346,7 @@ export interface components {
         };
         ComparePoint: {
             step: number;
-            /** @description Tokens trained on up to this step: the job's token count spread evenly over its steps (null without an estimate). */
+            /** @description Tokens trained on up to this step: step x tokens per step (the worker's measured dataset counts, else the planned token count over the steps; null without). */
             tokens_seen: number | null;
             /** Format: double */
             train_loss: number | null;
@@ -6119,7 +6119,7 @@ export interface operations {
     training_jobs_compare_retrieve: {
         parameters: {
             query: {
-                /** @description Comma list of 2 to 5 job ids, in the order to show them. */
+                /** @description Comma list of 2 to 5 different job ids, in the order to show them. */
                 jobs: string;
             };
             header?: never;
@@ -6158,6 +6158,15 @@ export interface operations {
             };
             /** @description Not allowed for this user, or a session request without its CSRF token. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description One of the jobs does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

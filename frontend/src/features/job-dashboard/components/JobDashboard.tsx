@@ -114,7 +114,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
   const canCancel = j.allowed_actions.includes('cancel');
   const elapsed = liveElapsedSeconds(j.timing.elapsed_seconds, job.dataUpdatedAt, Date.now(), live);
   const retryEvery = failing ? jobRefreshInterval(j.status, failingForMs({ dataUpdatedAt: job.dataUpdatedAt, errorUpdatedAt: job.errorUpdatedAt }, Date.now())) : false;
-  const nextRetryMs = retryEvery === false ? null : Math.max(0, job.errorUpdatedAt + retryEvery - Date.now());
+  const nextRetryAt = retryEvery === false ? null : job.errorUpdatedAt + retryEvery;
   const cancelWaitingS = j.status === 'cancelling' ? secondsSince(j.cancel?.requested_at, now) : null;
 
   const setTab = (t: Tab) =>
@@ -172,7 +172,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
         connection={connection}
         updatedAt={job.dataUpdatedAt}
         error={job.error}
-        nextRetryMs={nextRetryMs}
+        nextRetryAt={nextRetryAt}
         onRetry={() => void job.refetch()}
         retrying={job.isFetching}
       />
@@ -243,7 +243,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
             </div>
             <div className="overview-grid__side">
               <Section title="Current Metrics" testId="metrics-section">
-                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} />
+                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} finished={isTerminal(j.status)} />
               </Section>
               <Section title="Cost Tracker" testId="cost-section">
                 <CostTracker job={j} />
