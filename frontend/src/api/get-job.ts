@@ -12,10 +12,11 @@ export const CANCELLING_REFRESH_MS = 5_000;
 export const getJob = (id: string, signal?: AbortSignal) => api<JobDetail>(`/api/training/jobs/${id}`, { signal });
 
 /** Poll every 60 s while the job can still change; never once it is completed, failed or cancelled. */
-export function jobRefreshInterval(status: JobStatus | undefined): number | false {
+export function jobRefreshInterval(status: JobStatus | undefined, pausing = false): number | false {
   if (!status) return false;
   if (isTerminal(status)) return false;
-  if (status === 'cancelling') return CANCELLING_REFRESH_MS;
+  // A cancel or a pause is being carried out by the worker: show its outcome quickly.
+  if (status === 'cancelling' || pausing) return CANCELLING_REFRESH_MS;
   return DASHBOARD_REFRESH_MS;
 }
 
@@ -23,7 +24,7 @@ export function jobQueryOptions(id: string) {
   return queryOptions({
     queryKey: queryKeys.job(id),
     queryFn: ({ signal }) => getJob(id, signal),
-    refetchInterval: (q) => jobRefreshInterval(q.state.data?.status),
+    refetchInterval: (q) => jobRefreshInterval(q.state.data?.status, q.state.data?.pause?.state === 'requested'),
   });
 }
 

@@ -50,6 +50,8 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     micro_batching: null,
     metadata: {},
     adapter: null,
+    pause: null,
+    anomaly_pause: true,
     updated_at: '2026-11-29T16:28:00Z',
     ...over,
   };

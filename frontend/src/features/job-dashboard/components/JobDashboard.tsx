@@ -25,6 +25,11 @@ import { ProgressHeader } from './ProgressHeader';
 import { StageIndicator } from './StageIndicator';
 import { JobBanners } from './JobBanners';
 import { JobHeader } from './JobHeader';
+import { PauseActions } from './PauseActions';
+import { PauseCard } from './PauseCard';
+import { PauseDialogs, type PauseDialog } from './PauseDialogs';
+import { PauseTimeline } from './PauseTimeline';
+import { usePauses } from '../api/get-pauses';
 
 interface Props {
   jobId: string;
@@ -39,6 +44,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   const [params, setParams] = useSearchParams();
   const tab: Tab = params.get('tab') === 'events' ? 'events' : 'overview';
   const [cancelOpen, setCancelOpen] = useState(false);
+  const [pauseDialog, setPauseDialog] = useState<PauseDialog>(null);
   const [refreshing, setRefreshing] = useState(false);
   const qc = useQueryClient();
   const toast = useToast();
@@ -51,6 +57,8 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
     enabled: hasRun,
   });
   const now = useNow(5000, data?.status === 'cancelling');
+  // Refetched whenever the job's status or pause changes: the history and the time split follow.
+  const pauses = usePauses(jobId, `${data?.status}:${data?.pause?.number ?? 0}:${data?.pause?.state ?? ''}`);
   const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
 
   // When the job finishes, fetch the metrics once more so the curve ends with the final steps.
@@ -133,7 +141,10 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         onRefresh={refresh}
         canCancel={canCancel}
         onCancel={openCancel}
+        actions={<PauseActions job={j} onPause={() => setPauseDialog('pause')} onResume={() => setPauseDialog('resume')} />}
       />
+
+      <PauseCard job={j} onResume={() => setPauseDialog('resume')} onResumeWithSuggestion={() => setPauseDialog('resume-suggested')} />
 
       <JobBanners
         job={j}
@@ -191,11 +202,17 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
               <Section title="Cost Tracker" testId="cost-section">
                 <CostTracker job={j} />
               </Section>
+              {pauses.data && pauses.data.pauses.length > 0 ? (
+                <Section title="Pause / Resume History" testId="pause-history-section">
+                  <PauseTimeline history={pauses.data} />
+                </Section>
+              ) : null}
             </div>
           </div>
         )}
       </div>
 
+      <PauseDialogs job={j} dialog={pauseDialog} onClose={() => setPauseDialog(null)} onConflict={() => void job.refetch()} />
       <CancelFlow job={j} open={cancelOpen} elapsedSeconds={elapsed} onClose={() => setCancelOpen(false)} onConflict={() => void job.refetch()} />
     </div>
   );

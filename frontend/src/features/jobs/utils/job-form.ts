@@ -10,6 +10,8 @@ export interface JobFormState {
   gpuType: string;
   pricing: Pricing;
   notes: string;
+  /** Pause at the last good checkpoint on a NaN/inf loss or a loss spike (on by default). */
+  anomalyPause: boolean;
 }
 
 export const EMPTY_FORM: JobFormState = {
@@ -22,6 +24,7 @@ export const EMPTY_FORM: JobFormState = {
   gpuType: '',
   pricing: 'spot',
   notes: '',
+  anomalyPause: true,
 };
 
 /** The fields the custom preset shows; their types and bounds come from the API (`bounds`). */
@@ -72,6 +75,7 @@ export function buildJobBody(form: JobFormState, { forEstimate = false, bounds =
     preset: form.preset,
     gpu_type: form.gpuType,
     pricing: form.pricing,
+    anomaly_pause: form.anomalyPause,
   };
   if (form.validationDatasetId) body.validation_dataset_id = form.validationDatasetId;
   if (form.preset === 'custom') {
