@@ -13,6 +13,9 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
+  pause     (FR2.2.2, tests/e2e/browser/pause.mjs) the users if missing; cancels what earlier
+            phases left running or queued (the two slots must be free), then P, a long job with
+            frequent checkpoints. Returns once P is training.
 """
 
 from __future__ import annotations
@@ -168,6 +171,26 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+def _pause() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.jobs.models import FINISHED_STATUSES, Job
+    from backend.jobs.services import job_cancel
+
+    users = {} if User.objects.filter(username=MEMBER).exists() else _users()
+    member = User.objects.get(username=MEMBER)
+    for job in Job.objects.exclude(status__in=FINISHED_STATUSES).select_related("created_by"):
+        job_cancel(job_id=job.pk, user=job.created_by, reason="testing", notes="browser: pause")
+    _wait(
+        "the earlier jobs to stop",
+        lambda: not Job.objects.exclude(status__in=FINISHED_STATUSES).exists(),
+        180,
+    )
+    sample = _dataset(member, "Support conversations (pause)", "support_chats.jsonl")
+    paused = _submit(member, "elena pausable run", sample, {**LONG, "checkpoint_every": 5})
+    _wait("P to report metrics", lambda: _training_with_metrics(paused.pk, 3), 240)
+    return {"users": users, "job": str(paused.pk)}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -180,9 +203,12 @@ def main(argv: list[str]) -> None:
         result = _first()
     elif phase == "second":
         result = _second(argv[2], argv[3])
+    elif phase == "pause":
+        result = _pause()
     else:
         raise SystemExit(
-            "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID"
+            "usage: python -m tests.e2e.browser_seed users|first|pause|"
+            "second DATASET_ID BUDGET_JOB_ID"
         )
     print(json.dumps(result), flush=True)
 
