@@ -7,6 +7,7 @@ import { PauseActions, pauseDisabledReason } from './PauseActions';
 import { PauseCard } from './PauseCard';
 import { PauseModal } from './PauseModal';
 import { PauseTimeline } from './PauseTimeline';
+import { describeStages } from '../utils/stages';
 import { ResumeModal } from './ResumeModal';
 
 vi.mock('react-chartjs-2', () => ({ Line: () => <canvas data-testid="chart" /> }));
@@ -193,5 +194,13 @@ describe('PauseTimeline', () => {
     expect(items[0]).toHaveTextContent('by Olivia Owner on L4 · learning_rate 0.0005 → 0.00025');
     expect(items[1]).toHaveTextContent('Budget cap');
     expect(items[1]).toHaveTextContent('Not applied: The job completed before');
+  });
+});
+
+describe('stages of a paused job', () => {
+  it('shows the stage it stopped in as paused, not as running', () => {
+    const training = describeStages(jobDetail({ status: 'paused' }), Date.parse('2026-11-29T16:30:00Z')).find((s) => s.key === 'training');
+    expect(training?.time).toBe('Paused');
+    expect(training?.icon).toBe('‖');
   });
 });

@@ -41,7 +41,7 @@ export function normalizeStages(stages: JobStageInfo[] | null | undefined): JobS
 export function describeStage(
   stage: JobStageInfo,
   index: number,
-  opts: { nowMs: number; errorMessage?: string | null; ticking?: boolean; finished?: boolean },
+  opts: { nowMs: number; errorMessage?: string | null; ticking?: boolean; finished?: boolean; paused?: boolean },
 ): StageView {
   const label = stage.label || STAGE_LABELS[stage.stage];
   let icon = String(index + 1);
@@ -57,6 +57,11 @@ export function describeStage(
       const running = opts.ticking === false ? stage.duration_seconds : (secondsSince(stage.started_at, opts.nowMs) ?? stage.duration_seconds);
       time = running !== null && running !== undefined ? `${formatDuration(running)} elapsed` : 'In progress';
       if (stage.estimated_seconds) time += ` · ~${formatDuration(stage.estimated_seconds)} est.`;
+      if (opts.paused) {
+        // The stage stopped at a checkpoint and goes on when the job is resumed.
+        icon = '‖';
+        time = 'Paused';
+      }
       break;
     }
     case 'failed':
@@ -81,5 +86,6 @@ export function describeStage(
 export function describeStages(job: Pick<JobDetail, 'stages' | 'error' | 'status'>, nowMs: number): StageView[] {
   const ticking = job.status === 'running' || job.status === 'provisioning' || job.status === 'cancelling';
   const finished = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
-  return normalizeStages(job.stages).map((s, i) => describeStage(s, i, { nowMs, errorMessage: job.error?.message, ticking, finished }));
+  const paused = job.status === 'paused';
+  return normalizeStages(job.stages).map((s, i) => describeStage(s, i, { nowMs, errorMessage: job.error?.message, ticking, finished, paused }));
 }
