@@ -6,6 +6,7 @@ import { errorMessage } from '../../../lib/api-client';
 import type { JobDetail } from '../../../lib/api-types';
 import { formatCurrency, formatNumber } from '../../../lib/format';
 import { STAGE_LABELS, STATUS_META } from '../../../lib/status';
+import { PAUSE_ORANGE } from './PauseActions';
 
 interface Props {
   job: JobDetail;
@@ -46,7 +47,7 @@ export function PauseModal({ job, submitting, error, onConfirm, onClose }: Props
             ref={confirmRef}
             type="button"
             className="btn"
-            style={{ background: 'var(--orange)', color: '#fff' }}
+            style={{ background: PAUSE_ORANGE, color: '#fff' }}
             disabled={submitting}
             onClick={onConfirm}
             data-testid="confirm-pause"
