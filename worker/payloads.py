@@ -66,6 +66,8 @@ class ClaimedJob(TypedDict):
     hyperparameters: dict[str, Any]
     total_epochs: int
     total_steps: int
+    # Pause at the last good checkpoint on a NaN/inf loss or a loss spike (a per-job option).
+    anomaly_pause: bool
 
 
 class Limits(TypedDict):

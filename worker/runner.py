@@ -137,6 +137,7 @@ def _run(
             reporter=reporter,
             resume_from=resume,
             resume_sha256=resume_sha,
+            anomaly_pause=bool(spec["job"].get("anomaly_pause", False)),
         )
     except StopWork:
         return "lost"

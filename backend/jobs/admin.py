@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,7 +14,8 @@ from django.utils.html import format_html
 
 from backend.accounts.authentication import signed_in_user
 from backend.common.errors import ApplicationError
-from backend.jobs.models import Attempt, Checkpoint, GpuType, Job, StageRun
+from backend.jobs.models import Attempt, Checkpoint, GpuType, Job, JobPause, StageRun
+from backend.jobs.pausing import job_pause, job_resume
 from backend.jobs.services import job_cancel
 from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
 
@@ -55,6 +57,29 @@ class AttemptInline(admin.TabularInline[Attempt, Job]):
         "end_reason",
         "worker_host",
         "resume_step",
+    )
+    readonly_fields = fields
+
+
+class PauseInline(admin.TabularInline[JobPause, Job]):
+    model = JobPause
+    extra = 0
+    can_delete = False
+    fields = (
+        "number",
+        "source",
+        "state",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "paused_at",
+        "step",
+        "spend",
+        "ended_at",
+        "resumed_by",
+        "resume_gpu_type",
+        "resume_changes",
+        "note",
     )
     readonly_fields = fields
 
@@ -125,8 +150,15 @@ class JobAdmin(admin.ModelAdmin[Job]):
     search_fields = ("name", "id", "created_by__username", "base_model")
     list_select_related = ("created_by", "gpu_type")
     date_hierarchy = "created_at"
-    actions = ["cancel_selected"]
-    inlines = [StageRunInline, AttemptInline, CheckpointInline, MetricInline, EventInline]
+    actions = ["cancel_selected", "pause_selected", "resume_selected"]
+    inlines = [
+        StageRunInline,
+        AttemptInline,
+        PauseInline,
+        CheckpointInline,
+        MetricInline,
+        EventInline,
+    ]
     readonly_fields = (
         "full_history",
         "status",
@@ -167,6 +199,9 @@ class JobAdmin(admin.ModelAdmin[Job]):
         "last_event_seq",
         "adapter_sha256",
         "adapter_size_bytes",
+        "pause_requested_at",
+        "spend_before_rate",
+        "seconds_before_rate",
     )
 
     @admin.display(description="Full history")
@@ -204,3 +239,37 @@ class JobAdmin(admin.ModelAdmin[Job]):
             except ApplicationError as exc:
                 self.message_user(request, f"{job.name}: {exc.message}", messages.WARNING)
         self.message_user(request, f"Cancelled {done} job(s).", messages.SUCCESS)
+
+    @admin.action(description="Pause selected running jobs (at their next step)")
+    def pause_selected(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        self._each(
+            request,
+            queryset,
+            "Pause requested for",
+            lambda job: job_pause(job_id=job.pk, user=signed_in_user(request)),
+        )
+
+    @admin.action(description="Resume selected paused jobs (same GPU type)")
+    def resume_selected(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        self._each(
+            request,
+            queryset,
+            "Resumed",
+            lambda job: job_resume(job_id=job.pk, user=signed_in_user(request)),
+        )
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Job],
+        done_text: str,
+        call: Callable[[Job], object],
+    ) -> None:
+        done = 0
+        for job in queryset:
+            try:
+                call(job)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{job.name}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done_text} {done} job(s).", messages.SUCCESS)

@@ -111,6 +111,10 @@ class ClaimJobSerializer(serializers.Serializer):
     hyperparameters = serializers.DictField()
     total_epochs = serializers.IntegerField()
     total_steps = serializers.IntegerField()
+    anomaly_pause = serializers.BooleanField(
+        help_text="Pause at the last good checkpoint on a NaN/inf loss or a loss spike (report "
+        "`stopped=pause` with `result.anomaly`) instead of failing or running on."
+    )
 
 
 class LimitsSerializer(serializers.Serializer):
@@ -250,6 +254,24 @@ class CheckpointResponseSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+class AnomalyPointSerializer(serializers.Serializer):
+    step = serializers.IntegerField(min_value=0, max_value=INT32_MAX)
+    train_loss = FiniteFloatField(allow_null=True)
+
+
+class AnomalyInSerializer(serializers.Serializer):
+    """`result.anomaly` of a run that auto-paused (see worker.training.monitoring)."""
+
+    kind = serializers.ChoiceField(choices=list(names.ANOMALY_KINDS))
+    step = serializers.IntegerField(min_value=0, max_value=INT32_MAX)
+    loss = FiniteFloatField(allow_null=True)
+    baseline = FiniteFloatField(allow_null=True)
+    ratio = FiniteFloatField(allow_null=True)
+    learning_rate = FiniteFloatField(allow_null=True)
+    curve = serializers.ListField(child=AnomalyPointSerializer(), max_length=100)
+    resume_step = serializers.IntegerField(min_value=0, max_value=INT32_MAX)
+
+
 class CompleteRequestSerializer(FencedSerializer):
     stopped = serializers.ChoiceField(
         choices=["", "cancel", "pause"],
@@ -273,6 +295,15 @@ class CompleteRequestSerializer(FencedSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("adapter") is not None and not attrs.get("adapter_sha256"):
             raise serializers.ValidationError({"adapter_sha256": ["Required with an adapter."]})
+        result = attrs.get("result") or {}
+        if result.get("anomaly") is not None:
+            # Only an auto-pause carries one; it reaches the job page, so it is checked here.
+            anomaly = AnomalyInSerializer(data=result["anomaly"])
+            if attrs.get("stopped") != "pause" or not anomaly.is_valid():
+                raise serializers.ValidationError(
+                    {"result": ["`anomaly` must be a valid anomaly of a paused run."]}
+                )
+            attrs["result"] = {**result, "anomaly": dict(anomaly.validated_data)}
         return attrs
 
 

@@ -67,3 +67,29 @@ def test_cancel_action_goes_through_the_service(admin_client: Client) -> None:
     assert queued.status == "cancelled" and queued.cancel_reason == "other"
     assert done.status == "completed"
     assert Event.objects.filter(job=queued, message__startswith="Cancelled by").exists()
+
+
+def test_pause_and_resume_actions_go_through_the_services(admin_client: Client) -> None:
+    running = JobFactory(status=JobStatus.RUNNING, stage="training")
+    queued = JobFactory(status=JobStatus.QUEUED)
+    response = admin_client.post(
+        "/admin/jobs/job/",
+        {"action": "pause_selected", "_selected_action": [str(running.pk), str(queued.pk)]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Pause requested for 1 job(s)." in page and "cancel it instead" in page
+    running.refresh_from_db()
+    assert running.pause_requested_at is not None
+    assert running.pauses.get().requested_by.username == "root"
+    detail = admin_client.get(f"/admin/jobs/job/{running.pk}/change/").content.decode()
+    assert "Paused by" in detail  # the pause inline
+
+    paused = JobFactory(status=JobStatus.PAUSED)
+    admin_client.post(
+        "/admin/jobs/job/",
+        {"action": "resume_selected", "_selected_action": [str(paused.pk)]},
+        follow=True,
+    )
+    paused.refresh_from_db()
+    assert paused.status == "queued"

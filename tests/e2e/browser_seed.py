@@ -20,6 +20,9 @@ Phases (the test runs the browser between them):
   bulk      (artifacts.mjs) three long "bulk sweep" jobs: two of the member's, one of the
             manager's (the member's bulk cancel must refuse that one). Returns at once.
   settle    cancels every unfinished job and waits until they stopped (after the bulk journey).
+  pause     (FR2.2.2, tests/e2e/browser/pause.mjs) the users if missing; cancels what earlier
+            phases left running or queued (the two slots must be free), then P, a long job with
+            frequent checkpoints. Returns once P is training.
   ux        for tests/e2e/browser/ux.mjs (accessibility, mobile, forms): the users when missing,
             a job for the member to cancel (queued or training) and a job whose events carry a
             payload (the failed job when the journeys made one). Returns at once.
@@ -246,6 +249,26 @@ def _bulk() -> dict[str, Any]:
     return {"mine": [str(j.pk) for j in mine], "theirs": str(theirs.pk)}
 
 
+def _pause() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.jobs.models import FINISHED_STATUSES, Job
+    from backend.jobs.services import job_cancel
+
+    users = {} if User.objects.filter(username=MEMBER).exists() else _users()
+    member = User.objects.get(username=MEMBER)
+    for job in Job.objects.exclude(status__in=FINISHED_STATUSES).select_related("created_by"):
+        job_cancel(job_id=job.pk, user=job.created_by, reason="testing", notes="browser: pause")
+    _wait(
+        "the earlier jobs to stop",
+        lambda: not Job.objects.exclude(status__in=FINISHED_STATUSES).exists(),
+        180,
+    )
+    sample = _dataset(member, "Support conversations (pause)", "support_chats.jsonl")
+    paused = _submit(member, "elena pausable run", sample, {**LONG, "checkpoint_every": 5})
+    _wait("P to report metrics", lambda: _training_with_metrics(paused.pk, 3), 240)
+    return {"users": users, "job": str(paused.pk)}
+
+
 def _ux() -> dict[str, Any]:
     from backend.accounts.models import User
     from backend.telemetry.models import Event
@@ -350,6 +373,7 @@ def main(argv: list[str]) -> None:
         "ux": _ux,
         "dash": _dash,
         "notify": _notify,
+        "pause": _pause,
     }
     if phase not in phases:
         raise SystemExit(

@@ -316,6 +316,31 @@ def test_browser_artifacts_and_bulk(stack: Stack) -> None:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
 
 
+# FR2.2.2's five pages, saved by tests/e2e/browser/pause.mjs.
+PAUSE_PAGES = (
+    "pause-01-training-with-pause-button",
+    "pause-02-confirmation",
+    "pause-03-paused-state",
+    "pause-04-resume-modal-gpu-switch",
+    "pause-05-multi-pause-timeline",
+)
+
+
+def test_browser_pause_and_resume_against_real_training(stack: Stack) -> None:
+    """Pause a training job from its dashboard, resume it (the GPU switch shown in the modal),
+    pause it again and read both pauses in the history; then cancel it while paused."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    seeded = _seed(stack, "pause")
+    if seeded["users"]:  # this test ran on its own: the stack had no users yet
+        stack.ids["users"] = seeded["users"]
+    elapsed = _journey(stack, "pause", {"JOB_PAUSE": seeded["job"]}, script="pause.mjs")
+    sys.stdout.write(f"  browser: pause {elapsed:6.1f}s\n")
+    missing = [name for name in PAUSE_PAGES if not (SCREENSHOTS / f"{name}.png").is_file()]
+    assert not missing, f"screenshots missing: {missing}"
+    for name in PAUSE_PAGES:
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
 # The pages tests/e2e/browser/ux.mjs saves (phones, the create form's draft, dark mode).
 UX_SHOTS = (
     "ux-mobile-menu",

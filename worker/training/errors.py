@@ -72,3 +72,6 @@ class TrainingResult:
     total_params: int = 0
     duration_s: float = 0.0
     counts: dict[str, Any] = field(default_factory=dict)
+    # Anomaly auto-pause: what was found (kind, step, loss, curve, resume_step); then
+    # ``stopped`` is "pause", ``step`` the last good checkpoint's and nothing new was saved.
+    anomaly: dict[str, Any] | None = None

@@ -29,7 +29,7 @@ from .config import TrainingConfig
 from .errors import TrainingFailure, TrainingResult
 from .gpu import GpuMonitor
 from .models import LoadedModel, load_for_training, load_tokenizer, pick_device
-from .monitoring import GpuDropWatch, SpikeWatch, StageTracker
+from .monitoring import AnomalyWatch, GpuDropWatch, SpikeWatch, StageTracker
 from .packing import MicroBatch, PackedSet, collate_examples, eval_batches, split_step
 from .prepare import PreparedData, prepare_data
 from .reporting import MetricSample, Reporter
@@ -60,8 +60,13 @@ def run_training(
     resume_from: Path | str | None = None,
     resume_sha256: str | None = None,
     device: str | None = None,
+    anomaly_pause: bool = False,
 ) -> TrainingResult:
     """Fine-tune ``config.base_model`` with LoRA on a JSONL dataset.
+
+    ``anomaly_pause``: a non-finite loss or a loss spike (see AnomalyWatch) stops the run
+    with ``stopped="pause"`` and the anomaly, at the last good checkpoint, instead of failing
+    with nan_loss or running on.
 
     Writes checkpoints to ``work_dir/checkpoints/`` and the final adapter to
     ``work_dir/adapter.tar.gz``. ``resume_from`` (+ its sha256, or a ``.sha256`` sidecar) continues
@@ -162,14 +167,33 @@ def run_training(
             return stopped_before_training(early, data, t_start, resume_from, resume_sha256)
 
         # ---- 3. training
+        watch = AnomalyWatch(state.step) if anomaly_pause else None
         with stages.run("training", complete=False):
             stopped = train(
-                config, data, loaded, optimizer, params, state, reporter, monitor, work, sizing
+                config,
+                data,
+                loaded,
+                optimizer,
+                params,
+                state,
+                reporter,
+                monitor,
+                work,
+                sizing,
+                watch,
             )
-            if stopped is not None:
+            if stopped is not None and (watch is None or watch.found is None):
                 path, digest = write_checkpoint(
                     work, config, data, loaded.model, optimizer, state, reporter
                 )
+        if watch is not None and watch.found is not None:
+            # Nothing is saved past the anomaly: the API resumes from the last good checkpoint.
+            back = int(watch.found["resume_step"])
+            return replace(
+                result(state, data, loaded, t_start, stopped="pause", anomaly=watch.found),
+                step=back,
+                epoch=round(back / data.steps_per_epoch, 4),
+            )
         if stopped is not None:
             reporter.event(
                 "status",
@@ -227,8 +251,12 @@ def train(
     monitor: GpuMonitor,
     work: Path,
     sizing: Sizing | None = None,
+    watch: AnomalyWatch | None = None,
 ) -> str | None:
     """Run optimizer steps from ``state.step`` to the end; return "cancel"/"pause" if stopped.
+
+    With ``watch`` (anomaly auto-pause) a non-finite loss or a loss spike returns "pause"
+    with ``watch.found`` set, instead of raising nan_loss or running on.
 
     Each step's examples are cut into micro-batches of ``sizing.budget_tokens`` (default:
     measured now, see size_micro_batches); an out-of-memory error redoes the step smaller.
@@ -253,88 +281,100 @@ def train(
 
     order_epoch, order = -1, []
     t_mark = time.perf_counter()
-    while state.step < total:
-        stop = stop_request(reporter)
-        if stop is not None:
-            state.interval_seconds += synced_elapsed(dev, t_mark)
-            check_finite(state)
-            return stop
-        epoch, step_in_epoch = divmod(state.step, spe)
-        if epoch != order_epoch:  # the epoch's row order, seeded by (seed, epoch)
-            order_epoch, order = epoch, data.plan.row_order(epoch)
-        lr = lr_at(
-            state.step + 1,
-            base_lr=config.learning_rate,
-            total_steps=total,
-            warmup_steps=warmup,
-            kind=config.lr_scheduler,
-        )
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+    lr = config.learning_rate
+    try:
+        while state.step < total:
+            stop = stop_request(reporter)
+            if stop is not None:
+                state.interval_seconds += synced_elapsed(dev, t_mark)
+                check_finite(state)
+                return stop
+            epoch, step_in_epoch = divmod(state.step, spe)
+            if epoch != order_epoch:  # the epoch's row order, seeded by (seed, epoch)
+                order_epoch, order = epoch, data.plan.row_order(epoch)
+            lr = lr_at(
+                state.step + 1,
+                base_lr=config.learning_rate,
+                total_steps=total,
+                warmup_steps=warmup,
+                kind=config.lr_scheduler,
+            )
+            for group in optimizer.param_groups:
+                group["lr"] = lr
 
-        # -- one optimizer step: its rows' examples in micro-batches of the device's size
-        per_step = data.plan.rows_per_step
-        rows = order[step_in_epoch * per_step : (step_in_epoch + 1) * per_step]
-        rng = torch.random.get_rng_state(), cuda_rng_state(dev)
-        while True:
-            try:
-                step_loss, n_trainable, step_tokens = accumulate(
-                    parts, feed, data.train, rows, sizing.budget_tokens, pad_id, bucket
+            # -- one optimizer step: its rows' examples in micro-batches of the device's size
+            per_step = data.plan.rows_per_step
+            rows = order[step_in_epoch * per_step : (step_in_epoch + 1) * per_step]
+            rng = torch.random.get_rng_state(), cuda_rng_state(dev)
+            while True:
+                try:
+                    step_loss, n_trainable, step_tokens = accumulate(
+                        parts, feed, data.train, rows, sizing.budget_tokens, pad_id, bucket
+                    )
+                    break
+                except torch.OutOfMemoryError:
+                    optimizer.zero_grad(set_to_none=True)
+                # outside the except block: the failed step's tensors are unreachable now
+                sizing = after_oom(sizing, model, dev, data, state.step + 1, reporter)
+                set_rng_state(dev, rng)  # the redo draws the same dropout masks
+            # one multi-tensor kernel chain for all adapter grads on CUDA instead of one per tensor
+            grad_norm = torch.nn.utils.clip_grad_norm_(
+                params, config.max_grad_norm, foreach=dev.type == "cuda"
+            )
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            state.step += 1
+
+            # -- bookkeeping without a device sync
+            bad = ~torch.isfinite(step_loss) & (state.first_bad_step < 0)
+            state.first_bad_step = torch.where(bad, state.step, state.first_bad_step)
+            state.interval_loss += step_loss
+            state.interval_grad_norm += grad_norm.detach().double()
+            state.interval_trainable += n_trainable
+            state.interval_tokens += step_tokens
+            state.tokens_seen += step_tokens
+            state.interval_steps += 1
+            reporter.progress(
+                step=state.step,
+                total_steps=total,
+                epoch=min(epoch + 1, data.epochs),
+                total_epochs=data.epochs,
+            )
+
+            # -- one sync per logging interval (and at eval / last step)
+            last = state.step == total
+            do_eval = bool(val_batches) and (state.step % config.eval_every == 0 or last)
+            if state.step % config.log_every == 0 or do_eval or last:
+                state.interval_seconds += synced_elapsed(dev, t_mark)
+                point = flush_interval(state, lr, state.step / spe, monitor)
+                if do_eval:
+                    state.last_val_loss = evaluate(model, parts, val_batches, feed)
+                    point = MetricSample(**{**point.to_dict(), "val_loss": state.last_val_loss})
+                reporter.metrics(point)
+                # The event log's "Metrics" entries: one per logging interval, values as sent.
+                reporter.event(
+                    "metrics", point.describe(total), {**point.to_dict(), "total_steps": total}
                 )
-                break
-            except torch.OutOfMemoryError:
-                optimizer.zero_grad(set_to_none=True)
-            # outside the except block: the failed step's tensors are unreachable now
-            sizing = after_oom(sizing, model, dev, data, state.step + 1, reporter)
-            set_rng_state(dev, rng)  # the redo draws the same dropout masks
-        # one multi-tensor kernel chain for all adapter grads on CUDA instead of one per tensor
-        grad_norm = torch.nn.utils.clip_grad_norm_(
-            params, config.max_grad_norm, foreach=dev.type == "cuda"
-        )
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        state.step += 1
-
-        # -- bookkeeping without a device sync
-        bad = ~torch.isfinite(step_loss) & (state.first_bad_step < 0)
-        state.first_bad_step = torch.where(bad, state.step, state.first_bad_step)
-        state.interval_loss += step_loss
-        state.interval_grad_norm += grad_norm.detach().double()
-        state.interval_trainable += n_trainable
-        state.interval_tokens += step_tokens
-        state.tokens_seen += step_tokens
-        state.interval_steps += 1
-        reporter.progress(
-            step=state.step,
-            total_steps=total,
-            epoch=min(epoch + 1, data.epochs),
-            total_epochs=data.epochs,
-        )
-
-        # -- one sync per logging interval (and at eval / last step)
-        last = state.step == total
-        do_eval = bool(val_batches) and (state.step % config.eval_every == 0 or last)
-        if state.step % config.log_every == 0 or do_eval or last:
-            state.interval_seconds += synced_elapsed(dev, t_mark)
-            point = flush_interval(state, lr, state.step / spe, monitor)
-            if do_eval:
-                state.last_val_loss = evaluate(model, parts, val_batches, feed)
-                point = MetricSample(**{**point.to_dict(), "val_loss": state.last_val_loss})
-            reporter.metrics(point)
-            # The event log's "Metrics" entries: one per logging interval, values as sent.
-            reporter.event(
-                "metrics", point.describe(total), {**point.to_dict(), "total_steps": total}
-            )
-            logger.info("%s", point.describe(total))  # the worker log's line
-            reporter.substatus(
-                f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
-            )
-            warn_on_anomalies(point, spikes, gpu_drops, reporter)
-            t_mark = time.perf_counter()
-        if state.step % config.checkpoint_every == 0 and not last:
-            state.interval_seconds += synced_elapsed(dev, t_mark)
-            write_checkpoint(work, config, data, model, optimizer, state, reporter)
-            t_mark = time.perf_counter()
+                logger.info("%s", point.describe(total))  # the worker log's line
+                shown_epoch = min(epoch + 1, data.epochs)
+                reporter.substatus(
+                    f"Epoch {shown_epoch}/{data.epochs} · Step {state.step:,}/{total:,}"
+                )
+                warn_on_anomalies(point, spikes, gpu_drops, reporter)
+                if watch is not None and watch.update(point.step, point.train_loss, lr):
+                    return "pause"  # the state is past the anomaly: nothing is saved
+                t_mark = time.perf_counter()
+            if state.step % config.checkpoint_every == 0 and not last:
+                state.interval_seconds += synced_elapsed(dev, t_mark)
+                write_checkpoint(work, config, data, model, optimizer, state, reporter)
+                if watch is not None:
+                    watch.checkpointed(state.step)
+                t_mark = time.perf_counter()
+    except TrainingFailure as exc:
+        if watch is None or exc.category != "nan_loss":
+            raise
+        watch.non_finite(exc.step if exc.step is not None else state.step, lr)
+        return "pause"
     return None
 
 

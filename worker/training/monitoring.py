@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
+from collections import deque
 from collections.abc import Iterator
+from typing import Any
 
 import torch
+
+from worker.contract.names import ANOMALY_SPIKE_FACTOR, ANOMALY_WINDOW
 
 from .checkpoints import CheckpointError
 from .data import DatasetError
@@ -111,6 +116,64 @@ class SpikeWatch:
         self.mean = loss if self.mean is None else self.beta * self.mean + (1 - self.beta) * loss
         self.n += 1
         return spiked
+
+
+class AnomalyWatch:
+    """Anomaly auto-pause: finds a non-finite loss, or a logged train loss above
+    ANOMALY_SPIKE_FACTOR x the mean of the previous ANOMALY_WINDOW logged losses, and remembers
+    the last good checkpoint (the step the run resumes from) and the curve around it.
+
+    Once ``found`` is set the loop stops without saving: the state is past the anomaly.
+    """
+
+    def __init__(
+        self,
+        start_step: int,
+        *,
+        factor: float = ANOMALY_SPIKE_FACTOR,
+        window: int = ANOMALY_WINDOW,
+    ) -> None:
+        self.factor = factor
+        self.window: deque[tuple[int, float]] = deque(maxlen=window)
+        self.last_good_step = start_step
+        self.found: dict[str, Any] | None = None
+
+    def checkpointed(self, step: int) -> None:
+        """A checkpoint of a run with no anomaly so far was saved at ``step``."""
+        self.last_good_step = step
+
+    def update(self, step: int, loss: float | None, lr: float) -> dict[str, Any] | None:
+        """Feed one logged train loss; return (and keep) the anomaly it shows, else None."""
+        if loss is None:
+            return None
+        if not math.isfinite(loss):
+            return self.non_finite(step, lr)
+        if len(self.window) == self.window.maxlen:
+            baseline = sum(v for _, v in self.window) / len(self.window)
+            if baseline > 0 and loss > self.factor * baseline:
+                return self._found("loss_spike", step, loss, baseline, lr)
+        self.window.append((step, loss))
+        return None
+
+    def non_finite(self, step: int, lr: float) -> dict[str, Any]:
+        """The loss became NaN/inf at ``step``."""
+        return self._found("non_finite_loss", step, None, None, lr)
+
+    def _found(
+        self, kind: str, step: int, loss: float | None, baseline: float | None, lr: float
+    ) -> dict[str, Any]:
+        curve = [{"step": s, "train_loss": v} for s, v in self.window]
+        self.found = {
+            "kind": kind,
+            "step": step,
+            "loss": loss,
+            "baseline": baseline,
+            "ratio": round(loss / baseline, 3) if loss is not None and baseline else None,
+            "learning_rate": lr,
+            "curve": [*curve, {"step": step, "train_loss": loss}],
+            "resume_step": self.last_good_step,
+        }
+        return self.found
 
 
 class GpuDropWatch:

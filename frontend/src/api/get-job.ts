@@ -14,10 +14,11 @@ export const getJob = (id: string, signal?: AbortSignal) => api<JobDetail>(`/api
 
 /** Poll every 60 s while the job can still change; never once it is completed, failed or
  * cancelled. After failed refreshes the interval backs off (doubling, at most 5 min). */
-export function jobRefreshInterval(status: JobStatus | undefined, staleForMs = 0): number | false {
+export function jobRefreshInterval(status: JobStatus | undefined, staleForMs = 0, pausing = false): number | false {
   if (!status) return false;
   if (isTerminal(status)) return false;
-  const base = status === 'cancelling' ? CANCELLING_REFRESH_MS : DASHBOARD_REFRESH_MS;
+  // A cancel or a pause is being carried out by the worker: show its outcome quickly.
+  const base = status === 'cancelling' || pausing ? CANCELLING_REFRESH_MS : DASHBOARD_REFRESH_MS;
   return backoffInterval(base, staleForMs);
 }
 
@@ -25,7 +26,8 @@ export function jobQueryOptions(id: string) {
   return queryOptions({
     queryKey: queryKeys.job(id),
     queryFn: ({ signal }) => getJob(id, signal),
-    refetchInterval: (q) => jobRefreshInterval(q.state.data?.status, failingForMs(q.state, Date.now())),
+    refetchInterval: (q) =>
+      jobRefreshInterval(q.state.data?.status, failingForMs(q.state, Date.now()), q.state.data?.pause?.state === 'requested'),
   });
 }
 

@@ -1264,6 +1264,8 @@ export interface components {
             };
             total_epochs: number;
             total_steps: number;
+            /** @description Pause at the last good checkpoint on a NaN/inf loss or a loss spike (report `stopped=pause` with `result.anomaly`) instead of failing or running on. */
+            anomaly_pause: boolean;
         };
         ClaimRequestRequest: {
             /** @description The attempt number of the task. */

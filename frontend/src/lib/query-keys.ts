@@ -9,6 +9,8 @@ export const queryKeys = {
   jobMetrics: (id: string) => ['jobs', 'metrics', id] as const,
   jobEvents: (id: string, params: object) => ['jobs', 'events', id, params] as const,
   jobEventsAll: (id: string) => ['jobs', 'events', id] as const,
+  jobPauses: (id: string) => ['jobs', 'pauses', id] as const,
+  resumeOptions: (id: string) => ['jobs', 'resume-options', id] as const,
   queue: ['queue'] as const,
   gpuTypes: ['catalog', 'gpu-types'] as const,
   presets: ['catalog', 'presets'] as const,

@@ -100,13 +100,16 @@ export async function dismissToasts(page) {
  * header mid-picture) without notifications left over from earlier steps; `keepScroll`,
  * `keepToasts` and `fullPage: false` (e.g. a modal over the viewport) opt out.
  */
-export async function shot(page, name, { keepScroll = false, keepToasts = false, ...options } = {}) {
+export async function shot(page, name, { keepScroll = false, keepToasts = false, axe = true, ...options } = {}) {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   if (!keepToasts) await dismissToasts(page);
   if (!keepScroll) await page.evaluate(() => window.scrollTo(0, 0));
   await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled', ...options });
   process.stdout.write(`  📷 ${name}.png\n`);
+  // Every page a journey shows is also checked for accessibility, as it is at that moment
+  // (modals, banners and toasts included): a serious or critical axe violation fails the step.
+  if (axe) await axeCheck(page, name);
   return file;
 }
 

@@ -33,6 +33,11 @@ import { ConnectionBanner, FreshnessIndicator } from './ConnectionBanner';
 import { TrainingCharts } from './TrainingCharts';
 import { useOnline } from '../hooks/use-online';
 import { connectionState } from '../utils/figures';
+import { PauseActions } from './PauseActions';
+import { PauseCard } from './PauseCard';
+import { PauseDialogs, type PauseDialog } from './PauseDialogs';
+import { PauseTimeline } from './PauseTimeline';
+import { usePauses } from '../api/get-pauses';
 
 interface Props {
   jobId: string;
@@ -52,6 +57,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
   const requested = params.get('tab');
   const tab: Tab = requested === 'events' ? 'events' : requested === 'logs' && renderLogs ? 'logs' : 'overview';
   const [cancelOpen, setCancelOpen] = useState(false);
+  const [pauseDialog, setPauseDialog] = useState<PauseDialog>(null);
   const [refreshing, setRefreshing] = useState(false);
   const qc = useQueryClient();
   const toast = useToast();
@@ -70,6 +76,8 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
   const failing = job.isError || failingForMs({ dataUpdatedAt: job.dataUpdatedAt, errorUpdatedAt: job.errorUpdatedAt }, Date.now()) > 0;
   const connection = connectionState({ online, failing });
   const stale = connection !== 'live';
+  // Refetched whenever the job's status or pause changes: the history and the time split follow.
+  const pauses = usePauses(jobId, `${data?.status}:${data?.pause?.number ?? 0}:${data?.pause?.state ?? ''}`);
   const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
 
   // When the job finishes, fetch the metrics once more so the curve ends with the final steps.
@@ -159,6 +167,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
         onRefresh={refresh}
         canCancel={canCancel}
         onCancel={openCancel}
+        actions={<PauseActions job={j} onPause={() => setPauseDialog('pause')} onResume={() => setPauseDialog('resume')} />}
       />
       {renderActions?.(j)}
 
@@ -176,6 +185,8 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
         onRetry={() => void job.refetch()}
         retrying={job.isFetching}
       />
+
+      <PauseCard job={j} onResume={() => setPauseDialog('resume')} onResumeWithSuggestion={() => setPauseDialog('resume-suggested')} />
 
       <JobBanners
         job={j}
@@ -248,11 +259,17 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
               <Section title="Cost Tracker" testId="cost-section">
                 <CostTracker job={j} />
               </Section>
+              {pauses.data && pauses.data.pauses.length > 0 ? (
+                <Section title="Pause / Resume History" testId="pause-history-section">
+                  <PauseTimeline history={pauses.data} />
+                </Section>
+              ) : null}
             </div>
           </div>
         )}
       </div>
 
+      <PauseDialogs job={j} dialog={pauseDialog} onClose={() => setPauseDialog(null)} onConflict={() => void job.refetch()} />
       <CancelFlow job={j} open={cancelOpen} elapsedSeconds={elapsed} onClose={() => setCancelOpen(false)} onConflict={() => void job.refetch()} />
     </div>
   );

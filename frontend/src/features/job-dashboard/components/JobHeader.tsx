@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { StatusBadge } from '../../../components/Badge';
 import { Spinner } from '../../../components/Spinner';
@@ -13,10 +14,12 @@ interface Props {
   onRefresh: () => void;
   canCancel: boolean;
   onCancel: () => void;
+  /** More actions before Cancel (Pause Job / Resume Training). */
+  actions?: ReactNode;
 }
 
 /** The job page's header: back link, name, status, summary, Refresh and the cancel action or its outcome. */
-export function JobHeader({ job, refreshing, refreshDisabled, onRefresh, canCancel, onCancel }: Props) {
+export function JobHeader({ job, refreshing, refreshDisabled, onRefresh, canCancel, onCancel, actions }: Props) {
   return (
     <div className="stack-sm">
       <Link to="/dashboard/training-jobs" className="back-link">
@@ -50,6 +53,7 @@ export function JobHeader({ job, refreshing, refreshDisabled, onRefresh, canCanc
             Refresh
           </button>
           <DuplicateLink jobId={job.id} />
+          {actions}
           {canCancel ? (
             <button
               type="button"

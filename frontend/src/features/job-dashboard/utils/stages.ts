@@ -56,6 +56,8 @@ export interface DescribeOpts {
   outcome?: 'completed' | 'failed' | 'cancelled' | null;
   /** When the job ended: caps an interrupted stage's duration. */
   finishedAt?: string | null;
+  /** The job is paused: the stage it stopped in waits for the resume. */
+  paused?: boolean;
 }
 
 /** Seconds the active stage has run at `nowMs`: the server's duration advanced by the time since
@@ -122,6 +124,11 @@ export function describeStage(stage: JobStageInfo, index: number, opts: Describe
       time = running !== null ? `${formatDuration(running)} elapsed` : 'In progress';
       const left = stageLeftText(stage.estimated_seconds, running);
       if (left) time += ` · ${left}`;
+      if (opts.paused) {
+        // The stage stopped at a checkpoint and goes on when the job is resumed.
+        icon = '‖';
+        time = 'Paused';
+      }
       break;
     }
     case 'failed':
@@ -152,6 +159,6 @@ export function describeStages(
   const finished = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
   const outcome = finished ? (job.status as 'completed' | 'failed' | 'cancelled') : null;
   return normalizeStages(job.stages).map((s, i) =>
-    describeStage(s, i, { nowMs, errorMessage: job.error?.message, ticking, finished, fetchedAtMs, outcome, finishedAt: job.finished_at }),
+    describeStage(s, i, { nowMs, errorMessage: job.error?.message, ticking, finished, fetchedAtMs, outcome, finishedAt: job.finished_at, paused: job.status === 'paused' }),
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { ConfirmModal, Modal } from '../../../components/Modal';
 import { errorMessage } from '../../../lib/api-client';
 import type { BulkActionBody, BulkResult } from '../../../lib/api-types';
@@ -25,7 +26,8 @@ interface Props {
 
 type Dialog = 'cancel' | 'delete' | null;
 
-/** Shown while rows are selected: how many, select all matching, cancel, delete, export. */
+/** Shown while rows are selected: how many, select all matching, cancel, delete, export, and
+ * compare (2 to 5 selected). */
 export function BulkActionBar({ selectedIds, allMatching, total, pageRows, listQuery, onSelectAllMatching, onClear, onResult }: Props) {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [reason, setReason] = useState('');
@@ -35,6 +37,8 @@ export function BulkActionBar({ selectedIds, allMatching, total, pageRows, listQ
   const noun = count === 1 ? 'job' : 'jobs';
   const target: Pick<BulkActionBody, 'ids' | 'filter'> = allMatching ? { filter: bulkFilter(listQuery) } : { ids: [...selectedIds] };
   const exportUrl = allMatching ? jobsExportUrl(listQuery) : jobsExportUrl(listQuery, selectedIds);
+  // The comparison page overlays 2 to 5 runs (the API's bounds); a shareable URL.
+  const compareUrl = !allMatching && count >= 2 && count <= 5 ? `/compare?jobs=${selectedIds.join(',')}` : null;
 
   const run = (body: BulkActionBody) =>
     bulk.mutate(body, {
@@ -69,6 +73,11 @@ export function BulkActionBar({ selectedIds, allMatching, total, pageRows, listQ
         <a className="btn btn--secondary btn--sm" href={exportUrl} download data-testid="bulk-export">
           ⤓ Export CSV
         </a>
+        {compareUrl ? (
+          <Link className="btn btn--secondary btn--sm" to={compareUrl} data-testid="bulk-compare">
+            Compare {formatNumber(count)}
+          </Link>
+        ) : null}
       </span>
 
       {dialog === 'cancel' ? (

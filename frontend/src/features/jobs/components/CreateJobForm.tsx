@@ -263,6 +263,15 @@ export function CreateJobForm() {
               {err('pricing') ? <span className="field__error">{err('pricing')}</span> : null}
             </div>
           </div>
+          <label className="row" style={{ gap: 8, alignItems: 'flex-start' }}>
+            <input type="checkbox" checked={form.anomalyPause} onChange={(e) => set('anomalyPause', e.target.checked)} data-testid="anomaly-pause" />
+            <span>
+              Auto-pause on anomalies
+              <span className="field__hint" style={{ display: 'block' }}>
+                A NaN loss or a loss spike pauses the job at its last good checkpoint (with a suggested fix) instead of failing or running on.
+              </span>
+            </span>
+          </label>
           <Field label="Notes (optional)" error={err('metadata', 'metadata.notes')}>
             {(p) => <textarea {...p} className="textarea" value={form.notes} onChange={(e) => set('notes', e.target.value)} placeholder="What is this run for?" maxLength={1000} />}
           </Field>

@@ -36,11 +36,14 @@ describe('JobsList bulk actions', () => {
     await screen.findAllByTestId('job-row');
     expect(screen.queryByTestId('bulk-bar')).toBeNull();
     await user.click(screen.getByRole('checkbox', { name: 'Select alpha' }));
+    expect(screen.queryByTestId('bulk-compare')).toBeNull(); // one run: nothing to compare yet
     await user.click(screen.getByRole('checkbox', { name: 'Select gamma' }));
     expect(screen.getByTestId('bulk-count')).toHaveTextContent('2 selected');
     expect(screen.getByRole('checkbox', { name: 'Select all jobs on this page' })).toHaveProperty('indeterminate', true);
     // Export of the selection: the list's filter and sort, only these ids.
     expect(screen.getByTestId('bulk-export')).toHaveAttribute('href', '/api/training/jobs/export?ordering=name&search=sweep&ids=a1%2Cc3');
+    // Two to five selected rows can be compared: a shareable link to the comparison page.
+    expect(screen.getByTestId('bulk-compare')).toHaveAttribute('href', '/compare?jobs=a1,c3');
 
     await user.click(screen.getByTestId('bulk-cancel'));
     const modal = await screen.findByTestId('bulk-cancel-modal');

@@ -23,6 +23,7 @@ export function isDraftWorthKeeping(form: JobFormState): boolean {
     !!form.notes.trim() ||
     form.preset !== EMPTY_FORM.preset ||
     form.pricing !== EMPTY_FORM.pricing ||
+    form.anomalyPause !== EMPTY_FORM.anomalyPause ||
     Object.values(form.hyperparameters).some((v) => v.trim() !== '')
   );
 }
@@ -57,6 +58,8 @@ export function parseDraft(raw: string | null): JobDraft | null {
     gpuType: str(f.gpuType),
     pricing: f.pricing === 'on_demand' ? 'on_demand' : 'spot',
     notes: str(f.notes),
+    // Drafts saved before the option existed keep its default (on).
+    anomalyPause: f.anomalyPause !== false,
   };
   return isDraftWorthKeeping(parsed) ? { savedAt, form: parsed } : null;
 }

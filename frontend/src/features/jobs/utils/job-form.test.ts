@@ -27,8 +27,10 @@ describe('job form', () => {
       preset: 'balanced',
       gpu_type: 'h100',
       pricing: 'spot',
+      anomaly_pause: true,
       metadata: { notes: 'for Q3' },
     });
+    expect(buildJobBody({ ...complete, anomalyPause: false })?.anomaly_pause).toBe(false);
   });
 
   it('sends dataset ids as strings and custom hyperparameters', () => {

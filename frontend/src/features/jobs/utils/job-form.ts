@@ -85,6 +85,7 @@ export function buildJobBody(form: JobFormState, { forEstimate = false, bounds =
     preset: form.preset,
     gpu_type: form.gpuType,
     pricing: form.pricing,
+    anomaly_pause: form.anomalyPause,
   };
   if (form.validationDatasetId) body.validation_dataset_id = form.validationDatasetId;
   if (form.preset === 'custom') {
@@ -96,7 +97,6 @@ export function buildJobBody(form: JobFormState, { forEstimate = false, bounds =
     const metadata = { ...form.extraMetadata, ...(form.notes.trim() ? { notes: form.notes.trim() } : {}) };
     if (Object.keys(metadata).length) body.metadata = metadata;
     if (form.clonedFrom) body.cloned_from = form.clonedFrom;
-    if (form.anomalyPause === false) body.anomaly_pause = false;
   }
   return body;
 }

@@ -1,0 +1,100 @@
+import { useRef } from 'react';
+import { Badge } from '../../../components/Badge';
+import { Modal } from '../../../components/Modal';
+import { ProgressBar } from '../../../components/ProgressBar';
+import { errorMessage } from '../../../lib/api-client';
+import type { JobDetail } from '../../../lib/api-types';
+import { formatCurrency, formatNumber } from '../../../lib/format';
+import { STAGE_LABELS, STATUS_META } from '../../../lib/status';
+import { PAUSE_ORANGE } from './PauseActions';
+
+interface Props {
+  job: JobDetail;
+  submitting: boolean;
+  error: unknown;
+  onConfirm: () => void;
+  onClose: () => void;
+}
+
+/** What pausing does, in the order it happens (FR2.2.2's information section). */
+export const PAUSE_IMPACT = [
+  'The worker finishes its current step (and any checkpoint upload under way), saves a checkpoint and releases the GPU.',
+  'Billing stops when the GPU is released. Paused time is never billed; spend so far is kept.',
+  'Resume Training puts the job back in the queue. It continues from the checkpoint with the same data order: no step is repeated or skipped.',
+  'You can switch the GPU type when you resume, or cancel the paused job.',
+];
+
+/** Pause confirmation: the job's current state, what happens, and the confirm button. */
+export function PauseModal({ job, submitting, error, onConfirm, onClose }: Props) {
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const pct = Math.round(job.progress.percent ?? job.percent_complete);
+  const total = job.progress.total_steps;
+  const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
+  return (
+    <Modal
+      title="Pause Training Job?"
+      icon="‖"
+      onClose={onClose}
+      locked={submitting}
+      initialFocusRef={confirmRef}
+      testId="pause-modal"
+      footer={
+        <>
+          <button type="button" className="btn btn--secondary" onClick={onClose} disabled={submitting}>
+            Keep Training
+          </button>
+          <button
+            ref={confirmRef}
+            type="button"
+            className="btn"
+            style={{ background: PAUSE_ORANGE, color: '#fff' }}
+            disabled={submitting}
+            onClick={onConfirm}
+            data-testid="confirm-pause"
+          >
+            {submitting ? 'Pausing…' : 'Pause Job'}
+          </button>
+        </>
+      }
+    >
+      <p style={{ margin: 0 }}>
+        Pausing saves a checkpoint and frees the GPU so the job stops costing money. You can resume it later from where it stopped.
+      </p>
+      <div className="card" style={{ padding: 14, boxShadow: 'none', background: 'var(--surface-2)' }} data-testid="pause-current-state">
+        <div className="row" style={{ justifyContent: 'space-between' }}>
+          <strong>{job.name}</strong>
+          <Badge tone="blue">{stageLabel}</Badge>
+        </div>
+        <div style={{ margin: '10px 0 6px' }} className="small">
+          {pct}% Complete{total ? ` (Step ${formatNumber(job.progress.current_step)} of ${formatNumber(total)})` : ''}
+        </div>
+        <ProgressBar value={pct} label="Job progress" valueText={`${pct}% complete`} />
+        <div className="row" style={{ justifyContent: 'space-between', marginTop: 12 }}>
+          <div>
+            <div className="stat__label">Spend so far</div>
+            <div className="cost__spend">{formatCurrency(job.cost.current_spend)}</div>
+          </div>
+          <div style={{ textAlign: 'right' }}>
+            <div className="stat__label">Checkpoints saved</div>
+            <div className="stat__value">{formatNumber(job.checkpoint_count)}</div>
+          </div>
+        </div>
+      </div>
+      <div>
+        <div className="subhead" style={{ marginTop: 0 }}>
+          What happens
+        </div>
+        <ul style={{ margin: 0, paddingLeft: 18 }} className="stack-sm">
+          {PAUSE_IMPACT.map((b) => (
+            <li key={b}>{b}</li>
+          ))}
+        </ul>
+      </div>
+      {error ? (
+        <div className="alert alert--error" role="alert">
+          {errorMessage(error)}
+        </div>
+      ) : null}
+    </Modal>
+  );
+}

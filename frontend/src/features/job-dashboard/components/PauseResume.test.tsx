@@ -1,0 +1,206 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import type { JobPause, ResumeOptions } from '../../../lib/api-types';
+import { jobDetail } from '../../../test/fixtures';
+import { PauseActions, pauseDisabledReason } from './PauseActions';
+import { PauseCard } from './PauseCard';
+import { PauseModal } from './PauseModal';
+import { PauseTimeline } from './PauseTimeline';
+import { describeStages } from '../utils/stages';
+import { ResumeModal } from './ResumeModal';
+
+vi.mock('react-chartjs-2', () => ({ Line: () => <canvas data-testid="chart" /> }));
+
+const olivia = { id: 1, username: 'olivia', display_name: 'Olivia Owner' };
+
+function pause(over: Partial<JobPause> = {}): JobPause {
+  return {
+    number: 1,
+    source: 'user',
+    state: 'paused',
+    reason: 'Paused by Olivia Owner',
+    requested_by: olivia,
+    requested_at: '2026-11-29T16:00:00Z',
+    paused_at: '2026-11-29T16:00:05Z',
+    step: 850,
+    spend: 22.18,
+    active_seconds: 23000,
+    ended_at: null,
+    paused_seconds: 600,
+    resumed_by: null,
+    resume_gpu_type: null,
+    resume_changes: {},
+    note: '',
+    anomaly: null,
+    ...over,
+  };
+}
+
+const OPTIONS: ResumeOptions = {
+  resume_step: 850,
+  total_steps: 2000,
+  spend_so_far: 22.18,
+  pricing: 'spot',
+  hyperparameters: { learning_rate: 0.0005, epochs: 3, batch_size: 8, lora_r: 16, max_seq_len: 2048, seed: 42 },
+  suggestion: { resume_step: 850, hyperparameters: { learning_rate: 0.00025 }, text: 'Resume from step 850 with half the learning rate (0.0005 → 0.00025)' },
+  options: [
+    { gpu_type: { slug: 'h100', name: 'H100' }, current: true, hourly_rate: 2.49, live_workers: 2, duration_seconds: 3600, cost_min: 2.0, cost_max: 3.0, basis: 'history', warnings: [] },
+    {
+      gpu_type: { slug: 'l4', name: 'L4' },
+      current: false,
+      hourly_rate: 0.8,
+      live_workers: 0,
+      duration_seconds: 14400,
+      cost_min: 3.5,
+      cost_max: 4.5,
+      basis: 'flops',
+      warnings: ['No L4 worker is online: the job waits in the queue until one registers.'],
+    },
+  ],
+};
+
+describe('PauseActions', () => {
+  it('offers Pause while training, disables it in other stages with the reason, and shows Pausing… once asked', () => {
+    const { rerender } = render(<PauseActions job={jobDetail({ allowed_actions: ['cancel', 'pause'] })} onPause={vi.fn()} onResume={vi.fn()} />);
+    expect(screen.getByTestId('pause-job-button')).toBeEnabled();
+    const loading = jobDetail({ stage: 'model_loading', allowed_actions: ['cancel'] });
+    expect(pauseDisabledReason(loading)).toBe('A job can be paused during its training stage.');
+    rerender(<PauseActions job={loading} onPause={vi.fn()} onResume={vi.fn()} />);
+    expect(screen.getByTestId('pause-job-button')).toBeDisabled();
+    rerender(<PauseActions job={jobDetail({ pause: pause({ state: 'requested', paused_at: null }) })} onPause={vi.fn()} onResume={vi.fn()} />);
+    expect(screen.getByTestId('job-pausing-indicator')).toHaveTextContent('Pausing at the next step');
+    rerender(<PauseActions job={jobDetail({ status: 'paused', allowed_actions: ['cancel', 'resume'] })} onPause={vi.fn()} onResume={vi.fn()} />);
+    expect(screen.getByTestId('resume-job-button')).toHaveTextContent('Resume Training');
+  });
+
+  it('shows nothing to someone who may not manage the job', () => {
+    const { container } = render(<PauseActions job={jobDetail({ allowed_actions: [] })} onPause={vi.fn()} onResume={vi.fn()} />);
+    expect(container).toBeEmptyDOMElement();
+  });
+});
+
+describe('PauseModal', () => {
+  it('shows the current state and what happens, and confirms', async () => {
+    const user = userEvent.setup();
+    const onConfirm = vi.fn();
+    render(<PauseModal job={jobDetail()} submitting={false} error={null} onConfirm={onConfirm} onClose={vi.fn()} />);
+    const dialog = screen.getByRole('dialog', { name: 'Pause Training Job?' });
+    expect(within(dialog).getByTestId('pause-current-state')).toHaveTextContent('Step 850 of 2,000');
+    expect(within(dialog).getByTestId('pause-current-state')).toHaveTextContent('$22.18');
+    expect(dialog).toHaveTextContent('Paused time is never billed');
+    await user.click(within(dialog).getByTestId('confirm-pause'));
+    expect(onConfirm).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('ResumeModal', () => {
+  const setup = (applySuggestion = false) => {
+    const onConfirm = vi.fn();
+    render(
+      <ResumeModal
+        job={jobDetail({ status: 'paused', gpu_type: { slug: 'h100', name: 'H100' } })}
+        options={OPTIONS}
+        loading={false}
+        loadError={null}
+        applySuggestion={applySuggestion}
+        submitting={false}
+        error={null}
+        onConfirm={onConfirm}
+        onClose={vi.fn()}
+      />,
+    );
+    return { onConfirm };
+  };
+
+  it('shows where it resumes and the estimate of the chosen GPU type, which follows a switch with its warnings', async () => {
+    const user = userEvent.setup();
+    const { onConfirm } = setup();
+    expect(screen.getByTestId('resume-from')).toHaveTextContent('step 850 of 2,000');
+    expect(screen.getByTestId('resume-estimate-cost')).toHaveTextContent('$2.00–3.00');
+    expect(screen.getByTestId('resume-estimate-total')).toHaveTextContent('$24–25');
+    expect(screen.queryByTestId('resume-warnings')).toBeNull();
+    await user.selectOptions(screen.getByTestId('resume-gpu-type'), 'l4');
+    expect(screen.getByTestId('resume-estimate-cost')).toHaveTextContent('$3.50–4.50');
+    expect(screen.getByTestId('resume-estimate-duration')).toHaveTextContent('~4h 0m');
+    expect(screen.getByTestId('resume-warnings')).toHaveTextContent('No L4 worker is online');
+    await user.click(screen.getByTestId('confirm-resume'));
+    expect(onConfirm).toHaveBeenCalledWith({ gpuType: 'l4', hyperparameters: undefined });
+  });
+
+  it('applies the suggestion when opened with it', async () => {
+    const user = userEvent.setup();
+    const { onConfirm } = setup(true);
+    expect(screen.getByTestId('apply-suggestion')).toBeChecked();
+    expect(screen.getByTestId('resume-config-learning_rate')).toHaveTextContent('0.0005 → 0.00025');
+    await user.click(screen.getByTestId('confirm-resume'));
+    expect(onConfirm).toHaveBeenCalledWith({ gpuType: 'h100', hyperparameters: { learning_rate: 0.00025 } });
+  });
+});
+
+describe('PauseCard', () => {
+  it('shows when, by whom, at which step and the spend of a paused job', () => {
+    render(<PauseCard job={jobDetail({ status: 'paused', pause: pause(), allowed_actions: ['cancel', 'resume'] })} onResume={vi.fn()} onResumeWithSuggestion={vi.fn()} />);
+    expect(screen.getByTestId('paused-by')).toHaveTextContent('Olivia Owner');
+    expect(screen.getByTestId('paused-step')).toHaveTextContent('850 of 2,000');
+    expect(screen.getByTestId('paused-spend')).toHaveTextContent('$22.18');
+    expect(screen.getByTestId('paused-card-resume')).toBeInTheDocument();
+  });
+
+  it('shows an anomaly with its cause, curve and suggestion', async () => {
+    const user = userEvent.setup();
+    const onSuggested = vi.fn();
+    const anomaly = {
+      kind: 'loss_spike' as const,
+      step: 1240,
+      loss: 8.2,
+      baseline: 2.0,
+      ratio: 4.1,
+      learning_rate: 0.0005,
+      curve: [
+        { step: 1230, train_loss: 2.1 },
+        { step: 1240, train_loss: 8.2 },
+      ],
+      suggestion: { resume_step: 1200, hyperparameters: { learning_rate: 0.00025 }, text: 'Resume from step 1,200 with half the learning rate (0.0005 → 0.00025)' },
+    };
+    const job = jobDetail({ status: 'paused', allowed_actions: ['cancel', 'resume'], pause: pause({ source: 'anomaly', requested_by: null, step: 1200, anomaly }) });
+    render(<PauseCard job={job} onResume={vi.fn()} onResumeWithSuggestion={onSuggested} />);
+    expect(screen.getByTestId('anomaly-cause')).toHaveTextContent('Loss ×4.1 at step 1,240; learning rate 0.0005');
+    expect(screen.getByTestId('anomaly-suggestion')).toHaveTextContent('Resume from step 1,200 with half the learning rate');
+    expect(screen.getByTestId('anomaly-curve')).toHaveAccessibleName('Train loss at steps 1230: 2.100, 1240: 8.200');
+    await user.click(screen.getByTestId('resume-with-suggestion'));
+    expect(onSuggested).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('PauseTimeline', () => {
+  it('lists every pause with its outcome and the active vs paused time', () => {
+    render(
+      <PauseTimeline
+        history={{
+          active_seconds: 3700,
+          paused_seconds: 900,
+          pauses: [
+            pause({ state: 'resumed', ended_at: '2026-11-29T16:10:05Z', resumed_by: olivia, resume_gpu_type: { slug: 'l4', name: 'L4' }, resume_changes: { learning_rate: [0.0005, 0.00025] } }),
+            pause({ number: 2, source: 'budget', requested_by: null, state: 'not_applied', paused_at: null, note: 'The job completed before its worker reached a step boundary to pause at.' }),
+          ],
+        }}
+      />,
+    );
+    expect(screen.getByTestId('active-time')).toHaveTextContent('1h 1m');
+    expect(screen.getByTestId('paused-time')).toHaveTextContent('15m 0s');
+    const items = screen.getAllByTestId('pause-timeline-item');
+    expect(items).toHaveLength(2);
+    expect(items[0]).toHaveTextContent('by Olivia Owner on L4 · learning_rate 0.0005 → 0.00025');
+    expect(items[1]).toHaveTextContent('Budget cap');
+    expect(items[1]).toHaveTextContent('Not applied: The job completed before');
+  });
+});
+
+describe('stages of a paused job', () => {
+  it('shows the stage it stopped in as paused, not as running', () => {
+    const training = describeStages(jobDetail({ status: 'paused' }), Date.parse('2026-11-29T16:30:00Z')).find((s) => s.key === 'training');
+    expect(training?.time).toBe('Paused');
+    expect(training?.icon).toBe('‖');
+  });
+});
