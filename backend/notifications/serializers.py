@@ -15,7 +15,9 @@ from backend.notifications.models import (
     WebhookEvent,
 )
 
-HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+"
+# An http(s) URI (RFC 3986 characters only: ASCII, no spaces or controls) with a host part.
+_URI_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@%\[\]"
+HTTP_URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[{_URI_CHARS}]+([/?#][{_URI_CHARS}/?#]*)?$"
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -46,7 +48,7 @@ class HttpUrlField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
-        if not re.match(HTTP_URL_PATTERN, value) or any(c.isspace() for c in value):
+        if not re.fullmatch(HTTP_URL_PATTERN, value):
             raise serializers.ValidationError("Use an http:// or https:// URL with a host.")
         try:
             urlsplit(value)
