@@ -76,6 +76,7 @@ def job_create(
     gpu_type: GpuType,
     pricing: str,
     metadata: dict[str, str] | None = None,
+    anomaly_pause: bool = True,
 ) -> Job:
     """Create a queued job with its estimate and its four pending stages.
 
@@ -115,6 +116,7 @@ def job_create(
         preset=preset,
         hyperparameters=resolved,
         metadata=metadata or {},
+        anomaly_pause=anomaly_pause,
         gpu_type=gpu_type,
         pricing=pricing,
         hourly_rate=gpu_type.hourly_rate(pricing),

@@ -63,3 +63,14 @@ LOG_STREAMS: tuple[str, ...] = ("stdout", "stderr", "log", "system")
 # are cut by the worker, and the API refuses them).
 MAX_LOG_LINES_PER_BATCH = 500
 MAX_LOG_LINE_CHARS = 2000
+
+
+# Anomaly auto-pause (a per-job option, on by default): what the worker watches for. A logged
+# train loss above ANOMALY_SPIKE_FACTOR x the mean of the previous ANOMALY_WINDOW logged losses
+# is a spike (after ANOMALY_WINDOW points); a NaN/inf loss is non-finite. Either pauses the job
+# at its last good checkpoint, and the suggested fix resumes there with the learning rate
+# multiplied by ANOMALY_LR_FACTOR.
+ANOMALY_KINDS: tuple[str, ...] = ("non_finite_loss", "loss_spike")
+ANOMALY_SPIKE_FACTOR = 3.0
+ANOMALY_WINDOW = 5
+ANOMALY_LR_FACTOR = 0.5

@@ -101,7 +101,7 @@ def run_training(
                     "warning",
                     f"{data.stats.truncated} examples truncated to {config.max_seq_len} tokens, "
                     f"{len(data.stats.dropped_no_target)} dropped (no assistant tokens left)",
-                    {"dropped_lines": data.stats.dropped_no_target[:20]},
+                    data.stats.warning_payload(config.max_seq_len),
                 )
             if resume_from is None:  # total steps are known now: let the API show them
                 reporter.progress(
@@ -321,7 +321,11 @@ def train(
                 state.last_val_loss = evaluate(model, parts, val_batches, feed)
                 point = MetricSample(**{**point.to_dict(), "val_loss": state.last_val_loss})
             reporter.metrics(point)
-            logger.info("%s", describe_point(state.step, total, point))
+            # The event log's "Metrics" entries: one per logging interval, values as sent.
+            reporter.event(
+                "metrics", point.describe(total), {**point.to_dict(), "total_steps": total}
+            )
+            logger.info("%s", point.describe(total))
             reporter.substatus(
                 f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
             )
@@ -332,23 +336,6 @@ def train(
             write_checkpoint(work, config, data, model, optimizer, state, reporter)
             t_mark = time.perf_counter()
     return None
-
-
-def describe_point(step: int, total: int, point: MetricSample) -> str:
-    """One line of the worker's log per logging interval (what `tail -f` of a trainer shows)."""
-    parts = [f"step {step:,}/{total:,}"]
-    for name, label, fmt in (
-        ("epoch", "epoch", "{:.2f}"),
-        ("train_loss", "loss", "{:.4f}"),
-        ("val_loss", "val_loss", "{:.4f}"),
-        ("learning_rate", "lr", "{:.3g}"),
-        ("grad_norm", "grad_norm", "{:.3f}"),
-        ("tokens_per_second", "tok/s", "{:,.0f}"),
-    ):
-        value = getattr(point, name, None)
-        if value is not None:
-            parts.append(f"{label} {fmt.format(value)}")
-    return " · ".join(parts)
 
 
 def accumulate(

@@ -13,6 +13,7 @@ from backend.jobs.models.job import (
     Pricing,
     Stage,
 )
+from backend.jobs.models.pause import JobPause, PauseSource, PauseState
 from backend.jobs.models.sample import RunSample
 from backend.jobs.models.stage import StageRun, StageState
 
@@ -28,7 +29,10 @@ __all__ = [
     "ErrorCategory",
     "GpuType",
     "Job",
+    "JobPause",
     "JobStatus",
+    "PauseSource",
+    "PauseState",
     "Preset",
     "Pricing",
     "RunSample",

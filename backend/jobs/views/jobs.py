@@ -107,6 +107,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
             gpu_type=data["gpu_type"],
             pricing=data["pricing"],
             metadata=data.get("metadata"),
+            anomaly_pause=data["anomaly_pause"],
         )
         return _detail_response(request, job.pk, status=status.HTTP_201_CREATED)
 

@@ -35,4 +35,6 @@ def action_for(job: Job) -> str:
     """What the worker should do next, from the job's status."""
     if job.status == JobStatus.CANCELLING:
         return "cancel"
+    if job.pause_requested_at is not None:
+        return "pause"
     return "continue"

@@ -24,11 +24,11 @@ export function UserMenu() {
         {user.is_manager ? <span className="user-menu__role">Manager</span> : null}
       </span>
       {user.is_manager ? (
-        <button type="button" className="btn btn--ghost btn--sm" onClick={() => navigate('/settings/webhooks')}>
+        <button type="button" className="btn btn--ghost btn--sm hide-sm" onClick={() => navigate('/settings/webhooks')}>
           Webhooks
         </button>
       ) : null}
-      <button type="button" className="btn btn--ghost btn--sm" onClick={() => navigate('/settings/api-tokens')}>
+      <button type="button" className="btn btn--ghost btn--sm hide-sm" onClick={() => navigate('/settings/api-tokens')}>
         API tokens
       </button>
       <button
