@@ -15,9 +15,14 @@ from backend.notifications.models import (
     WebhookEvent,
 )
 
-# An http(s) URI (RFC 3986 characters only: ASCII, no spaces or controls) with a host part.
-_URI_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@%\[\]"
-HTTP_URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[{_URI_CHARS}]+([/?#][{_URI_CHARS}/?#]*)?$"
+# An http(s) URI by RFC 3986's grammar (ASCII only, percent-escapes well formed), with a host
+# name or IPv4 address (no IPv6 literals), optional user info and port, path, query, fragment.
+_U = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
+_P = rf"(?:{_U}|[:@])"
+HTTP_URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(?:(?:{_U}|:)*@)?{_U}+(?::[0-9]*)?"
+    rf"(?:/{_P}*)*(?:\?(?:{_P}|[/?])*)?(?:#(?:{_P}|[/?])*)?$"
+)
 
 
 class StrictBooleanField(serializers.BooleanField):
