@@ -9,6 +9,11 @@ from backend.telemetry import log_views, views
 urlpatterns = [
     path("jobs/compare", views.JobCompareView.as_view(), name="job-compare"),
     path("jobs/<uuid:pk>/metrics", views.JobMetricsView.as_view(), name="job-metrics"),
+    path(
+        "jobs/<uuid:pk>/metrics/export",
+        views.JobMetricsExportView.as_view(),
+        name="job-metrics-export",
+    ),
     path("jobs/<uuid:pk>/events", views.JobEventListView.as_view(), name="job-events"),
     path(
         "jobs/<uuid:pk>/events/export",

@@ -279,6 +279,103 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
 
 
+# Issue #13 (duplicate a job, partial artifacts) and #15 (bulk actions, CSV): their own script.
+ARTIFACT_PAGES = (
+    "artifacts-01-duplicate-form",
+    "artifacts-02-cloned-job",
+    "artifacts-03-cancelled-checkpoints",
+    "artifacts-04-bulk-selection",
+    "artifacts-05-bulk-result",
+)
+
+
+def test_browser_artifacts_and_bulk(stack: Stack) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if "users" not in stack.ids:  # run on its own (-k): the journeys above did not seed them
+        stack.ids["users"] = _seed(stack, "users")
+    seeded = _seed(stack, "artifacts")
+    _journey(
+        stack,
+        "artifacts",
+        {"JOB_FAILED": seeded["failed"], "JOB_CANCELLED": seeded["cancelled"]},
+        script="artifacts.mjs",
+    )
+    jobs = _seed(stack, "bulk")
+    _journey(
+        stack,
+        "bulk",
+        {
+            "JOB_CANCELLED": seeded["cancelled"],
+            "JOBS_MINE": ",".join(jobs["mine"]),
+            "JOB_THEIRS": jobs["theirs"],
+        },
+        script="artifacts.mjs",
+    )
+    _seed(stack, "settle")  # the manager's bulk job the member could not cancel
+    for name in ARTIFACT_PAGES:
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
+# The pages tests/e2e/browser/ux.mjs saves (phones, the create form's draft, dark mode).
+UX_SHOTS = (
+    "ux-mobile-menu",
+    "ux-mobile-event-expanded",
+    "ux-mobile-card-sort",
+    "ux-create-bounds",
+    "ux-create-draft",
+    "ux-cancel-other-note",
+    "ux-dark-jobs-list",
+    "ux-dark-dashboard",
+)
+
+
+def test_browser_ux_accessibility_mobile_and_forms(stack: Stack) -> None:
+    """ux.mjs: axe-core on every page (light and dark, 0 serious/critical), the 375 px menu,
+    readable expanded events, the card list's sort, the create form's bounds and draft, the cancel
+    note rule, signed-out redirects, dark mode."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    seeded = _seed(stack, "ux")
+    if "users" not in stack.ids:  # run on its own (-k): the seed made the users
+        stack.ids["users"] = seeded["users"]
+    took = _journey(
+        stack,
+        "ux",
+        {"JOB_CANCEL": seeded["cancel"], "JOB_EVENTS": seeded["events"]},
+        script="ux.mjs",
+    )
+    sys.stdout.write(f"  browser: ux {took:6.1f}s\n")
+    missing = [name for name in UX_SHOTS if not (SCREENSHOTS / f"{name}.png").is_file()]
+    assert not missing, f"screenshots missing: {missing}"
+    report = json.loads((SCREENSHOTS / "ux-axe-report.json").read_text())
+    # Every page of the app, light and dark, checked and clean of serious/critical violations.
+    for theme in ("light", "dark"):
+        for page in ("sign-in", "jobs-list", "queue", "create-form", "dashboard", "event-log",
+                     "cancel-modal", "api-tokens", "not-found", "mobile-menu"):  # fmt: skip
+            name = f"{page} {theme}"
+            assert name in report, f"axe did not check {name}"
+            violations = report[name]["violations"]
+            serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+            assert serious == [], (name, serious)
+
+
+DASH_SHOTS = ("dash-compare", "dash-offline", "dash-job-charts")
+
+
+def test_browser_dash_compare_runs_and_offline(stack: Stack) -> None:
+    """The comparison page (two real runs, by step and by tokens, a shareable URL), the job
+    page's charts and event log from a real run, and the offline banner (tests/e2e/browser/
+    dash.mjs)."""
+    if "users" not in stack.ids:  # run on its own
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        stack.ids["users"] = _seed(stack, "users")
+    runs = _seed(stack, "dash")["runs"]
+    _journey(stack, "dash", {"JOB_RUNS": ",".join(runs)}, script="dash.mjs")
+    for name in DASH_SHOTS:
+        path = SCREENSHOTS / f"{name}.png"
+        assert path.is_file(), f"{name}.png missing"
+        assert path.stat().st_size > 10_000, f"{name}.png looks blank"
+
+
 def _webhook_receiver() -> tuple[Any, list[dict[str, Any]]]:
     """A local HTTP endpoint that records every delivery (raw body and headers) with 200."""
     import threading
@@ -353,63 +450,3 @@ def test_browser_logs_notifications_webhooks(stack: Stack, tmp_path: Path) -> No
         "notify-04-job-ended-notified",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
-
-
-# The pages tests/e2e/browser/ux.mjs saves (phones, the create form's draft, dark mode).
-UX_SHOTS = (
-    "ux-mobile-menu",
-    "ux-mobile-event-expanded",
-    "ux-mobile-card-sort",
-    "ux-create-bounds",
-    "ux-create-draft",
-    "ux-cancel-other-note",
-    "ux-dark-jobs-list",
-    "ux-dark-dashboard",
-)
-
-
-def test_browser_ux_accessibility_mobile_and_forms(stack: Stack) -> None:
-    """ux.mjs: axe-core on every page (light and dark, 0 serious/critical), the 375 px menu,
-    readable expanded events, the card list's sort, the create form's bounds and draft, the cancel
-    note rule, signed-out redirects, dark mode."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    seeded = _seed(stack, "ux")
-    if "users" not in stack.ids:  # run on its own (-k): the seed made the users
-        stack.ids["users"] = seeded["users"]
-    took = _journey(
-        stack,
-        "ux",
-        {"JOB_CANCEL": seeded["cancel"], "JOB_EVENTS": seeded["events"]},
-        script="ux.mjs",
-    )
-    sys.stdout.write(f"  browser: ux {took:6.1f}s\n")
-    missing = [name for name in UX_SHOTS if not (SCREENSHOTS / f"{name}.png").is_file()]
-    assert not missing, f"screenshots missing: {missing}"
-    report = json.loads((SCREENSHOTS / "ux-axe-report.json").read_text())
-    # Every page of the app, light and dark, checked and clean of serious/critical violations.
-    for theme in ("light", "dark"):
-        for page in ("sign-in", "jobs-list", "queue", "create-form", "dashboard", "event-log",
-                     "cancel-modal", "api-tokens", "not-found", "mobile-menu"):  # fmt: skip
-            name = f"{page} {theme}"
-            assert name in report, f"axe did not check {name}"
-            violations = report[name]["violations"]
-            serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-            assert serious == [], (name, serious)
-
-
-DASH_SHOTS = ("dash-compare", "dash-offline", "dash-job-charts")
-
-
-def test_browser_dash_compare_runs_and_offline(stack: Stack) -> None:
-    """The comparison page (two real runs, by step and by tokens, a shareable URL), the job
-    page's charts and event log from a real run, and the offline banner (tests/e2e/browser/
-    dash.mjs)."""
-    if "users" not in stack.ids:  # run on its own
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        stack.ids["users"] = _seed(stack, "users")
-    runs = _seed(stack, "dash")["runs"]
-    _journey(stack, "dash", {"JOB_RUNS": ",".join(runs)}, script="dash.mjs")
-    for name in DASH_SHOTS:
-        path = SCREENSHOTS / f"{name}.png"
-        assert path.is_file(), f"{name}.png missing"
-        assert path.stat().st_size > 10_000, f"{name}.png looks blank"

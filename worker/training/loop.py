@@ -325,7 +325,7 @@ def train(
             reporter.event(
                 "metrics", point.describe(total), {**point.to_dict(), "total_steps": total}
             )
-            logger.info("%s", point.describe(total))
+            logger.info("%s", point.describe(total))  # the worker log's line
             reporter.substatus(
                 f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
             )

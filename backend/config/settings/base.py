@@ -181,6 +181,7 @@ SPECTACULAR_SETTINGS = {
         "TypeEnum": "backend.telemetry.models.EventType",
         "WebhookDeliveryStatusEnum": "backend.notifications.models.DeliveryStatus",
         "StatusEnum": "backend.jobs.models.JobStatus",
+        "BulkActionEnum": "backend.jobs.bulk.BULK_ACTIONS",
     },
     "SCHEMA_PATH_PREFIX": r"/api/",
     "POSTPROCESSING_HOOKS": [

@@ -263,7 +263,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A job's checkpoints (any status: cancelled, failed and paused jobs keep theirs) */
         get: operations["training_jobs_checkpoints_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/checkpoints/{cid}/adapter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The LoRA adapter inside a checkpoint
+         * @description The adapter weights saved at the checkpoint's step, packed as a completed job's adapter is: what a cancelled, failed or paused job trained so far. 409 `checkpoint_unreadable` when the stored file fails its sha256 check.
+         */
+        get: operations["training_jobs_checkpoints_adapter_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -280,6 +301,26 @@ export interface paths {
             cookie?: never;
         };
         get: operations["training_jobs_checkpoints_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A create body that duplicates this job
+         * @description Everything needed to submit the job again: POST it to /api/training/jobs as it is, or with changes. `cloned_from` records the source on the new job.
+         */
+        get: operations["training_jobs_clone_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -364,6 +405,26 @@ export interface paths {
         };
         /** Metric history: incremental (after_step), latest, or downsampled (max_points) */
         get: operations["training_jobs_metrics_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/metrics/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every metric point of a job as CSV (not downsampled)
+         * @description Columns: step, attempt, recorded_at, epoch, train_loss, val_loss, learning_rate, grad_norm, tokens_per_second, gpu_utilization, gpu_memory_mb, one row per logged step in step order. An empty cell was not measured at that step (e.g. GPU values on a CPU host), never zero.
+         */
+        get: operations["training_jobs_metrics_export_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -463,6 +524,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/jobs/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel or delete many jobs (by ids or by the list's filter)
+         * @description Each job gets the permission check and the rules of the single action; the reply lists what was done, what already was, and what was refused and why. Repeating a request is harmless.
+         */
+        post: operations["training_jobs_bulk_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/jobs/compare": {
         parameters: {
             query?: never;
@@ -491,6 +572,26 @@ export interface paths {
         put?: never;
         /** Estimate steps, duration and cost without creating a job */
         post: operations["training_jobs_estimate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The jobs list as CSV, filtered and sorted like the list
+         * @description Columns: id, name, status, stage, percent_complete, created_by, created_at, started_at, finished_at, duration_seconds, cost, hourly_rate, preset, pricing, gpu_type, base_model, current_step, total_steps, error_category, cancel_reason, cloned_from. Times are ISO 8601 (UTC); duration and cost of unfinished jobs run to the moment of the export. Text that a spreadsheet would run as a formula starts with an apostrophe.
+         */
+        get: operations["training_jobs_export_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1036,6 +1137,55 @@ export interface components {
         BasisEnum: "history" | "measured" | "flops";
         /** @enum {unknown} */
         BlankEnum: "";
+        /**
+         * @description * `cancel` - cancel
+         *     * `delete` - delete
+         * @enum {string}
+         */
+        BulkActionEnum: "cancel" | "delete";
+        BulkActionRequest: {
+            /**
+             * @description cancel: like POST jobs/{id}/cancel for each job; delete: like DELETE jobs/{id} (finished jobs only).
+             *
+             *     * `cancel` - cancel
+             *     * `delete` - delete
+             */
+            action: components["schemas"]["BulkActionEnum"];
+            /** @description The jobs to act on. Give either ids or filter. */
+            ids?: string[];
+            /** @description Every job the list shows with this filter (at most 500). An empty object matches every job. */
+            filter?: components["schemas"]["JobListFilterRequest"];
+            /**
+             * @description Required for cancel: one for all.
+             *
+             *     * `loss_not_decreasing` - loss_not_decreasing
+             *     * `cost_too_high` - cost_too_high
+             *     * `wrong_configuration` - wrong_configuration
+             *     * `testing` - testing
+             *     * `other` - other
+             */
+            reason?: components["schemas"]["ReasonEnum"];
+            /** @default  */
+            notes: string;
+        };
+        BulkRefusal: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            /** @description permission_denied, conflict or not_found. */
+            code: string;
+            message: string;
+        };
+        BulkResult: {
+            action: components["schemas"]["BulkActionEnum"];
+            /** @description Distinct jobs the ids or the filter named. */
+            matched: number;
+            /** @description Jobs this request cancelled or deleted. */
+            done: string[];
+            /** @description Jobs already in the action's end state (cancelling or cancelled). */
+            unchanged: string[];
+            refused: components["schemas"]["BulkRefusal"][];
+        };
         CancelInfo: {
             reason: string;
             notes: string;
@@ -1064,6 +1214,8 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             readonly download_url: string;
+            /** @description The LoRA adapter at this step, packed like a completed job's adapter (adapter/adapter_config.json + adapter_model.safetensors, .tar.gz). */
+            readonly adapter_download_url: string;
         };
         CheckpointRef: {
             /** @description Download path on the API host (same bearer token). */
@@ -1142,6 +1294,33 @@ export interface components {
             heartbeat_seconds: number;
             limits: components["schemas"]["Limits"];
         };
+        /** @description A create body reproducing a job (see selectors.job_clone_template). */
+        CloneTemplate: {
+            /** Format: uuid */
+            cloned_from: string;
+            /** @description The name of the job this body duplicates. */
+            source_name: string;
+            name: string;
+            /**
+             * Format: uuid
+             * @description Null when the source's dataset was deleted.
+             */
+            dataset_id: string | null;
+            /** Format: uuid */
+            validation_dataset_id: string | null;
+            base_model: string;
+            preset: components["schemas"]["PresetEnum"];
+            hyperparameters: components["schemas"]["Hyperparameters"];
+            /** @description Null when the source's GPU type is no longer offered. */
+            gpu_type: string | null;
+            pricing: components["schemas"]["PricingEnum"];
+            metadata: {
+                [key: string]: string;
+            };
+            anomaly_pause: boolean;
+            /** @description What could not be carried over, and why. */
+            warnings: string[];
+        };
         CompareFinal: {
             step: number | null;
             /** Format: double */
@@ -1167,7 +1346,7 @@ export interface components {
         };
         ComparePoint: {
             step: number;
-            /** @description Tokens trained on up to this step: the job's token count spread evenly over its steps (null without an estimate). */
+            /** @description Tokens trained on up to this step: step x tokens per step (the worker's measured dataset counts, else the planned token count over the steps; null without). */
             tokens_seen: number | null;
             /** Format: double */
             train_loss: number | null;
@@ -1546,6 +1725,74 @@ export interface components {
          * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
          *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
          */
+        Hyperparameters: {
+            /** @description must be between 1 and 100 */
+            epochs?: number;
+            /**
+             * Format: double
+             * @description must be between 1e-07 and 0.1
+             */
+            learning_rate?: number;
+            /** @description must be between 1 and 1024 */
+            batch_size?: number;
+            /** @description must be between 1 and 1024 */
+            grad_accum_steps?: number;
+            /** @description must be between 16 and 131072 */
+            max_seq_len?: number;
+            /** @description must be between 1 and 1024 */
+            lora_r?: number;
+            /** @description must be between 1 and 4096 */
+            lora_alpha?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 0.9
+             */
+            lora_dropout?: number;
+            /** @description must name 1 to 32 modules (letters, digits, _ and ., at most 64 characters each) */
+            target_modules?: string[];
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
+            warmup_ratio?: number;
+            /**
+             * @description must be cosine or linear
+             *
+             *     * `cosine` - cosine
+             *     * `linear` - linear
+             */
+            lr_scheduler?: components["schemas"]["LrSchedulerEnum"];
+            /**
+             * Format: double
+             * @description must be between 0 and 1
+             */
+            weight_decay?: number;
+            /**
+             * Format: double
+             * @description must be > 0 and <= 100
+             */
+            max_grad_norm?: number;
+            /** @description must be between 1 and 2147483647 */
+            eval_every?: number;
+            /** @description must be between 1 and 2147483647 */
+            checkpoint_every?: number;
+            /** @description must be between 1 and 2147483647 */
+            log_every?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
+            val_fraction?: number;
+            /**
+             * Format: int64
+             * @description must be between 0 and 4294967295
+             */
+            seed?: number;
+        };
+        /**
+         * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
+         *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
+         */
         HyperparametersRequest: {
             /** @description must be between 1 and 100 */
             epochs?: number;
@@ -1630,6 +1877,11 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * Format: uuid
+             * @description The job this one duplicates (recorded and shown on the new job's page; you must be able to see it). GET /api/training/jobs/{id}/clone gives a body to start from.
+             */
+            cloned_from?: string | null;
+            /**
              * @description Pause at the last good checkpoint on a NaN/inf loss or a loss spike (instead of failing or running on).
              * @default true
              */
@@ -1680,6 +1932,7 @@ export interface components {
             readonly attempt: number;
             readonly adapter: components["schemas"]["Adapter"] | null;
             readonly micro_batching: components["schemas"]["MicroBatching"] | null;
+            readonly cloned_from: components["schemas"]["JobRef"] | null;
             readonly pause: components["schemas"]["Pause"] | null;
             readonly anomaly_pause: boolean;
             /** Format: date-time */
@@ -1713,6 +1966,23 @@ export interface components {
             readonly queue_position: number | null;
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
+        };
+        /** @description The jobs list's filter, as its query parameters (GET /api/training/jobs) take it. */
+        JobListFilterRequest: {
+            status?: string;
+            date_range?: string;
+            created_after?: string;
+            created_before?: string;
+            creator?: string;
+            gpu_type?: string;
+            cost_min?: string;
+            cost_max?: string;
+            search?: string;
+        };
+        JobRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
         };
         Limits: {
             max_metric_points: number;
@@ -4316,6 +4586,95 @@ export interface operations {
             };
         };
     };
+    training_jobs_checkpoints_adapter_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cid: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     training_jobs_checkpoints_download_retrieve: {
         parameters: {
             query?: never;
@@ -4334,6 +4693,94 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_clone_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneTemplate"];
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */
@@ -4821,6 +5268,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetricsResponse"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_metrics_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */
@@ -5482,10 +6017,109 @@ export interface operations {
             };
         };
     };
+    training_jobs_bulk_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkActionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     training_jobs_compare_retrieve: {
         parameters: {
             query: {
-                /** @description Comma list of 2 to 5 job ids, in the order to show them. */
+                /** @description Comma list of 2 to 5 different job ids, in the order to show them. */
                 jobs: string;
             };
             header?: never;
@@ -5524,6 +6158,15 @@ export interface operations {
             };
             /** @description Not allowed for this user, or a session request without its CSRF token. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description One of the jobs does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5632,6 +6275,90 @@ export interface operations {
             };
             /** @description Unsupported body content type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_export_retrieve: {
+        parameters: {
+            query?: {
+                /** @description A user id, or `me` for your own jobs. */
+                creator?: string;
+                /** @description Comma-separated job ids (at most 100): only these jobs, still filtered and sorted like the list. */
+                ids?: string;
+                /** @description Sort: created_at, name, status, started_at, duration, cost; prefix - for descending. Default -created_at. */
+                ordering?: "-cost" | "-created_at" | "-duration" | "-name" | "-started_at" | "-status" | "cost" | "created_at" | "duration" | "name" | "started_at" | "status";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,10 +18,12 @@ import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
 import { lastValidation } from '../utils/trend';
 import { CancelFlow } from './CancelFlow';
+import { CheckpointsSection } from './CheckpointsSection';
 import { CostTracker } from './CostTracker';
 import { DashboardSkeleton } from './DashboardSkeleton';
 import { JobDetails } from './JobDetails';
 import { LossCurve } from './LossCurve';
+import { MetricsCsvLink } from './MetricsCsvLink';
 import { MetricsTable } from './MetricsTable';
 import { ProgressHeader } from './ProgressHeader';
 import { StageIndicator } from './StageIndicator';
@@ -112,7 +114,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
   const canCancel = j.allowed_actions.includes('cancel');
   const elapsed = liveElapsedSeconds(j.timing.elapsed_seconds, job.dataUpdatedAt, Date.now(), live);
   const retryEvery = failing ? jobRefreshInterval(j.status, failingForMs({ dataUpdatedAt: job.dataUpdatedAt, errorUpdatedAt: job.errorUpdatedAt }, Date.now())) : false;
-  const nextRetryMs = retryEvery === false ? null : Math.max(0, job.errorUpdatedAt + retryEvery - Date.now());
+  const nextRetryAt = retryEvery === false ? null : job.errorUpdatedAt + retryEvery;
   const cancelWaitingS = j.status === 'cancelling' ? secondsSince(j.cancel?.requested_at, now) : null;
 
   const setTab = (t: Tab) =>
@@ -170,7 +172,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
         connection={connection}
         updatedAt={job.dataUpdatedAt}
         error={job.error}
-        nextRetryMs={nextRetryMs}
+        nextRetryAt={nextRetryAt}
         onRetry={() => void job.refetch()}
         retrying={job.isFetching}
       />
@@ -208,7 +210,7 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
         ) : (
           <div className="overview-grid">
             <div className="stack" style={{ minWidth: 0 }}>
-              <Section title="Loss Curve" testId="loss-section">
+              <Section title="Loss Curve" testId="loss-section" actions={hasRun ? <MetricsCsvLink jobId={j.id} /> : undefined}>
                 {!hasRun ? (
                   <div className="chart-empty">
                     {isTerminal(j.status) ? 'This job never started training, so there is no loss curve.' : 'The loss curve appears once the job starts training.'}
@@ -234,13 +236,14 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
                   </>
                 )}
               </Section>
+              <CheckpointsSection job={j} />
               <Section title="Configuration" defaultOpen={false} testId="config-section">
                 <JobDetails job={j} />
               </Section>
             </div>
             <div className="overview-grid__side">
               <Section title="Current Metrics" testId="metrics-section">
-                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} />
+                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} finished={isTerminal(j.status)} />
               </Section>
               <Section title="Cost Tracker" testId="cost-section">
                 <CostTracker job={j} />
