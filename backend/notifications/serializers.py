@@ -15,7 +15,14 @@ from backend.notifications.models import (
     WebhookEvent,
 )
 
-HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+"
+# An http(s) URI by RFC 3986's grammar (ASCII only, percent-escapes well formed), with a host
+# name or IPv4 address (no IPv6 literals), optional user info and port, path, query, fragment.
+_U = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
+_P = rf"(?:{_U}|[:@])"
+HTTP_URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(?:(?:{_U}|:)*@)?{_U}+(?::[0-9]*)?"
+    rf"(?:/{_P}*)*(?:\?(?:{_P}|[/?])*)?(?:#(?:{_P}|[/?])*)?$"
+)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -46,7 +53,7 @@ class HttpUrlField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
-        if not re.match(HTTP_URL_PATTERN, value) or any(c.isspace() for c in value):
+        if not re.fullmatch(HTTP_URL_PATTERN, value):
             raise serializers.ValidationError("Use an http:// or https:// URL with a host.")
         try:
             urlsplit(value)

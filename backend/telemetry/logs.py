@@ -70,20 +70,23 @@ def log_lines_append(
         return LinesStored(stored=0, dropped=0)
     mine = LogLine.objects.filter(job_id=job_id, attempt=attempt)
     seen = set(mine.filter(seq__in=seqs).values_list("seq", flat=True))
-    covered = mine.filter(dropped_to__isnull=False, seq__lte=seqs[-1], dropped_to__gte=seqs[0])
-    for low, high in covered.values_list("seq", "dropped_to"):
-        seen.update(range(low, (high or low) + 1))
+    # Seq ranges earlier markers stand for (kept as ranges: a range may be wide).
+    covered = list(
+        mine.filter(
+            dropped_to__isnull=False, seq__lte=seqs[-1], dropped_to__gte=seqs[0]
+        ).values_list("seq", "dropped_to")
+    )
     fresh: list[LineIn] = []
     for line in lines:
-        if line.seq not in seen:
+        dropped = any(low <= line.seq <= (high or low) for low, high in covered)
+        if line.seq not in seen and not dropped:
             seen.add(line.seq)
             fresh.append(line)
     if not fresh:
         return LinesStored(stored=0, dropped=0)
     keep = _allowance(job_id=job_id, wanted=len(fresh), now=now)
-    rows: list[LogLine] = []
     kept, over = fresh[:keep], fresh[keep:]
-    rows += [
+    rows = [
         LogLine(
             job_id=job_id,
             attempt=attempt,

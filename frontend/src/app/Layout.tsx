@@ -2,11 +2,13 @@ import { Link, Outlet, useLocation } from 'react-router';
 import { UserMenu } from '../features/auth/components/UserMenu';
 import { MobileNav, type NavItem } from './MobileNav';
 import { NotificationCenter } from '../features/notifications/components/NotificationCenter';
+import { useUser } from '../lib/auth';
 
 export function Layout() {
   const { pathname, search } = useLocation();
   const onJobs = pathname.startsWith('/dashboard/training-jobs') || pathname.startsWith('/training-jobs');
   const onQueue = onJobs && new URLSearchParams(search).get('tab') === 'queue';
+  const manager = !!useUser()?.is_manager;
   const items: NavItem[] = [
     { to: '/dashboard/training-jobs', label: 'Jobs', active: onJobs && !onQueue },
     { to: '/dashboard/training-jobs?tab=queue', label: 'Queue', active: onQueue },
@@ -37,7 +39,13 @@ export function Layout() {
             ))}
           </nav>
           <div className="topbar__spacer" />
-          <MobileNav items={[...items, { to: '/settings/api-tokens', label: 'API tokens', active: pathname.startsWith('/settings/api-tokens') }]} />
+          <MobileNav
+            items={[
+              ...items,
+              ...(manager ? [{ to: '/settings/webhooks', label: 'Webhooks', active: pathname.startsWith('/settings/webhooks') }] : []),
+              { to: '/settings/api-tokens', label: 'API tokens', active: pathname.startsWith('/settings/api-tokens') },
+            ]}
+          />
           <UserMenu />
         </div>
       </header>

@@ -121,7 +121,7 @@ async function logs(browser) {
     await until('new log lines', async () => (await lineCount()) > before, { timeout: 90_000 });
     assert((await cursor()) > cursorBefore, 'the cursor moved forward');
     const text = await page.getByTestId('log-view').textContent();
-    assert(/step \d+\/\d+ · epoch/.test(text) && text.includes('loss'), 'a training progress line is shown');
+    assert(/Step \d+\/\d+ · train loss/.test(text), 'a training progress line is shown');
     const atEnd = await page.getByTestId('log-view').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 30);
     assert(atEnd, 'the view follows the end');
     await shot(page, 'notify-01-logs-following');

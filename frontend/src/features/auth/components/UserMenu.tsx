@@ -24,7 +24,7 @@ export function UserMenu() {
         {user.is_manager ? <span className="user-menu__role">Manager</span> : null}
       </span>
       {user.is_manager ? (
-        <button type="button" className="btn btn--ghost btn--sm" onClick={() => navigate('/settings/webhooks')}>
+        <button type="button" className="btn btn--ghost btn--sm hide-sm" onClick={() => navigate('/settings/webhooks')}>
           Webhooks
         </button>
       ) : null}
