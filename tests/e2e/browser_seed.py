@@ -13,6 +13,9 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
+  ux        for tests/e2e/browser/ux.mjs (accessibility, mobile, forms): the users when missing,
+            a job for the member to cancel (queued or training) and a job whose events carry a
+            payload (the failed job when the journeys made one). Returns at once.
 """
 
 from __future__ import annotations
@@ -168,6 +171,28 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+def _ux() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.telemetry.models import Event
+
+    users = _users() if not User.objects.filter(username=MEMBER).exists() else {}
+    member = User.objects.get(username=MEMBER)
+    sample = _dataset(member, "UX checks", "support_chats.jsonl")
+    from backend.jobs.services import job_cancel
+
+    cancel_me = _submit(member, "elena ux cancel-note check", sample, LONG)
+    # A second row for the card list's sort, cancelled at once so it takes no training slot.
+    listed = _submit(member, "elena ux sorted second", sample, LONG)
+    job_cancel(job_id=listed.pk, user=member, reason="testing")
+    with_payload = (
+        Event.objects.exclude(payload={}).filter(job__status="failed").first()
+        or Event.objects.exclude(payload={}).first()
+        or Event.objects.filter(job=cancel_me).first()
+    )
+    assert with_payload is not None, "a new job has at least its 'queued' event"
+    return {"users": users, "cancel": str(cancel_me.pk), "events": str(with_payload.job_id)}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -180,9 +205,11 @@ def main(argv: list[str]) -> None:
         result = _first()
     elif phase == "second":
         result = _second(argv[2], argv[3])
+    elif phase == "ux":
+        result = _ux()
     else:
         raise SystemExit(
-            "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID"
+            "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID|ux"
         )
     print(json.dumps(result), flush=True)
 

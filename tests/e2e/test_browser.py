@@ -277,3 +277,45 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
     assert not missing, f"screenshots missing: {missing}"
     for name in PAGES:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
+# The pages tests/e2e/browser/ux.mjs saves (phones, the create form's draft, dark mode).
+UX_SHOTS = (
+    "ux-mobile-menu",
+    "ux-mobile-event-expanded",
+    "ux-mobile-card-sort",
+    "ux-create-bounds",
+    "ux-create-draft",
+    "ux-cancel-other-note",
+    "ux-dark-jobs-list",
+    "ux-dark-dashboard",
+)
+
+
+def test_browser_ux_accessibility_mobile_and_forms(stack: Stack) -> None:
+    """ux.mjs: axe-core on every page (light and dark, 0 serious/critical), the 375 px menu,
+    readable expanded events, the card list's sort, the create form's bounds and draft, the cancel
+    note rule, signed-out redirects, dark mode."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    seeded = _seed(stack, "ux")
+    if "users" not in stack.ids:  # run on its own (-k): the seed made the users
+        stack.ids["users"] = seeded["users"]
+    took = _journey(
+        stack,
+        "ux",
+        {"JOB_CANCEL": seeded["cancel"], "JOB_EVENTS": seeded["events"]},
+        script="ux.mjs",
+    )
+    sys.stdout.write(f"  browser: ux {took:6.1f}s\n")
+    missing = [name for name in UX_SHOTS if not (SCREENSHOTS / f"{name}.png").is_file()]
+    assert not missing, f"screenshots missing: {missing}"
+    report = json.loads((SCREENSHOTS / "ux-axe-report.json").read_text())
+    # Every page of the app, light and dark, checked and clean of serious/critical violations.
+    for theme in ("light", "dark"):
+        for page in ("sign-in", "jobs-list", "queue", "create-form", "dashboard", "event-log",
+                     "cancel-modal", "api-tokens", "not-found", "mobile-menu"):  # fmt: skip
+            name = f"{page} {theme}"
+            assert name in report, f"axe did not check {name}"
+            violations = report[name]["violations"]
+            serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+            assert serious == [], (name, serious)

@@ -2,7 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { Spinner } from '../components/Spinner';
 import { NotFound } from '../components/States';
-import { AuthGate } from '../features/auth/components/AuthGate';
+import { AfterSignIn, AuthGate } from '../features/auth/components/AuthGate';
 import { Layout } from './Layout';
 import { ApiTokensRoute } from './routes/api-tokens';
 import { TrainingJobsRoute } from './routes/training-jobs';
@@ -38,7 +38,7 @@ export function AppRouter() {
             <Route path="training-jobs/new" element={<Lazy><CreateJobRoute /></Lazy>} />
             <Route path="training-jobs/:jobId" element={<Lazy><JobRoute /></Lazy>} />
             <Route path="settings/api-tokens" element={<ApiTokensRoute />} />
-            <Route path="login" element={<Navigate to="/dashboard/training-jobs" replace />} />
+            <Route path="login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -833,9 +833,13 @@ export interface components {
             /** Format: date-time */
             cancelled_at: string | null;
         };
+        /** @description Why a job is cancelled. "Other" says nothing by itself, so it needs a note. */
         CancelRequest: {
             reason: components["schemas"]["ReasonEnum"];
-            /** @default  */
+            /**
+             * @description Required (not blank) when the reason is "other".
+             * @default
+             */
             notes: string;
         };
         Checkpoint: {
@@ -1303,6 +1307,7 @@ export interface components {
              */
             seed?: number;
         };
+        /** @description A new job. Error messages are plain sentences the create form shows under each field. */
         JobCreateRequest: {
             name: string;
             /** Format: uuid */
