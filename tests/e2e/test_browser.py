@@ -319,3 +319,21 @@ def test_browser_ux_accessibility_mobile_and_forms(stack: Stack) -> None:
             violations = report[name]["violations"]
             serious = [v for v in violations if v["impact"] in ("serious", "critical")]
             assert serious == [], (name, serious)
+
+
+DASH_SHOTS = ("dash-compare", "dash-offline", "dash-job-charts")
+
+
+def test_browser_dash_compare_runs_and_offline(stack: Stack) -> None:
+    """The comparison page (two real runs, by step and by tokens, a shareable URL), the job
+    page's charts and event log from a real run, and the offline banner (tests/e2e/browser/
+    dash.mjs)."""
+    if "users" not in stack.ids:  # run on its own
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        stack.ids["users"] = _seed(stack, "users")
+    runs = _seed(stack, "dash")["runs"]
+    _journey(stack, "dash", {"JOB_RUNS": ",".join(runs)}, script="dash.mjs")
+    for name in DASH_SHOTS:
+        path = SCREENSHOTS / f"{name}.png"
+        assert path.is_file(), f"{name}.png missing"
+        assert path.stat().st_size > 10_000, f"{name}.png looks blank"

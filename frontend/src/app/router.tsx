@@ -9,6 +9,7 @@ import { TrainingJobsRoute } from './routes/training-jobs';
 
 // The dashboard (Chart.js) and the create form load on demand to keep the first bundle small.
 const JobRoute = lazy(() => import('./routes/job').then((m) => ({ default: m.JobRoute })));
+const CompareRoute = lazy(() => import('./routes/compare').then((m) => ({ default: m.CompareRoute })));
 const CreateJobRoute = lazy(() => import('./routes/create-job').then((m) => ({ default: m.CreateJobRoute })));
 
 function Lazy({ children }: { children: ReactNode }) {
@@ -37,6 +38,7 @@ export function AppRouter() {
             <Route path="training-jobs" element={<Navigate to="/dashboard/training-jobs" replace />} />
             <Route path="training-jobs/new" element={<Lazy><CreateJobRoute /></Lazy>} />
             <Route path="training-jobs/:jobId" element={<Lazy><JobRoute /></Lazy>} />
+            <Route path="compare" element={<Lazy><CompareRoute /></Lazy>} />
             <Route path="settings/api-tokens" element={<ApiTokensRoute />} />
             <Route path="login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />

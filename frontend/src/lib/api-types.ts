@@ -58,7 +58,11 @@ export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameter
 export type HyperparameterBounds = S['HyperparameterBounds'];
 export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
-export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters'> & { hyperparameters?: Hyperparameters };
+// Fields with a server default (anomaly_pause) may be left out: the API applies the default.
+export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'anomaly_pause'> & {
+  hyperparameters?: Hyperparameters;
+  anomaly_pause?: boolean;
+};
 
 export type QueueActiveSlot = S['ActiveSlot'];
 export type QueueEntry = S['QueuedEntry'];
@@ -72,3 +76,5 @@ export interface ApiErrorBody {
     fields?: Record<string, string[]>;
   };
 }
+export type CompareResponse = S['CompareResponse'];
+export type CompareRun = S['CompareRun'];

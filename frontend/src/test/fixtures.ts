@@ -48,6 +48,8 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     checkpoint_count: 2,
     attempt: 1,
     micro_batching: null,
+    pause: null,
+    anomaly_pause: true,
     metadata: {},
     adapter: null,
     updated_at: '2026-11-29T16:28:00Z',

@@ -1,7 +1,6 @@
 // Helpers for the browser journeys: launch Debian's Chromium through playwright-core, named steps
 // with timing, screenshots, and deadline-based waits (never fixed sleeps).
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -148,6 +147,9 @@ export function firstNumber(text) {
 }
 
 // ---- Accessibility: axe-core (npm axe-core, pinned in package.json) ----
+// (Imports are hoisted: kept here so this block stays self-contained at the end of the file.)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Every axe check run by this process: name -> { violations (all impacts), rules checked }. */

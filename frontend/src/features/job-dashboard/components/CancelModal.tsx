@@ -4,9 +4,10 @@ import { Modal } from '../../../components/Modal';
 import { ProgressBar } from '../../../components/ProgressBar';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { CancelReason, JobDetail } from '../../../lib/api-types';
-import { formatCurrency, formatDuration, formatNumber } from '../../../lib/format';
+import { formatDuration, formatNumber } from '../../../lib/format';
 import { CANCEL_REASONS, STAGE_LABELS, STATUS_META } from '../../../lib/status';
 import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../utils/cancel';
+import { jobMoney } from '../utils/money';
 
 interface Props {
   job: JobDetail;
@@ -95,7 +96,7 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
           <div>
             <div className="stat__label">Cost spent</div>
             <div className="cost__spend" data-testid="cancel-cost">
-              {formatCurrency(job.cost.current_spend)}
+              {jobMoney(job.cost).money(job.cost.current_spend)}
             </div>
           </div>
           {elapsedSeconds !== null ? (
