@@ -34,6 +34,9 @@ from worker.payloads import (
     FailReply,
     HeartbeatBody,
     HeartbeatReply,
+    LogLineBody,
+    LogLinesBody,
+    LogLinesReply,
     MetricPointBody,
     MetricsBody,
     Progress,
@@ -230,6 +233,15 @@ class ApiClient:
     def events(self, events: list[EventBody]) -> StoredReply:
         payload: EventsBody = {"attempt": self.attempt, "fence": self.fence, "events": events}
         reply: StoredReply = self.request("POST", "events", json_body=payload).json()
+        return reply
+
+    def logs(self, lines: list[LogLineBody]) -> LogLinesReply:
+        """A batch of the process's own log lines (idempotent per seq; short retry budget: the
+        next flush is the retry, and training never waits on it)."""
+        payload: LogLinesBody = {"attempt": self.attempt, "fence": self.fence, "lines": lines}
+        reply: LogLinesReply = self.request(
+            "POST", "logs", json_body=payload, budget=min(10.0, self.retry_budget)
+        ).json()
         return reply
 
     def heartbeat(

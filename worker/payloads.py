@@ -147,6 +147,26 @@ class StoredReply(ActionReply):
     stored: int
 
 
+class LogLineBody(TypedDict):
+    """One line of the process's own output; ``seq`` is the per-attempt idempotency key."""
+
+    seq: int
+    stream: str  # one of worker.contract.names.LOG_STREAMS
+    level: str
+    message: str
+    created_at: str
+
+
+class LogLinesBody(Fenced):
+    lines: list[LogLineBody]
+
+
+class LogLinesReply(StoredReply):
+    """Lines of the batch over the API's per-job rate limit (stored as one marker instead)."""
+
+    dropped: int
+
+
 class HeartbeatBody(Fenced):
     progress: NotRequired[Progress]
     substatus: NotRequired[str]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from worker.api_client import ApiClient, ApiError, StopWork
+from worker.log_capture import LogCapture
 from worker.payloads import ClaimReply
 from worker.reporter import ApiReporter
 
@@ -58,9 +59,13 @@ def execute_job(
     flush_seconds: float = 2.0,
     worker_name: str | None = None,
     gpu_type: str | None = None,
+    capture_logs: bool = True,
 ) -> str:
     """Run one attempt. Returns "duplicate", "cancelled", "completed", "stopped:<action>",
-    "failed:<category>" or "lost"; never raises for anything the API should hear about."""
+    "failed:<category>" or "lost"; never raises for anything the API should hear about.
+
+    While it runs, the process's logging, stdout and stderr go to the job's log lines
+    (`capture_logs`; see worker/log_capture.py), flushed before the attempt ends."""
     client = client or ApiClient(api_url=api_url, job_id=job_id, token=token, attempt=attempt)
     try:
         # The worker's pool goes with the claim: the API refuses a job of another type.
@@ -75,10 +80,19 @@ def execute_job(
     reporter = ApiReporter(
         client, heartbeat_seconds=spec.get("heartbeat_seconds"), flush_seconds=flush_seconds
     ).start()
+    capture = LogCapture(client, flush_seconds=min(flush_seconds, 1.0))
+    if capture_logs:
+        capture.start()
+        host = socket.gethostname()
+        capture.add(
+            "system",
+            f"Attempt {attempt} of job {job_id} started on {worker_name or host} ({host})",
+        )
     work = Path(tempfile.mkdtemp(prefix=f"lora-{job_id[:8]}-"))
     try:
-        return _run(client, reporter, spec, work, run, make_config or _config)
+        return _run(client, reporter, spec, work, run, make_config or _config, capture)
     finally:
+        capture.close(timeout=10.0)
         reporter.close(timeout=30.0)
         shutil.rmtree(work, ignore_errors=True)
 
@@ -90,6 +104,7 @@ def _run(
     work: Path,
     run: RunTraining | None,
     make_config: Callable[[ClaimReply], Any],
+    capture: LogCapture,
 ) -> str:
     try:
         reporter.stage("preprocessing", state="active", message="Downloading dataset")
@@ -130,7 +145,7 @@ def _run(
             raise
         if reporter.lost is not None:
             return "lost"
-        return _fail(client, reporter, exc)
+        return _fail(client, reporter, exc, capture)
 
     if reporter.lost is not None:
         return "lost"  # stopped because another attempt owns the job: write nothing more
@@ -139,6 +154,11 @@ def _run(
     if reporter.lost is not None:
         return "lost"
     summary = _result_dict(result)
+    # The token dies with the attempt: the last lines must land before `complete`.
+    capture.add(
+        "system", f"Training {'stopped (' + result.stopped + ')' if result.stopped else 'finished'}"
+    )
+    capture.flush(timeout=10.0)
     try:
         if result.stopped:
             client.complete(result=summary, stopped=result.stopped)
@@ -157,7 +177,7 @@ def _run(
     return "completed"
 
 
-def _fail(client: ApiClient, reporter: ApiReporter, exc: BaseException) -> str:
+def _fail(client: ApiClient, reporter: ApiReporter, exc: BaseException, capture: LogCapture) -> str:
     category = getattr(exc, "category", None)
     if isinstance(category, str):  # worker.training.TrainingFailure (duck-typed: no import)
         kwargs: dict[str, Any] = {
@@ -176,6 +196,8 @@ def _fail(client: ApiClient, reporter: ApiReporter, exc: BaseException) -> str:
     # ride along with `fail`, once the sender thread has stopped touching the queue.
     reporter.flush(timeout=30.0)
     reporter.stop()
+    capture.add("system", f"Attempt failed ({category}): {kwargs['message']}"[:2000], level="ERROR")
+    capture.flush(timeout=10.0)
     events = reporter.pending_events()
     try:
         client.fail(**kwargs, events=events)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/training/", include("backend.scheduling.urls")),
     path("api/training/", include("backend.jobs.urls")),
     path("api/training/", include("backend.telemetry.urls")),
+    path("api/training/", include("backend.notifications.urls")),
     path("api/worker/", include("backend.workerapi.urls")),
     # Everything else is the single-page app (client-side routes like /training-jobs/<id>).
     re_path(r"^(?!api/|admin/|static/|media/).*$", spa_index, name="spa"),

@@ -8,6 +8,11 @@ from backend.accounts.models import User
 from backend.jobs.models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus, Stage
 
 
+def can_view(user: User | AnonymousUser, job: Job) -> bool:
+    """See a job, its artifacts, and clone it: every active member of the team."""
+    return isinstance(user, User) and user.is_active
+
+
 def can_manage(user: User | AnonymousUser, job: Job) -> bool:
     """Cancel, pause, resume, delete or remove from the queue: the job's creator or a manager."""
     # Only a signed-in user is a User (the anonymous one manages nothing).

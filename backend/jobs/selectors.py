@@ -3,11 +3,14 @@ serializers need, so a page costs the same number of queries whatever it holds."
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, QuerySet
 from django.db.models.functions import Coalesce, Now
 
 from backend.common.types import JobId
-from backend.jobs.models import Checkpoint, Job, JobStatus
+from backend.jobs.models import Checkpoint, Job, JobStatus, Preset
+from worker.contract.hyperparameters import FIELDS_BY_NAME, resolve_hyperparameters
 
 ORDERING_FIELDS: dict[str, str] = {
     "created_at": "created_at",
@@ -33,7 +36,9 @@ def jobs_list(*, ordering: str = "-created_at") -> QuerySet[Job]:
 
 def job_detail(*, job_id: JobId) -> Job:
     return (
-        Job.objects.select_related("created_by", "gpu_type", "dataset", "cancelled_by")
+        Job.objects.select_related(
+            "created_by", "gpu_type", "dataset", "cancelled_by", "cloned_from"
+        )
         .prefetch_related("stages")
         .annotate(checkpoint_count=Count("checkpoints"))
         .get(pk=job_id)
@@ -56,3 +61,44 @@ def queue_front_order(*, current: float) -> float:
     job that goes to the front: promoted by a manager, or re-queued after losing its worker."""
     lowest = Job.objects.filter(status=JobStatus.QUEUED).aggregate(m=Min("queue_order"))["m"]
     return min(lowest if lowest is not None else current, current) - 1.0
+
+
+def job_clone_template(*, job: Job) -> dict[str, Any]:
+    """A create body that reproduces `job` (POST it to the jobs list as it is, or change it):
+    its datasets, model, GPU type, pricing, metadata and exact hyperparameters, and
+    `cloned_from`. The preset stays when it still resolves to the job's values, else it becomes
+    `custom` with every value. `warnings` says what could not be carried over."""
+    warnings: list[str] = []
+    hyperparameters = {k: v for k, v in job.hyperparameters.items() if k in FIELDS_BY_NAME}
+    preset = job.preset
+    if preset != Preset.CUSTOM and resolve_hyperparameters(preset, None) != job.hyperparameters:
+        preset = Preset.CUSTOM
+        warnings.append(
+            f"The {job.get_preset_display()} preset has changed since this job was created: "
+            "its values are kept as custom hyperparameters."
+        )
+    dataset_id = job.dataset_id if job.dataset is not None and job.dataset.is_valid else None
+    if dataset_id is None:
+        warnings.append("The job's dataset was deleted: choose another one.")
+    # A deleted validation dataset leaves no trace (SET_NULL): the clone simply has none.
+    validation = job.validation_dataset
+    validation_id = validation.pk if validation is not None and validation.is_valid else None
+    gpu_type = job.gpu_type.slug if job.gpu_type.is_active else None
+    if gpu_type is None:
+        warnings.append(f"The GPU type {job.gpu_type.name} is no longer offered: choose another.")
+    suffix = " (copy)"
+    return {
+        "cloned_from": job.pk,
+        "source_name": job.name,
+        "name": job.name[: 200 - len(suffix)] + suffix,
+        "dataset_id": dataset_id,
+        "validation_dataset_id": validation_id,
+        "base_model": job.base_model,
+        "preset": preset,
+        "hyperparameters": hyperparameters,
+        "gpu_type": gpu_type,
+        "pricing": job.pricing,
+        "metadata": job.metadata,
+        "anomaly_pause": job.anomaly_pause,
+        "warnings": warnings,
+    }

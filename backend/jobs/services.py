@@ -76,12 +76,14 @@ def job_create(
     gpu_type: GpuType,
     pricing: str,
     metadata: dict[str, str] | None = None,
+    cloned_from: Job | None = None,
     anomaly_pause: bool = True,
 ) -> Job:
     """Create a queued job with its estimate and its four pending stages.
 
     The hourly rate is snapshotted now so catalog price changes never re-price the job.
     The scheduler is told after commit (see transitions / signals) and may start it at once.
+    `cloned_from` (a job the creator may see, checked by the caller) is recorded as the source.
     """
     _lock_datasets(dataset, validation_dataset)
     _check_dataset(dataset, "dataset_id")
@@ -116,6 +118,7 @@ def job_create(
         preset=preset,
         hyperparameters=resolved,
         metadata=metadata or {},
+        cloned_from=cloned_from,
         anomaly_pause=anomaly_pause,
         gpu_type=gpu_type,
         pricing=pricing,
@@ -146,11 +149,13 @@ def job_create(
     event_record(
         job=job,
         type="status",
-        message=f"Job queued by {created_by.display_name}",
+        message=f"Job queued by {created_by.display_name}"
+        + (f" (cloned from {cloned_from.name})" if cloned_from is not None else ""),
         payload={
             "status": "queued",
             "estimate": estimate.as_dict() if estimate else None,
             "hyperparameters": resolved,
+            **({"cloned_from": str(cloned_from.pk)} if cloned_from is not None else {}),
         },
     )
     job_id = job.pk

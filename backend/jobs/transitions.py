@@ -25,7 +25,7 @@ from backend.jobs.models import (
     JobStatus,
     PauseState,
 )
-from backend.jobs.signals import job_slot_changed
+from backend.jobs.signals import job_outcome, job_slot_changed
 
 S = JobStatus
 ALLOWED: dict[str, frozenset[str]] = {
@@ -109,6 +109,12 @@ def transition(job: Job, to: str, *, now: datetime | None = None) -> list[str]:
         # the dispatcher does that, and it keeps filling slots by itself.
         job_id = job.pk
         transaction.on_commit(lambda: job_slot_changed.send(sender=Job, job_id=job_id))
+    if to in FINISHED_STATUSES or to == S.PAUSED:
+        # Webhooks and watchers hear of it once the new status is visible to everyone.
+        job_id, status = job.pk, to
+        transaction.on_commit(
+            lambda: job_outcome.send(sender=Job, job_id=job_id, status=str(status))
+        )
     return changed
 
 

@@ -7,6 +7,8 @@ from backend.jobs import views
 urlpatterns = [
     path("jobs", views.JobListCreateView.as_view(), name="job-list"),
     path("jobs/estimate", views.JobEstimateView.as_view(), name="job-estimate"),
+    path("jobs/bulk", views.JobBulkView.as_view(), name="job-bulk"),
+    path("jobs/export", views.JobExportView.as_view(), name="job-export"),
     path("jobs/<uuid:pk>", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<uuid:pk>/cancel", views.JobCancelView.as_view(), name="job-cancel"),
     path("jobs/<uuid:pk>/pause", views.JobPauseView.as_view(), name="job-pause"),
@@ -27,6 +29,12 @@ urlpatterns = [
         views.JobCheckpointDownloadView.as_view(),
         name="job-checkpoint-download",
     ),
+    path(
+        "jobs/<uuid:pk>/checkpoints/<int:cid>/adapter",
+        views.JobCheckpointAdapterView.as_view(),
+        name="job-checkpoint-adapter",
+    ),
+    path("jobs/<uuid:pk>/clone", views.JobCloneTemplateView.as_view(), name="job-clone"),
     path("jobs/<uuid:pk>/adapter", views.JobAdapterDownloadView.as_view(), name="job-adapter"),
     path("gpu-types", views.GpuTypeListView.as_view(), name="gpu-types"),
     path("presets", views.PresetListView.as_view(), name="presets"),

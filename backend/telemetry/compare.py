@@ -3,8 +3,10 @@
 For each job its loss curves (downsampled like the metrics endpoint, so spikes survive), the
 tokens seen at each step, its final metrics, and its configuration; across them, the names of
 the configuration values that differ. Everything is read from stored rows; nothing is
-estimated except tokens seen, which is the job's token count spread evenly over its steps
-(every optimizer step consumes the same packed rows), and is null when the job has no estimate.
+derived except tokens seen: every optimizer step consumes the same packed rows, so tokens seen
+at step s = s x tokens per step, taken from the worker's dataset counts (its preprocessing
+event: training tokens per epoch / steps per epoch), or before that from the job's planned
+token count over its steps; null when neither exists.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from django.db.models import Max, Min
 
 from backend.jobs.models import Job
-from backend.telemetry.models import MetricPoint
+from backend.telemetry.models import Event, EventType, MetricPoint
 from backend.telemetry.selectors import metric_mean_tokens_per_second, metrics_downsampled
 
 MIN_JOBS, MAX_JOBS = 2, 5
@@ -49,9 +51,19 @@ def differing_keys(configs: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def _tokens_per_step(job: Job) -> float | None:
-    if not job.est_total_tokens or not job.est_total_steps:
-        return None
-    return job.est_total_tokens / job.est_total_steps
+    counts = (
+        Event.objects.filter(job_id=job.pk, type=EventType.INFO, payload__has_key="train_tokens")
+        .order_by("-seq")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    if isinstance(counts, dict):
+        tokens, steps = counts.get("train_tokens"), counts.get("steps_per_epoch")
+        if isinstance(tokens, int | float) and isinstance(steps, int | float) and steps > 0:
+            return float(tokens) / float(steps)
+    if job.est_total_tokens and job.total_steps:
+        return job.est_total_tokens / job.total_steps
+    return None
 
 
 def _final_metrics(job: Job, now: datetime) -> dict[str, Any]:

@@ -3,10 +3,18 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from worker.contract.names import METRIC_VALUE_FIELDS
+from worker.contract.names import LOG_STREAMS, MAX_LOG_LINE_CHARS, METRIC_VALUE_FIELDS
 
 # The measured values of a metric point, in API order: the contract's.
-__all__ = ["METRIC_VALUE_FIELDS", "Event", "EventType", "MetricPoint"]
+__all__ = [
+    "LOG_STREAMS",
+    "METRIC_VALUE_FIELDS",
+    "Event",
+    "EventType",
+    "LogLine",
+    "LogStream",
+    "MetricPoint",
+]
 
 
 class MetricPoint(models.Model):
@@ -79,3 +87,47 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}#{self.seq} {self.type}"
+
+
+class LogStream(models.TextChoices):
+    STDOUT = "stdout", "stdout"
+    STDERR = "stderr", "stderr"
+    LOG = "log", "log"
+    SYSTEM = "system", "system"
+
+
+class LogLine(models.Model):
+    """One line of the worker's own output for a job (stdout/stderr of the training process and
+    its logging records), shown in the job's Logs tab.
+
+    The primary key is the reader's cursor: lines of a job are inserted under the job's row lock
+    (the worker API's fenced write), so ids grow in commit order and a reader polling "after id"
+    never skips a line that committed late. `seq` is the worker's per-attempt line number, which
+    makes a retried batch store nothing twice.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="log_lines")
+    attempt = models.PositiveIntegerField()
+    seq = models.PositiveIntegerField()
+    # The worker's clock when the line was written; `received_at` is the API's.
+    created_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    stream = models.CharField(max_length=8, choices=LogStream.choices)
+    level = models.CharField(max_length=10, blank=True, default="")
+    message = models.CharField(max_length=MAX_LOG_LINE_CHARS)
+    # A "N lines dropped" marker stands for the worker's lines seq..dropped_to (so a retried
+    # batch drops them again silently instead of writing a second marker).
+    dropped_to = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("job", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "attempt", "seq"], name="logline_unique_attempt_seq"
+            ),
+        ]
+        indexes = [models.Index(fields=["job", "id"], name="logline_job_id_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.attempt}#{self.seq}"

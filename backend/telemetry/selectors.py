@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.db.models import Avg, QuerySet
 
 from backend.common.types import JobId
-from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
+from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, LogLine, MetricPoint
 
 SERIES = ("train_loss", "val_loss")
 # The API shape of a point (MetricPointSerializer); read as plain dicts because this endpoint is
@@ -102,6 +103,59 @@ def events_for_job(
     if after_seq is not None:
         qs = qs.filter(seq__gt=after_seq)
     return qs.order_by("-created_at", "-seq")
+
+
+def log_lines_for_job(
+    *, job_id: JobId, search: str | None = None, stream: str | None = None
+) -> QuerySet[LogLine]:
+    """A job's log lines, oldest first (id order is commit order; see LogLine)."""
+    qs = LogLine.objects.filter(job_id=job_id)
+    if search:
+        qs = qs.filter(message__icontains=search)
+    if stream:
+        qs = qs.filter(stream=stream)
+    return qs.order_by("id")
+
+
+@dataclass(frozen=True)
+class LogPage:
+    lines: list[LogLine]
+    next_cursor: int
+    has_more: bool
+
+
+def log_lines_page(
+    *,
+    job_id: JobId,
+    after: int | None,
+    before: int | None,
+    search: str | None,
+    stream: str | None,
+    limit: int,
+) -> LogPage:
+    """One page of a job's log lines, oldest first.
+
+    `after`: the first `limit` lines after that id (follow mode). `before`: the newest `limit`
+    lines before it (scrolling back). Both: the first `limit` lines between them. Neither: the
+    newest `limit` lines (the tail). One extra row is read to know whether more exist; no
+    COUNT(*).
+    """
+    qs = log_lines_for_job(job_id=job_id, search=search, stream=stream)
+    if after is not None and before is not None:
+        qs = qs.filter(id__lt=before)
+    if after is not None:
+        rows = list(qs.filter(id__gt=after)[: limit + 1])
+        has_more = len(rows) > limit
+        lines = rows[:limit]
+        return LogPage(lines, lines[-1].id if lines else after, has_more)
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs.order_by("-id")[: limit + 1])
+    has_more = len(rows) > limit
+    lines = rows[:limit][::-1]
+    # Scrolling back (`before`) reports the newest line of its page; readers keep their own
+    # follow cursor for it.
+    return LogPage(lines, lines[-1].id if lines else 0, has_more)
 
 
 def metric_mean_tokens_per_second(*, job_id: JobId) -> float | None:

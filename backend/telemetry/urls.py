@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from django.urls import path
 
-from backend.telemetry import views
+from backend.telemetry import log_views, views
 
 urlpatterns = [
     path("jobs/compare", views.JobCompareView.as_view(), name="job-compare"),
     path("jobs/<uuid:pk>/metrics", views.JobMetricsView.as_view(), name="job-metrics"),
+    path(
+        "jobs/<uuid:pk>/metrics/export",
+        views.JobMetricsExportView.as_view(),
+        name="job-metrics-export",
+    ),
     path("jobs/<uuid:pk>/events", views.JobEventListView.as_view(), name="job-events"),
     path(
         "jobs/<uuid:pk>/events/export",
         views.JobEventExportView.as_view(),
         name="job-events-export",
+    ),
+    path("jobs/<uuid:pk>/logs", log_views.JobLogsView.as_view(), name="job-logs"),
+    path(
+        "jobs/<uuid:pk>/logs/download",
+        log_views.JobLogsDownloadView.as_view(),
+        name="job-logs-download",
     ),
 ]

@@ -14,18 +14,20 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.csvstream import csv_response
 from backend.common.errors import ApplicationError
 from backend.common.pagination import EventPagination
 from backend.jobs.models import Job
 from backend.telemetry import selectors
-from backend.telemetry.compare import runs_compare
-from backend.telemetry.models import Event
+from backend.telemetry.compare import MAX_JOBS, MIN_JOBS, runs_compare
+from backend.telemetry.models import Event, MetricPoint
 from backend.telemetry.serializers import (
     CompareQuerySerializer,
     CompareResponseSerializer,
@@ -35,6 +37,7 @@ from backend.telemetry.serializers import (
     MetricsQuerySerializer,
     MetricsResponseSerializer,
 )
+from worker.contract.names import METRIC_VALUE_FIELDS
 
 DEFAULT_MAX_POINTS = 5000
 
@@ -73,7 +76,10 @@ class JobMetricsView(APIView):
 class JobCompareView(APIView):
     @extend_schema(
         parameters=[CompareQuerySerializer],
-        responses={200: CompareResponseSerializer},
+        responses={
+            200: CompareResponseSerializer,
+            404: OpenApiResponse(description="One of the jobs does not exist."),
+        },
         tags=["metrics"],
         summary="Compare 2 to 5 runs: loss curves by step and tokens, differing config, finals",
     )
@@ -89,7 +95,10 @@ class JobCompareView(APIView):
             raise ApplicationError(
                 f"No training job {missing[0]}.", code="not_found", status_code=404
             )
-        data = runs_compare(jobs=[found[i] for i in ids], now=timezone.now())
+        distinct = list(dict.fromkeys(ids))
+        if len(distinct) < MIN_JOBS:
+            raise ValidationError({"jobs": [f"Compare {MIN_JOBS} to {MAX_JOBS} different jobs."]})
+        data = runs_compare(jobs=[found[i] for i in distinct], now=timezone.now())
         return Response(CompareResponseSerializer(data).data)
 
 
@@ -197,3 +206,28 @@ class JobEventExportView(APIView):
         )
         response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-events.{fmt}"'
         return response
+
+
+METRICS_CSV_COLUMNS: tuple[str, ...] = ("step", "attempt", "recorded_at", *METRIC_VALUE_FIELDS)
+
+
+class JobMetricsExportView(APIView):
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        tags=["metrics"],
+        summary="Every metric point of a job as CSV (not downsampled)",
+        description="Columns: " + ", ".join(METRICS_CSV_COLUMNS) + ", one row per logged "
+        "step in step order. An empty cell was not measured at that step (e.g. GPU values on "
+        "a CPU host), never zero.",
+    )
+    def get(self, request: Request, pk: str) -> StreamingHttpResponse:
+        job = get_object_or_404(Job.objects.only("pk", "name"), pk=pk)
+        points = (
+            MetricPoint.objects.filter(job=job)
+            .order_by("step")
+            .values_list("step", "attempt", "recorded_at", *METRIC_VALUE_FIELDS)
+            .iterator(chunk_size=5000)
+        )
+        rows = ([step, attempt, at.isoformat(), *rest] for step, attempt, at, *rest in points)
+        name = job.name.replace('"', "").replace("/", "_")
+        return csv_response(METRICS_CSV_COLUMNS, rows, filename=f"{name}-metrics.csv")

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from backend.common.parsing import INT32_MAX, INT64_MAX, JSONObjectField, Rfc3339DateTimeField
 from backend.jobs.models import Stage
-from backend.telemetry.models import EventType
+from backend.telemetry.models import EventType, LogStream
 from worker.contract import names
 
 MAX_METRIC_POINTS = 500
@@ -194,6 +194,33 @@ class EventInSerializer(serializers.Serializer):
 class EventsRequestSerializer(FencedSerializer):
     events = serializers.ListField(
         child=EventInSerializer(), max_length=MAX_EVENTS, allow_empty=True
+    )
+
+
+class LogLineInSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(
+        min_value=1,
+        max_value=INT32_MAX,
+        help_text="The worker's per-attempt line number (idempotency key and order).",
+    )
+    stream = serializers.ChoiceField(choices=LogStream.choices)
+    level = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    message = serializers.CharField(
+        max_length=names.MAX_LOG_LINE_CHARS, allow_blank=True, trim_whitespace=False
+    )
+    created_at = Rfc3339DateTimeField()
+
+
+class LogLinesRequestSerializer(FencedSerializer):
+    lines = serializers.ListField(
+        child=LogLineInSerializer(), max_length=names.MAX_LOG_LINES_PER_BATCH, allow_empty=True
+    )
+
+
+class LogLinesStoredSerializer(StoredSerializer):
+    dropped = serializers.IntegerField(
+        help_text="Lines of this batch over the job's rate limit: stored as one "
+        "'N lines dropped' marker instead."
     )
 
 

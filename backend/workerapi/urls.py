@@ -15,6 +15,7 @@ urlpatterns = [
     path(_JOB + "stage", views.StageView.as_view(), name="stage"),
     path(_JOB + "metrics", views.MetricsView.as_view(), name="metrics"),
     path(_JOB + "events", views.EventsView.as_view(), name="events"),
+    path(_JOB + "logs", views.LogLinesView.as_view(), name="logs"),
     path(_JOB + "heartbeat", views.HeartbeatView.as_view(), name="heartbeat"),
     path(_JOB + "checkpoints", views.CheckpointUploadView.as_view(), name="checkpoints"),
     path(

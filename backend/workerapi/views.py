@@ -155,6 +155,23 @@ class EventsView(WorkerAPIView):
         return Response({"stored": result.stored, "action": result.action})
 
 
+class LogLinesView(WorkerAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="worker_logs",
+        summary="Append a batch of the training process's log lines (idempotent per seq; "
+        "rate-limited per job, with a 'N lines dropped' marker)",
+        request=s.LogLinesRequestSerializer,
+        responses={200: s.LogLinesStoredSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, job_id: str) -> Response:
+        data = self.validated(s.LogLinesRequestSerializer)
+        result, action = services.log_lines_ingest(
+            attempt=self.attempt, lines=[dict(line) for line in data["lines"]]
+        )
+        return Response({"stored": result.stored, "dropped": result.dropped, "action": action})
+
+
 class HeartbeatView(WorkerAPIView):
     @extend_schema(
         tags=TAGS,

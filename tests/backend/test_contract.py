@@ -20,7 +20,7 @@ from backend.datasets.validation import validate_jsonl
 from backend.jobs.models import ErrorCategory, Stage
 from backend.jobs.models.job import Preset
 from backend.jobs.serializers import HyperparametersSerializer, JobCreateSerializer
-from backend.telemetry.models import EventType
+from backend.telemetry.models import EventType, LogStream
 from backend.workerapi.serializers import (
     FailRequestSerializer,
     MetricPointInSerializer,
@@ -70,6 +70,7 @@ def test_django_choices_are_the_contract_vocabularies() -> None:
     assert tuple(Stage.values) == names.STAGES
     assert tuple(ErrorCategory.values) == names.FAILURE_CATEGORIES
     assert tuple(EventType.values) == names.EVENT_TYPES
+    assert tuple(LogStream.values) == names.LOG_STREAMS
     assert tuple(Preset.values) == tuple(HYPERPARAMETER_PRESETS)
 
 
@@ -250,6 +251,7 @@ VOCABULARIES: dict[str, frozenset[str]] = {
     "metric value fields": frozenset(names.METRIC_VALUE_FIELDS),
     "hyperparameter names": frozenset(f.name for f in FIELDS),
     "dataset roles": frozenset(ROLES),
+    "log streams": frozenset(names.LOG_STREAMS),
 }
 SINGLE_NAMES = {names.RUN_JOB_TASK: "the task name"}
 

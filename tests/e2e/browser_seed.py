@@ -13,10 +13,19 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
+  artifacts (tests/e2e/browser/artifacts.mjs) frees the slots (cancels what earlier phases left
+            unfinished), then P, a run that checkpoints every few steps and is cancelled once two
+            checkpoints are stored, and X, a job that fails in preprocessing. Returns once P is
+            cancelled with its checkpoints and X has failed.
+  bulk      (artifacts.mjs) three long "bulk sweep" jobs: two of the member's, one of the
+            manager's (the member's bulk cancel must refuse that one). Returns at once.
+  settle    cancels every unfinished job and waits until they stopped (after the bulk journey).
   ux        for tests/e2e/browser/ux.mjs (accessibility, mobile, forms): the users when missing,
             a job for the member to cancel (queued or training) and a job whose events carry a
             payload (the failed job when the journeys made one). Returns at once.
   dash      the compare page's two quick runs (after freeing the slots), trained to completion.
+  notify    every other job cancelled, then N (a few minutes long) for the Logs tab and the
+            "notify me" / webhook journey. Returns once N trains and has written log lines.
 """
 
 from __future__ import annotations
@@ -172,6 +181,71 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+# P: checkpoints every 3 steps, far more steps than it gets to run before the seed cancels it.
+PARTIAL = {"epochs": 30, "max_seq_len": 256, "batch_size": 2, "log_every": 1, "eval_every": 3,
+           "checkpoint_every": 3}  # fmt: skip
+
+
+def _settle(user: Any) -> None:
+    """Cancel every unfinished job (what earlier phases left running or queued) and wait until
+    they have stopped, so the next jobs start at once in the two slots."""
+    from backend.jobs.models import FINISHED_STATUSES, Job
+    from backend.jobs.services import job_cancel
+
+    for job in Job.objects.exclude(status__in=FINISHED_STATUSES):
+        job_cancel(job_id=job.pk, user=user, reason="testing")
+    _wait(
+        "earlier jobs to stop",
+        lambda: not Job.objects.exclude(status__in=FINISHED_STATUSES).exists(),
+        120,
+    )
+
+
+def _artifacts() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.jobs.models import Checkpoint
+    from backend.jobs.services import job_cancel
+
+    member = User.objects.get(username=MEMBER)
+    _settle(User.objects.get(username=MANAGER))
+    sample = _dataset(member, "Support conversations (artifacts)", "support_chats.jsonl")
+    overlong = _dataset(member, "Pasted logs (artifacts)", "overlong_prompts.jsonl")
+    failing = _submit(member, "elena logs rerun", overlong, {"epochs": 1, "max_seq_len": 64})
+    partial = _submit(member, "elena partial run", sample, PARTIAL)
+    _wait(
+        "P to store two checkpoints",
+        lambda: Checkpoint.objects.filter(job_id=partial.pk).count() >= 2,
+        240,
+    )
+    job_cancel(job_id=partial.pk, user=member, reason="cost_too_high", notes="keep what it has")
+    _wait("P to be cancelled", lambda: _job(partial.pk).status == "cancelled", 120)
+    _wait("X to fail", lambda: _job(failing.pk).status == "failed", 120)
+    return {"failed": str(failing.pk), "cancelled": str(partial.pk)}
+
+
+def _settled() -> dict[str, Any]:
+    """After the bulk journey: stop what it left running (the manager's job it may not cancel),
+    so the journeys after it find the slots free."""
+    from backend.accounts.models import User
+
+    _settle(User.objects.get(username=MANAGER))
+    return {}
+
+
+def _bulk() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.datasets.models import Dataset
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    _settle(manager)
+    sample = Dataset.objects.filter(name="Support conversations (artifacts)").first()
+    sample = sample or _dataset(member, "Support conversations (bulk)", "support_chats.jsonl")
+    mine = [_submit(member, f"bulk sweep {i}", sample, LONG) for i in (1, 2)]
+    theirs = _submit(manager, "bulk sweep 3 (maya)", sample, LONG)
+    return {"mine": [str(j.pk) for j in mine], "theirs": str(theirs.pk)}
+
+
 def _ux() -> dict[str, Any]:
     from backend.accounts.models import User
     from backend.telemetry.models import Event
@@ -230,6 +304,36 @@ def _dash() -> dict[str, Any]:
     return {"runs": [str(j.pk) for j in runs]}
 
 
+def _notify() -> dict[str, Any]:
+    """The logs/notifications journey (tests/e2e/browser/notify.mjs): every other job is
+    cancelled so both slots are free, then N, a job a few minutes long, is submitted by the
+    member. Returns once N is training and its worker has written log lines."""
+    from backend.accounts.models import User
+    from backend.datasets.models import Dataset
+    from backend.jobs.models import Job
+    from backend.jobs.services import job_cancel
+    from backend.telemetry.models import LogLine
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    for job in Job.objects.exclude(status__in=("completed", "failed", "cancelled", "cancelling")):
+        job_cancel(job_id=job.pk, user=manager, reason="testing")
+    _wait(
+        "the other jobs to stop",
+        lambda: (
+            not Job.objects.filter(status__in=("provisioning", "running", "cancelling")).exists()
+        ),
+        180,
+    )
+    sample = Dataset.objects.filter(uploaded_by=member).order_by("created_at").first()
+    if sample is None:
+        sample = _dataset(member, "Support conversations", "support_chats.jsonl")
+    job = _submit(member, "elena notify me", sample, {**QUICK, "epochs": 2}, preset="balanced")
+    _wait("N to report metrics", lambda: _training_with_metrics(job.pk, 2), 180)
+    _wait("N to write log lines", lambda: LogLine.objects.filter(job_id=job.pk).count() >= 3, 60)
+    return {"job": str(job.pk)}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -240,8 +344,12 @@ def main(argv: list[str]) -> None:
         "users": _users,
         "first": _first,
         "second": lambda: _second(argv[2], argv[3]),
+        "artifacts": _artifacts,
+        "bulk": _bulk,
+        "settle": _settled,
         "ux": _ux,
         "dash": _dash,
+        "notify": _notify,
     }
     if phase not in phases:
         raise SystemExit(

@@ -279,6 +279,43 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
 
 
+# Issue #13 (duplicate a job, partial artifacts) and #15 (bulk actions, CSV): their own script.
+ARTIFACT_PAGES = (
+    "artifacts-01-duplicate-form",
+    "artifacts-02-cloned-job",
+    "artifacts-03-cancelled-checkpoints",
+    "artifacts-04-bulk-selection",
+    "artifacts-05-bulk-result",
+)
+
+
+def test_browser_artifacts_and_bulk(stack: Stack) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if "users" not in stack.ids:  # run on its own (-k): the journeys above did not seed them
+        stack.ids["users"] = _seed(stack, "users")
+    seeded = _seed(stack, "artifacts")
+    _journey(
+        stack,
+        "artifacts",
+        {"JOB_FAILED": seeded["failed"], "JOB_CANCELLED": seeded["cancelled"]},
+        script="artifacts.mjs",
+    )
+    jobs = _seed(stack, "bulk")
+    _journey(
+        stack,
+        "bulk",
+        {
+            "JOB_CANCELLED": seeded["cancelled"],
+            "JOBS_MINE": ",".join(jobs["mine"]),
+            "JOB_THEIRS": jobs["theirs"],
+        },
+        script="artifacts.mjs",
+    )
+    _seed(stack, "settle")  # the manager's bulk job the member could not cancel
+    for name in ARTIFACT_PAGES:
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
 # The pages tests/e2e/browser/ux.mjs saves (phones, the create form's draft, dark mode).
 UX_SHOTS = (
     "ux-mobile-menu",
@@ -337,3 +374,79 @@ def test_browser_dash_compare_runs_and_offline(stack: Stack) -> None:
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file(), f"{name}.png missing"
         assert path.stat().st_size > 10_000, f"{name}.png looks blank"
+
+
+def _webhook_receiver() -> tuple[Any, list[dict[str, Any]]]:
+    """A local HTTP endpoint that records every delivery (raw body and headers) with 200."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            received.append({"body": body, "headers": dict(self.headers), "at": time.time()})
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, received
+
+
+def test_browser_logs_notifications_webhooks(stack: Stack, tmp_path: Path) -> None:
+    """The Logs tab follows a running job; "notify me" shows a browser notification when it
+    ends; a team webhook made in the UI reaches a local receiver, signed (verified here)."""
+    from backend.notifications.signing import verify
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if "users" not in stack.ids:
+        stack.ids["users"] = _seed(stack, "users")
+    server, received = _webhook_receiver()
+    secret_file = tmp_path / "webhook-secret"
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hooks/lora"
+        _journey(
+            stack,
+            "webhooks",
+            {"RECEIVER_URL": url, "WEBHOOK_SECRET_FILE": str(secret_file)},
+            script="notify.mjs",
+        )
+        job = _seed(stack, "notify")["job"]
+        _journey(stack, "logs", {"JOB_NOTIFY": job}, script="notify.mjs")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(received) < 2:
+            time.sleep(0.5)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    secret = secret_file.read_text().strip()
+    seen: dict[str, float] = {}
+    events = []
+    for item in received:
+        headers = {k.lower(): v for k, v in item["headers"].items()}
+        # Every delivery is authentic and fresh, and none arrives twice.
+        verify(
+            secret=secret,
+            body=item["body"],
+            header=headers["x-lora-signature"],
+            delivery_id=headers["x-lora-delivery"],
+            now=item["at"],
+            seen=seen,
+        )
+        body = json.loads(item["body"])
+        assert body["id"] == headers["x-lora-delivery"] and body["event"] == headers["x-lora-event"]
+        events.append((body["event"], body.get("job", {}).get("id")))
+    assert events == [("webhook.test", None), ("job.completed", job)], events
+    for name in (
+        "notify-01-logs-following",
+        "notify-02-logs-search",
+        "notify-03-webhooks-delivery-log",
+        "notify-04-job-ended-notified",
+    ):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"

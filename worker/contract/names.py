@@ -65,3 +65,10 @@ ANOMALY_KINDS: tuple[str, ...] = ("non_finite_loss", "loss_spike")
 ANOMALY_SPIKE_FACTOR = 3.0
 ANOMALY_WINDOW = 5
 ANOMALY_LR_FACTOR = 0.5
+# Where a line of the worker's own log came from: the training process's stdout or stderr, a
+# Python logging record, or a marker the worker or the API wrote itself ("N lines dropped").
+LOG_STREAMS: tuple[str, ...] = ("stdout", "stderr", "log", "system")
+# Batch and size bounds of the worker's log lines (the API refuses larger batches; longer lines
+# are cut by the worker, and the API refuses them).
+MAX_LOG_LINES_PER_BATCH = 500
+MAX_LOG_LINE_CHARS = 2000

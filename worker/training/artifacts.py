@@ -1,4 +1,5 @@
-"""The final adapter as one archive, and re-evaluating an archive against a dataset."""
+"""The final adapter as one archive, the same archive rebuilt from a checkpoint (what a
+cancelled, failed or paused job leaves), and re-evaluating an archive against a dataset."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .checkpoints import sha256_file
+from .checkpoints import load_checkpoint, sha256_file
 from .config import TrainingConfig
-from .models import load_with_adapter, pick_device
+from .models import load_with_adapter, lora_config, pick_device
 from .packing import eval_batches
 from .prepare import prepare_data
 from .steps import ModelParts, evaluate
@@ -31,7 +32,46 @@ def save_adapter_archive(model: Any, work_dir: Path) -> tuple[Path, str]:
         shutil.rmtree(adapter_dir)
     model.save_pretrained(str(adapter_dir), safe_serialization=True)
     archive = work_dir / ADAPTER_ARCHIVE
-    fd, tmp_name = tempfile.mkstemp(prefix=".adapter-", suffix=".tar.gz", dir=work_dir)
+    _pack(adapter_dir, archive)
+    return archive, sha256_file(archive)
+
+
+def adapter_archive_from_checkpoint(
+    checkpoint: Path | str, sha256: str, work_dir: Path
+) -> tuple[Path, str]:
+    """The adapter of a resumable checkpoint as work_dir/adapter.tar.gz, laid out as
+    ``save_adapter_archive`` lays out a finished run's (loadable with ``load_with_adapter`` or
+    ``PeftModel.from_pretrained``). The checkpoint's sha256 is verified first (CheckpointError).
+
+    A checkpoint keeps ``get_peft_model_state_dict`` of the model, the tensors ``save_pretrained``
+    writes, and the run's config, from which the adapter config is rebuilt as training built it.
+    Returns (archive path, sha256).
+    """
+    from peft.utils import SAFETENSORS_WEIGHTS_NAME
+    from safetensors.torch import save_file
+
+    state = load_checkpoint(checkpoint, sha256)
+    config = TrainingConfig.from_dict(state["config"])
+    work_dir = Path(work_dir)
+    adapter_dir = work_dir / "adapter"
+    if adapter_dir.exists():
+        shutil.rmtree(adapter_dir)
+    adapter_dir.mkdir(parents=True)
+    peft_config = lora_config(config)
+    # As PeftModel.save_pretrained writes them: the base model's name, inference mode.
+    peft_config.base_model_name_or_path = config.base_model
+    peft_config.inference_mode = True
+    peft_config.save_pretrained(str(adapter_dir))
+    tensors = {name: t.contiguous() for name, t in state["adapter"].items()}
+    save_file(tensors, str(adapter_dir / SAFETENSORS_WEIGHTS_NAME), metadata={"format": "pt"})
+    archive = work_dir / ADAPTER_ARCHIVE
+    _pack(adapter_dir, archive)
+    return archive, sha256_file(archive)
+
+
+def _pack(adapter_dir: Path, archive: Path) -> None:
+    """Tar+gzip `adapter_dir` as ``adapter/`` into `archive`, atomically."""
+    fd, tmp_name = tempfile.mkstemp(prefix=".adapter-", suffix=".tar.gz", dir=archive.parent)
     os.close(fd)
     try:
         with tarfile.open(tmp_name, "w:gz") as tar:
@@ -40,7 +80,6 @@ def save_adapter_archive(model: Any, work_dir: Path) -> tuple[Path, str]:
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
-    return archive, sha256_file(archive)
 
 
 def extract_adapter_archive(archive: Path | str, dest: Path | str) -> Path:

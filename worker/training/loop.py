@@ -13,6 +13,7 @@ an out-of-memory error halves that budget and redoes the same step with the same
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import random
 import time
@@ -45,6 +46,8 @@ from .sizing import (
 )
 from .state import TrainState, check_finite, flush_interval, gpu_fields, warn_on_anomalies
 from .steps import DeviceFeeder, ModelParts, compile_layers, evaluate, loss_sum
+
+logger = logging.getLogger(__name__)
 
 
 def run_training(
@@ -322,6 +325,7 @@ def train(
             reporter.event(
                 "metrics", point.describe(total), {**point.to_dict(), "total_steps": total}
             )
+            logger.info("%s", point.describe(total))  # the worker log's line
             reporter.substatus(
                 f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
             )

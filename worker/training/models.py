@@ -385,9 +385,24 @@ def describe_source(base_model: str) -> str:
     return base_model
 
 
+def lora_config(config: TrainingConfig) -> Any:
+    """The PEFT LoRA configuration of a run: what training wraps the model with and what an
+    adapter archive's adapter_config.json says (also for one rebuilt from a checkpoint)."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=list(config.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
 def apply_lora(model: Any, config: TrainingConfig) -> Any:
     """Wrap ``model`` with a fresh PEFT LoRA adapter as configured."""
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
 
     present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
     missing = [m for m in config.target_modules if m not in present]
@@ -396,15 +411,7 @@ def apply_lora(model: Any, config: TrainingConfig) -> Any:
             f"target_modules not found in the model: {', '.join(missing)} "
             f"(available linear layers include: {', '.join(sorted(_linear_names(model))[:12])})"
         )
-    lora = LoraConfig(
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        lora_dropout=config.lora_dropout,
-        target_modules=list(config.target_modules),
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
-    return get_peft_model(model, lora)
+    return get_peft_model(model, lora_config(config))
 
 
 def _linear_names(model: Any) -> set[str]:

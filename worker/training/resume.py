@@ -33,6 +33,14 @@ def write_checkpoint(
     from peft import get_peft_model_state_dict
 
     check_finite(state)  # never persist a diverged run as a resume point
+    ckpt_dir = work / "checkpoints"
+    path = ckpt_dir / f"step-{state.step:07d}.pt"
+    side = path.with_name(path.name + ".sha256")
+    if path.is_file() and side.is_file():
+        # Already saved at this step (a stop right after a periodic checkpoint): nothing has
+        # trained since, and the reporter may still be uploading that file under its digest, so
+        # rewriting it would make the upload fail its sha256 check.
+        return path, side.read_text().split()[0]
     epoch, step_in_epoch = divmod(state.step, data.steps_per_epoch)
     metrics = {
         "train_loss": state.last_train_loss,
@@ -62,8 +70,6 @@ def write_checkpoint(
         "config": config.to_dict(),
         "metrics": metrics,
     }
-    ckpt_dir = work / "checkpoints"
-    path = ckpt_dir / f"step-{state.step:07d}.pt"
     digest = save_checkpoint(path, payload)
     reporter.checkpoint(path=path, step=state.step, sha256=digest, metrics=metrics)
     reporter.event(

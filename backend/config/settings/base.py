@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "backend.telemetry",
     "backend.scheduling",
     "backend.workerapi",
+    "backend.notifications",
     "backend.launcher",
 ]
 
@@ -178,6 +179,9 @@ SPECTACULAR_SETTINGS = {
         "WorkerFailureCategoryEnum": "backend.workerapi.serializers.FAILURE_CATEGORIES",
         "HyperparameterTypeEnum": "worker.contract.hyperparameters.KINDS",
         "TypeEnum": "backend.telemetry.models.EventType",
+        "WebhookDeliveryStatusEnum": "backend.notifications.models.DeliveryStatus",
+        "StatusEnum": "backend.jobs.models.JobStatus",
+        "BulkActionEnum": "backend.jobs.bulk.BULK_ACTIONS",
     },
     "SCHEMA_PATH_PREFIX": r"/api/",
     "POSTPROCESSING_HOOKS": [
@@ -208,6 +212,17 @@ LORA_WORKER_TTL_SECONDS = env_float("LORA_WORKER_TTL_SECONDS", 30.0)
 LORA_CPU_HOURLY_RATE = env_str("LORA_CPU_HOURLY_RATE", "0.05")
 # Where workers reach the API (the task message carries it so GPU hosts need no Django).
 LORA_API_URL = env_str("LORA_API_URL", "http://127.0.0.1:8000")
+
+# The worker's own log lines (the Logs tab): at most this many are stored per job and minute;
+# the rest become one "N lines dropped" marker per batch instead of vanishing silently.
+LORA_LOG_LINES_PER_MINUTE = env_int("LORA_LOG_LINES_PER_MINUTE", 600, minimum=1)
+# Outgoing webhooks: deliveries are tried this many times in all, waiting base * 2**n seconds
+# (capped) between tries; a signature older than the tolerance is refused by receivers that use
+# the README's snippet.
+LORA_WEBHOOK_MAX_ATTEMPTS = env_int("LORA_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+LORA_WEBHOOK_BACKOFF_SECONDS = env_float("LORA_WEBHOOK_BACKOFF_SECONDS", 30.0)
+LORA_WEBHOOK_BACKOFF_CAP_SECONDS = env_float("LORA_WEBHOOK_BACKOFF_CAP_SECONDS", 3600.0)
+LORA_WEBHOOK_TIMEOUT_SECONDS = env_float("LORA_WEBHOOK_TIMEOUT_SECONDS", 10.0)
 
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
 CELERY_TASK_ALWAYS_EAGER = False

@@ -98,6 +98,11 @@ class Job(models.Model):
     # The fully resolved hyperparameters (preset values + overrides) the worker trains with.
     hyperparameters = models.JSONField(default=dict)
     metadata = models.JSONField(default=dict, blank=True)
+    # The job this one was duplicated from ("Duplicate" in the web app, `cloned_from` in the
+    # API); kept as a pointer only: deleting the source leaves the clone as it is.
+    cloned_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
+    )
 
     gpu_type = models.ForeignKey("jobs.GpuType", on_delete=models.PROTECT, related_name="jobs")
     pricing = models.CharField(max_length=16, choices=Pricing.choices, default=Pricing.SPOT)

@@ -99,6 +99,13 @@ class JobCreateSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="Free-form string key/values for API clients (at most 50 keys).",
     )
+    cloned_from = serializers.PrimaryKeyRelatedField(
+        queryset=Job.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The job this one duplicates (recorded and shown on the new job's page; you "
+        "must be able to see it). GET /api/training/jobs/{id}/clone gives a body to start from.",
+    )
     anomaly_pause = serializers.BooleanField(
         default=True,
         help_text="Pause at the last good checkpoint on a NaN/inf loss or a loss spike "
@@ -111,6 +118,30 @@ class JobCreateSerializer(serializers.Serializer[Any]):
         if any(len(k) > 100 for k in value):
             raise serializers.ValidationError("Keys are at most 100 characters.")
         return value
+
+
+class CloneTemplateSerializer(serializers.Serializer[Any]):
+    """A create body reproducing a job (see selectors.job_clone_template)."""
+
+    cloned_from = serializers.UUIDField()
+    source_name = serializers.CharField(help_text="The name of the job this body duplicates.")
+    name = serializers.CharField()
+    dataset_id = serializers.UUIDField(
+        allow_null=True, help_text="Null when the source's dataset was deleted."
+    )
+    validation_dataset_id = serializers.UUIDField(allow_null=True)
+    base_model = serializers.CharField()
+    preset = serializers.ChoiceField(choices=Preset.choices)
+    hyperparameters = HyperparametersSerializer()
+    gpu_type = serializers.CharField(
+        allow_null=True, help_text="Null when the source's GPU type is no longer offered."
+    )
+    pricing = serializers.ChoiceField(choices=Pricing.choices)
+    metadata = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    anomaly_pause = serializers.BooleanField()
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="What could not be carried over, and why."
+    )
 
 
 class EstimateSerializer(serializers.Serializer[Any]):

@@ -91,6 +91,11 @@ class DatasetRefSerializer(serializers.Serializer[Any]):
     num_examples = serializers.IntegerField()
 
 
+class JobRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
 class AdapterSerializer(serializers.Serializer[Any]):
     available = serializers.BooleanField()
     size_bytes = serializers.IntegerField(allow_null=True)
@@ -138,6 +143,7 @@ class JobDetailSerializer(JobListSerializer):
     checkpoint_count = serializers.SerializerMethodField()
     adapter = serializers.SerializerMethodField()
     micro_batching = MicroBatchingSerializer(read_only=True, allow_null=True)
+    cloned_from = serializers.SerializerMethodField()
     pause = serializers.SerializerMethodField()
 
     class Meta(JobListSerializer.Meta):
@@ -160,6 +166,7 @@ class JobDetailSerializer(JobListSerializer):
             "attempt",
             "adapter",
             "micro_batching",
+            "cloned_from",
             "pause",
             "anomaly_pause",
             "updated_at",
@@ -197,6 +204,13 @@ class JobDetailSerializer(JobListSerializer):
         if d is None:  # deleted after the job finished
             return None
         return {"id": d.pk, "name": d.name, "num_examples": d.num_examples}
+
+    @extend_schema_field(JobRefSerializer(allow_null=True))
+    def get_cloned_from(self, job: Job) -> dict[str, Any] | None:
+        source = job.cloned_from
+        if source is None:  # not a clone, or its source was deleted since
+            return None
+        return {"id": source.pk, "name": source.name}
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, job: Job) -> dict[str, Any]:

@@ -6,11 +6,17 @@ One module per entity (jobs, pauses, checkpoints, catalog); the views are re-exp
 
 from __future__ import annotations
 
+from backend.jobs.views.bulk import JobBulkView, JobExportView
 from backend.jobs.views.catalog import BaseModelListView, GpuTypeListView, PresetListView
-from backend.jobs.views.checkpoints import JobCheckpointDownloadView, JobCheckpointListView
+from backend.jobs.views.checkpoints import (
+    JobCheckpointAdapterView,
+    JobCheckpointDownloadView,
+    JobCheckpointListView,
+)
 from backend.jobs.views.jobs import (
     JobAdapterDownloadView,
     JobCancelView,
+    JobCloneTemplateView,
     JobDetailView,
     JobEstimateView,
     JobListCreateView,
@@ -26,11 +32,15 @@ __all__ = [
     "BaseModelListView",
     "GpuTypeListView",
     "JobAdapterDownloadView",
+    "JobBulkView",
     "JobCancelView",
+    "JobCheckpointAdapterView",
     "JobCheckpointDownloadView",
     "JobCheckpointListView",
+    "JobCloneTemplateView",
     "JobDetailView",
     "JobEstimateView",
+    "JobExportView",
     "JobListCreateView",
     "JobPauseHistoryView",
     "JobPauseView",

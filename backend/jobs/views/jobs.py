@@ -23,9 +23,10 @@ from backend.jobs import selectors, services
 from backend.jobs.estimates import estimate_job
 from backend.jobs.filters import JobFilter
 from backend.jobs.models import Job, JobStatus
-from backend.jobs.policies import can_manage
+from backend.jobs.policies import can_manage, can_view
 from backend.jobs.serializers import (
     CancelSerializer,
+    CloneTemplateSerializer,
     EstimateSerializer,
     JobCreateSerializer,
     JobListSerializer,
@@ -65,19 +66,25 @@ def _detail_response(request: Request, job_id: JobId, **kw: Any) -> Response:
     return Response(JobDetailSerializer(job, context=context).data, **kw)
 
 
+def ordered_jobs(request: Request) -> Any:
+    """The jobs list's queryset in the request's `ordering` (400 for an unknown one); the
+    list's filters are applied on top by its FilterSet (list and CSV export alike)."""
+    ordering = request.query_params.get("ordering", "-created_at")
+    if ordering.lstrip("-") not in selectors.ORDERING_FIELDS:
+        raise ApplicationError(
+            "Unknown ordering.",
+            code="validation_error",
+            fields={"ordering": [f"Use one of {', '.join(selectors.ORDERING_FIELDS)}."]},
+        )
+    return selectors.jobs_list(ordering=ordering)
+
+
 class JobListCreateView(generics.ListAPIView[Job]):
     serializer_class = JobListSerializer
     filterset_class = JobFilter
 
     def get_queryset(self) -> Any:
-        ordering = self.request.query_params.get("ordering", "-created_at")
-        if ordering.lstrip("-") not in selectors.ORDERING_FIELDS:
-            raise ApplicationError(
-                "Unknown ordering.",
-                code="validation_error",
-                fields={"ordering": [f"Use one of {', '.join(selectors.ORDERING_FIELDS)}."]},
-            )
-        return selectors.jobs_list(ordering=ordering)
+        return ordered_jobs(self.request)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "queue_positions": queue_positions()}
@@ -96,8 +103,17 @@ class JobListCreateView(generics.ListAPIView[Job]):
         serializer = JobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        user = signed_in_user(request)
+        source: Job | None = data.get("cloned_from")
+        if source is not None and not can_view(user, source):
+            # Said like a missing job: a job you may not see does not exist for you.
+            raise ApplicationError(
+                "Some fields are invalid.",
+                code="validation_error",
+                fields={"cloned_from": [f'Invalid pk "{source.pk}" - object does not exist.']},
+            )
         job = services.job_create(
-            created_by=signed_in_user(request),
+            created_by=user,
             name=data["name"],
             dataset=data["dataset_id"],
             validation_dataset=data.get("validation_dataset_id"),
@@ -107,6 +123,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
             gpu_type=data["gpu_type"],
             pricing=data["pricing"],
             metadata=data.get("metadata"),
+            cloned_from=source,
             anomaly_pause=data["anomaly_pause"],
         )
         return _detail_response(request, job.pk, status=status.HTTP_201_CREATED)
@@ -194,6 +211,24 @@ class JobCancelView(APIView):
             notes=serializer.validated_data["notes"],
         )
         return _detail_response(request, job.pk)
+
+
+class JobCloneTemplateView(APIView):
+    @extend_schema(
+        responses={200: CloneTemplateSerializer},
+        tags=["jobs"],
+        summary="A create body that duplicates this job",
+        description="Everything needed to submit the job again: POST it to /api/training/jobs "
+        "as it is, or with changes. `cloned_from` records the source on the new job.",
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        job = get_object_or_404(
+            Job.objects.select_related("dataset", "validation_dataset", "gpu_type"), pk=pk
+        )
+        if not can_view(request.user, job):
+            raise PermissionDenied("You cannot see this job.")
+        template = selectors.job_clone_template(job=job)
+        return Response(CloneTemplateSerializer(template).data)
 
 
 class JobAdapterDownloadView(APIView):

@@ -12,7 +12,7 @@ from backend.workerapi.services.attempts import (
 )
 from backend.workerapi.services.checkpoints import checkpoint_store
 from backend.workerapi.services.common import action_for, lock_for_write
-from backend.workerapi.services.reports import events_ingest, metrics_ingest
+from backend.workerapi.services.reports import events_ingest, log_lines_ingest, metrics_ingest
 from backend.workerapi.services.stages import stage_update
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "checkpoint_store",
     "events_ingest",
     "lock_for_write",
+    "log_lines_ingest",
     "metrics_ingest",
     "stage_update",
 ]

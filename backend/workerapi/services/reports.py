@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from backend.jobs.lifecycle import job_metrics_progress, job_micro_batching_record
 from backend.jobs.models import Attempt
+from backend.telemetry.logs import LineIn, LinesStored, log_lines_append
 from backend.telemetry.services import events_append, events_from_worker, metric_points_upsert
 from backend.workerapi.services.common import action_for, lock_for_write
 
@@ -61,3 +62,22 @@ def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestRe
 def is_sizing(payload: Any) -> bool:
     """An event payload that carries the worker's micro-batch decision."""
     return isinstance(payload, dict) and isinstance(payload.get("sizing"), dict)
+
+
+@transaction.atomic
+def log_lines_ingest(
+    *, attempt: Attempt, lines: list[dict[str, Any]], now: datetime | None = None
+) -> tuple[LinesStored, str]:
+    """Store a batch of the worker's own log lines (see backend/telemetry/logs.py).
+
+    The job row stays locked until commit: line ids (the Logs tab's cursor) then grow in commit
+    order, so a reader polling "after id" never misses a line of a batch that committed late.
+    """
+    job, current = lock_for_write(attempt=attempt)
+    result = log_lines_append(
+        job_id=job.pk,
+        attempt=current.number,
+        lines=[LineIn(**line) for line in lines],
+        now=now,
+    )
+    return result, action_for(job)

@@ -1,6 +1,7 @@
 import { Link, Outlet, useLocation } from 'react-router';
 import { UserMenu } from '../features/auth/components/UserMenu';
 import { MobileNav, type NavItem } from './MobileNav';
+import { NotificationCenter } from '../features/notifications/components/NotificationCenter';
 
 export function Layout() {
   const { pathname, search } = useLocation();
@@ -40,6 +41,7 @@ export function Layout() {
           <UserMenu />
         </div>
       </header>
+      <NotificationCenter signedIn />
       <main id="main" className="main" tabIndex={-1}>
         <Outlet />
       </main>

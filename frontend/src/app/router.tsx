@@ -6,6 +6,7 @@ import { AfterSignIn, AuthGate } from '../features/auth/components/AuthGate';
 import { Layout } from './Layout';
 import { ApiTokensRoute } from './routes/api-tokens';
 import { TrainingJobsRoute } from './routes/training-jobs';
+import { WebhooksRoute } from './routes/webhooks';
 
 // The dashboard (Chart.js) and the create form load on demand to keep the first bundle small.
 const JobRoute = lazy(() => import('./routes/job').then((m) => ({ default: m.JobRoute })));
@@ -40,6 +41,7 @@ export function AppRouter() {
             <Route path="training-jobs/:jobId" element={<Lazy><JobRoute /></Lazy>} />
             <Route path="compare" element={<Lazy><CompareRoute /></Lazy>} />
             <Route path="settings/api-tokens" element={<ApiTokensRoute />} />
+            <Route path="settings/webhooks" element={<WebhooksRoute />} />
             <Route path="login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />
           </Route>

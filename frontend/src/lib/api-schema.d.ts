@@ -263,7 +263,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A job's checkpoints (any status: cancelled, failed and paused jobs keep theirs) */
         get: operations["training_jobs_checkpoints_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/checkpoints/{cid}/adapter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The LoRA adapter inside a checkpoint
+         * @description The adapter weights saved at the checkpoint's step, packed as a completed job's adapter is: what a cancelled, failed or paused job trained so far. 409 `checkpoint_unreadable` when the stored file fails its sha256 check.
+         */
+        get: operations["training_jobs_checkpoints_adapter_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -280,6 +301,26 @@ export interface paths {
             cookie?: never;
         };
         get: operations["training_jobs_checkpoints_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A create body that duplicates this job
+         * @description Everything needed to submit the job again: POST it to /api/training/jobs as it is, or with changes. `cloned_from` records the source on the new job.
+         */
+        get: operations["training_jobs_clone_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -321,6 +362,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/jobs/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's log lines: the tail, or a page after/before a cursor */
+        get: operations["training_jobs_logs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/logs/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download every (filtered) log line of the job as plain text */
+        get: operations["training_jobs_logs_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/jobs/{id}/metrics": {
         parameters: {
             query?: never;
@@ -330,6 +405,26 @@ export interface paths {
         };
         /** Metric history: incremental (after_step), latest, or downsampled (max_points) */
         get: operations["training_jobs_metrics_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/metrics/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every metric point of a job as CSV (not downsampled)
+         * @description Columns: step, attempt, recorded_at, epoch, train_loss, val_loss, learning_rate, grad_norm, tokens_per_second, gpu_utilization, gpu_memory_mb, one row per logged step in step order. An empty cell was not measured at that step (e.g. GPU values on a CPU host), never zero.
+         */
+        get: operations["training_jobs_metrics_export_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -412,6 +507,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/jobs/{id}/watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["training_jobs_watch_retrieve"];
+        /** "Notify me when this job ends": on or off, for the signed-in user */
+        put: operations["training_jobs_watch_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel or delete many jobs (by ids or by the list's filter)
+         * @description Each job gets the permission check and the rules of the single action; the reply lists what was done, what already was, and what was refused and why. Repeating a request is harmless.
+         */
+        post: operations["training_jobs_bulk_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/jobs/compare": {
         parameters: {
             query?: never;
@@ -440,6 +572,60 @@ export interface paths {
         put?: never;
         /** Estimate steps, duration and cost without creating a job */
         post: operations["training_jobs_estimate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The jobs list as CSV, filtered and sorted like the list
+         * @description Columns: id, name, status, stage, percent_complete, created_by, created_at, started_at, finished_at, duration_seconds, cost, hourly_rate, preset, pricing, gpu_type, base_model, current_step, total_steps, error_category, cancel_reason, cloned_from. Times are ISO 8601 (UTC); duration and cost of unfinished jobs run to the moment of the export. Text that a spreadsheet would run as a formula starts with an apostrophe.
+         */
+        get: operations["training_jobs_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outcomes of the jobs you watch that you have not been shown yet */
+        get: operations["training_notifications_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/notifications/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark notifications as shown */
+        post: operations["training_notifications_ack_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -510,6 +696,90 @@ export interface paths {
          * @description The job ends cancelled with reason "removed_from_queue".
          */
         post: operations["training_queue_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["training_webhooks_list"];
+        put?: never;
+        /** Create a webhook (the reply carries its signing secret, shown once) */
+        post: operations["training_webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["training_webhooks_retrieve"];
+        put?: never;
+        post?: never;
+        delete: operations["training_webhooks_destroy"];
+        options?: never;
+        head?: never;
+        patch: operations["training_webhooks_partial_update"];
+        trace?: never;
+    };
+    "/api/training/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of a webhook, newest first */
+        get: operations["training_webhooks_deliveries_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret (the reply shows the new one, once) */
+        post: operations["training_webhooks_rotate_secret_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a signed `webhook.test` delivery now (see the delivery log for the reply) */
+        post: operations["training_webhooks_test_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -704,6 +974,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/worker/jobs/{job_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Append a batch of the training process's log lines (idempotent per seq; rate-limited per job, with a 'N lines dropped' marker)
+         * @description Worker endpoints accept only the per-attempt bearer token (no cookies, no user tokens).
+         */
+        post: operations["worker_logs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/worker/jobs/{job_id}/metrics": {
         parameters: {
             query?: never;
@@ -765,6 +1055,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcknowledgeRequest: {
+            job_ids: string[];
+        };
+        Acknowledged: {
+            acknowledged: number;
+        };
         ActiveSlot: {
             /** @description 1..concurrency_limit, oldest attempt first. */
             slot: number;
@@ -841,6 +1137,55 @@ export interface components {
         BasisEnum: "history" | "measured" | "flops";
         /** @enum {unknown} */
         BlankEnum: "";
+        /**
+         * @description * `cancel` - cancel
+         *     * `delete` - delete
+         * @enum {string}
+         */
+        BulkActionEnum: "cancel" | "delete";
+        BulkActionRequest: {
+            /**
+             * @description cancel: like POST jobs/{id}/cancel for each job; delete: like DELETE jobs/{id} (finished jobs only).
+             *
+             *     * `cancel` - cancel
+             *     * `delete` - delete
+             */
+            action: components["schemas"]["BulkActionEnum"];
+            /** @description The jobs to act on. Give either ids or filter. */
+            ids?: string[];
+            /** @description Every job the list shows with this filter (at most 500). An empty object matches every job. */
+            filter?: components["schemas"]["JobListFilterRequest"];
+            /**
+             * @description Required for cancel: one for all.
+             *
+             *     * `loss_not_decreasing` - loss_not_decreasing
+             *     * `cost_too_high` - cost_too_high
+             *     * `wrong_configuration` - wrong_configuration
+             *     * `testing` - testing
+             *     * `other` - other
+             */
+            reason?: components["schemas"]["ReasonEnum"];
+            /** @default  */
+            notes: string;
+        };
+        BulkRefusal: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            /** @description permission_denied, conflict or not_found. */
+            code: string;
+            message: string;
+        };
+        BulkResult: {
+            action: components["schemas"]["BulkActionEnum"];
+            /** @description Distinct jobs the ids or the filter named. */
+            matched: number;
+            /** @description Jobs this request cancelled or deleted. */
+            done: string[];
+            /** @description Jobs already in the action's end state (cancelling or cancelled). */
+            unchanged: string[];
+            refused: components["schemas"]["BulkRefusal"][];
+        };
         CancelInfo: {
             reason: string;
             notes: string;
@@ -869,6 +1214,8 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             readonly download_url: string;
+            /** @description The LoRA adapter at this step, packed like a completed job's adapter (adapter/adapter_config.json + adapter_model.safetensors, .tar.gz). */
+            readonly adapter_download_url: string;
         };
         CheckpointRef: {
             /** @description Download path on the API host (same bearer token). */
@@ -947,6 +1294,33 @@ export interface components {
             heartbeat_seconds: number;
             limits: components["schemas"]["Limits"];
         };
+        /** @description A create body reproducing a job (see selectors.job_clone_template). */
+        CloneTemplate: {
+            /** Format: uuid */
+            cloned_from: string;
+            /** @description The name of the job this body duplicates. */
+            source_name: string;
+            name: string;
+            /**
+             * Format: uuid
+             * @description Null when the source's dataset was deleted.
+             */
+            dataset_id: string | null;
+            /** Format: uuid */
+            validation_dataset_id: string | null;
+            base_model: string;
+            preset: components["schemas"]["PresetEnum"];
+            hyperparameters: components["schemas"]["Hyperparameters"];
+            /** @description Null when the source's GPU type is no longer offered. */
+            gpu_type: string | null;
+            pricing: components["schemas"]["PricingEnum"];
+            metadata: {
+                [key: string]: string;
+            };
+            anomaly_pause: boolean;
+            /** @description What could not be carried over, and why. */
+            warnings: string[];
+        };
         CompareFinal: {
             step: number | null;
             /** Format: double */
@@ -972,7 +1346,7 @@ export interface components {
         };
         ComparePoint: {
             step: number;
-            /** @description Tokens trained on up to this step: the job's token count spread evenly over its steps (null without an estimate). */
+            /** @description Tokens trained on up to this step: step x tokens per step (the worker's measured dataset counts, else the planned token count over the steps; null without). */
             tokens_seen: number | null;
             /** Format: double */
             train_loss: number | null;
@@ -1087,6 +1461,23 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        Delivery: {
+            /** Format: uuid */
+            readonly id: string;
+            readonly event: components["schemas"]["EventEnum"];
+            /** Format: uuid */
+            readonly job: string | null;
+            readonly status: components["schemas"]["WebhookDeliveryStatusEnum"];
+            readonly attempts: number;
+            /** Format: date-time */
+            readonly next_attempt_at: string;
+            /** Format: date-time */
+            readonly last_attempt_at: string | null;
+            readonly response_code: number | null;
+            readonly error: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
         /**
          * @description * `gpu` - gpu
          *     * `cpu` - cpu
@@ -1145,6 +1536,15 @@ export interface components {
             readonly message: string;
             readonly payload: unknown;
         };
+        /**
+         * @description * `job.completed` - Job completed
+         *     * `job.failed` - Job failed
+         *     * `job.cancelled` - Job cancelled
+         *     * `job.paused` - Job paused
+         *     * `webhook.test` - Test delivery
+         * @enum {string}
+         */
+        EventEnum: "job.completed" | "job.failed" | "job.cancelled" | "job.paused" | "webhook.test";
         EventInRequest: {
             /** @description The worker's per-attempt sequence number (idempotency key). */
             seq: number;
@@ -1156,6 +1556,14 @@ export interface components {
             /** Format: date-time */
             created_at?: string | null;
         };
+        /**
+         * @description * `job.completed` - job.completed
+         *     * `job.failed` - job.failed
+         *     * `job.cancelled` - job.cancelled
+         *     * `job.paused` - job.paused
+         * @enum {string}
+         */
+        EventsEnum: "job.completed" | "job.failed" | "job.cancelled" | "job.paused";
         /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
         EventsRequestRequest: {
             /** @description Or the X-Attempt header (the body wins). */
@@ -1317,6 +1725,74 @@ export interface components {
          * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
          *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
          */
+        Hyperparameters: {
+            /** @description must be between 1 and 100 */
+            epochs?: number;
+            /**
+             * Format: double
+             * @description must be between 1e-07 and 0.1
+             */
+            learning_rate?: number;
+            /** @description must be between 1 and 1024 */
+            batch_size?: number;
+            /** @description must be between 1 and 1024 */
+            grad_accum_steps?: number;
+            /** @description must be between 16 and 131072 */
+            max_seq_len?: number;
+            /** @description must be between 1 and 1024 */
+            lora_r?: number;
+            /** @description must be between 1 and 4096 */
+            lora_alpha?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 0.9
+             */
+            lora_dropout?: number;
+            /** @description must name 1 to 32 modules (letters, digits, _ and ., at most 64 characters each) */
+            target_modules?: string[];
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
+            warmup_ratio?: number;
+            /**
+             * @description must be cosine or linear
+             *
+             *     * `cosine` - cosine
+             *     * `linear` - linear
+             */
+            lr_scheduler?: components["schemas"]["LrSchedulerEnum"];
+            /**
+             * Format: double
+             * @description must be between 0 and 1
+             */
+            weight_decay?: number;
+            /**
+             * Format: double
+             * @description must be > 0 and <= 100
+             */
+            max_grad_norm?: number;
+            /** @description must be between 1 and 2147483647 */
+            eval_every?: number;
+            /** @description must be between 1 and 2147483647 */
+            checkpoint_every?: number;
+            /** @description must be between 1 and 2147483647 */
+            log_every?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 0.5
+             */
+            val_fraction?: number;
+            /**
+             * Format: int64
+             * @description must be between 0 and 4294967295
+             */
+            seed?: number;
+        };
+        /**
+         * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
+         *     the contract's (worker.contract.hyperparameters), so the worker accepts whatever passes.
+         */
         HyperparametersRequest: {
             /** @description must be between 1 and 100 */
             epochs?: number;
@@ -1401,6 +1877,11 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * Format: uuid
+             * @description The job this one duplicates (recorded and shown on the new job's page; you must be able to see it). GET /api/training/jobs/{id}/clone gives a body to start from.
+             */
+            cloned_from?: string | null;
+            /**
              * @description Pause at the last good checkpoint on a NaN/inf loss or a loss spike (instead of failing or running on).
              * @default true
              */
@@ -1451,6 +1932,7 @@ export interface components {
             readonly attempt: number;
             readonly adapter: components["schemas"]["Adapter"] | null;
             readonly micro_batching: components["schemas"]["MicroBatching"] | null;
+            readonly cloned_from: components["schemas"]["JobRef"] | null;
             readonly pause: components["schemas"]["Pause"] | null;
             readonly anomaly_pause: boolean;
             /** Format: date-time */
@@ -1485,11 +1967,85 @@ export interface components {
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
         };
+        /** @description The jobs list's filter, as its query parameters (GET /api/training/jobs) take it. */
+        JobListFilterRequest: {
+            status?: string;
+            date_range?: string;
+            created_after?: string;
+            created_before?: string;
+            creator?: string;
+            gpu_type?: string;
+            cost_min?: string;
+            cost_max?: string;
+            search?: string;
+        };
+        JobRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         Limits: {
             max_metric_points: number;
             max_events: number;
             max_json_body_bytes: number;
             max_artifact_bytes: number;
+        };
+        LogLine: {
+            readonly id: number;
+            readonly attempt: number;
+            readonly seq: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly stream: components["schemas"]["StreamEnum"];
+            readonly level: string;
+            readonly message: string;
+        };
+        LogLineInRequest: {
+            /** @description The worker's per-attempt line number (idempotency key and order). */
+            seq: number;
+            stream: components["schemas"]["StreamEnum"];
+            /** @default  */
+            level: string;
+            message: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
+        LogLinesRequestRequest: {
+            /** @description Or the X-Attempt header (the body wins). */
+            attempt: number;
+            /**
+             * Format: int64
+             * @description Or the X-Fence header (the body wins).
+             */
+            fence: number;
+            lines: components["schemas"]["LogLineInRequest"][];
+        };
+        LogLinesStored: {
+            /**
+             * @description What the worker should do next.
+             *
+             *     * `continue` - continue
+             *     * `cancel` - cancel
+             *     * `pause` - pause
+             */
+            action: components["schemas"]["WorkerActionEnum"];
+            /** @description Rows written (a retried batch stores 0 events). */
+            stored: number;
+            /** @description Lines of this batch over the job's rate limit: stored as one 'N lines dropped' marker instead. */
+            dropped: number;
+        };
+        LogPage: {
+            /** Format: uuid */
+            job_id: string;
+            /** @description Oldest first. */
+            lines: components["schemas"]["LogLine"][];
+            /** @description Pass as `after` to get the lines written since (the same value when none came: keep polling with it). */
+            next_cursor: number;
+            /** @description More lines exist in the direction of this read (after: newer; before or tail: older). */
+            has_more: boolean;
+            /** @description No more lines will come. */
+            job_finished: boolean;
         };
         LoginRequest: {
             username: string;
@@ -1614,6 +2170,20 @@ export interface components {
          * @enum {string}
          */
         MicroBatchingSourceEnum: "config" | "probe" | "oom";
+        Notification: {
+            /** Format: uuid */
+            job_id: string;
+            job_name: string;
+            /** @description The job's outcome: completed, failed, cancelled or paused. */
+            status: string;
+            /** Format: date-time */
+            at: string;
+        };
+        NotificationList: {
+            results: components["schemas"]["Notification"][];
+            /** @description Jobs the user is waiting on (no outcome yet). */
+            watching: string[];
+        };
         /** @enum {unknown} */
         NullEnum: null;
         PaginatedDatasetList: {
@@ -1630,6 +2200,21 @@ export interface components {
             /** Format: uri */
             previous?: string | null;
             results: components["schemas"]["Dataset"][];
+        };
+        PaginatedDeliveryList: {
+            /** @example 47 */
+            count: number;
+            /** @example 1 */
+            page: number;
+            /** @example 25 */
+            page_size: number;
+            /** @example 2 */
+            total_pages: number;
+            /** Format: uri */
+            next?: string | null;
+            /** Format: uri */
+            previous?: string | null;
+            results: components["schemas"]["Delivery"][];
         };
         PaginatedEventList: {
             /** @example 47 */
@@ -1660,6 +2245,18 @@ export interface components {
             /** Format: uri */
             previous?: string | null;
             results: components["schemas"]["JobList"][];
+        };
+        PatchedWebhookRequest: {
+            name?: string;
+            /**
+             * Format: uri
+             * @description http(s) URL that receives POSTs.
+             */
+            url?: string;
+            /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
+            events?: components["schemas"]["EventsEnum"][];
+            /** @default true */
+            active: boolean;
         };
         Pause: {
             readonly number: number;
@@ -1952,6 +2549,14 @@ export interface components {
             /** @description Rows written (a retried batch stores 0 events). */
             stored: number;
         };
+        /**
+         * @description * `stdout` - stdout
+         *     * `stderr` - stderr
+         *     * `log` - log
+         *     * `system` - system
+         * @enum {string}
+         */
+        StreamEnum: "stdout" | "stderr" | "log" | "system";
         Suggestion: {
             /** @description The last good checkpoint's step. */
             resume_step: number;
@@ -2007,6 +2612,72 @@ export interface components {
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly username: string;
             readonly display_name: string;
+        };
+        Watch: {
+            watching: boolean;
+        };
+        WatchRequest: {
+            watching: boolean;
+        };
+        Webhook: {
+            /** Format: uuid */
+            readonly id: string;
+            name: string;
+            /**
+             * Format: uri
+             * @description http(s) URL that receives POSTs.
+             */
+            url: string;
+            /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
+            events: components["schemas"]["EventsEnum"][];
+            /** @default true */
+            active: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly last_delivery: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `sending` - Sending
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        WebhookDeliveryStatusEnum: "pending" | "sending" | "succeeded" | "failed";
+        WebhookRequest: {
+            name: string;
+            /**
+             * Format: uri
+             * @description http(s) URL that receives POSTs.
+             */
+            url: string;
+            /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
+            events: components["schemas"]["EventsEnum"][];
+            /** @default true */
+            active: boolean;
+        };
+        WebhookWithSecret: {
+            /** Format: uuid */
+            readonly id: string;
+            name: string;
+            /**
+             * Format: uri
+             * @description http(s) URL that receives POSTs.
+             */
+            url: string;
+            /** @description The events this hook receives (`job.paused` fires on any pause: a user's, an anomaly auto-pause or a budget cap). */
+            events: components["schemas"]["EventsEnum"][];
+            /** @default true */
+            active: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly last_delivery: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Signs every delivery (see the README). Shown only here: at creation and after a rotation. */
+            readonly secret: string;
         };
         /**
          * @description * `continue` - continue
@@ -3915,6 +4586,95 @@ export interface operations {
             };
         };
     };
+    training_jobs_checkpoints_adapter_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cid: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     training_jobs_checkpoints_download_retrieve: {
         parameters: {
             query?: never;
@@ -3933,6 +4693,94 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_clone_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneTemplate"];
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */
@@ -4200,6 +5048,205 @@ export interface operations {
             };
         };
     };
+    training_jobs_logs_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Cursor: lines after this id, oldest first (follow mode passes the previous reply's `next_cursor`). Without `after` or `before`: the newest lines (the tail). */
+                after?: number;
+                /** @description Lines before this id (scrolling back): the newest `limit` of them. With `after` too: the lines between the two, oldest first. */
+                before?: number;
+                limit?: number;
+                search?: string;
+                /**
+                 * @description * `stdout` - stdout
+                 *     * `stderr` - stderr
+                 *     * `log` - log
+                 *     * `system` - system
+                 */
+                stream?: "stdout" | "stderr" | "log" | "system";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPage"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_logs_download_retrieve: {
+        parameters: {
+            query?: {
+                search?: string;
+                /**
+                 * @description * `stdout` - stdout
+                 *     * `stderr` - stderr
+                 *     * `log` - log
+                 *     * `system` - system
+                 */
+                stream?: "stdout" | "stderr" | "log" | "system";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     training_jobs_metrics_retrieve: {
         parameters: {
             query?: {
@@ -4221,6 +5268,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetricsResponse"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_metrics_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */
@@ -4684,10 +5819,307 @@ export interface operations {
             };
         };
     };
+    training_jobs_watch_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_watch_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_bulk_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkActionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     training_jobs_compare_retrieve: {
         parameters: {
             query: {
-                /** @description Comma list of 2 to 5 job ids, in the order to show them. */
+                /** @description Comma list of 2 to 5 different job ids, in the order to show them. */
                 jobs: string;
             };
             header?: never;
@@ -4702,6 +6134,198 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CompareResponse"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description One of the jobs does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_estimate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobCreateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_export_retrieve: {
+        parameters: {
+            query?: {
+                /** @description A user id, or `me` for your own jobs. */
+                creator?: string;
+                /** @description Comma-separated job ids (at most 100): only these jobs, still filtered and sorted like the list. */
+                ids?: string;
+                /** @description Sort: created_at, name, status, started_at, duration, cost; prefix - for descending. Default -created_at. */
+                ordering?: "-cost" | "-created_at" | "-duration" | "-name" | "-started_at" | "-status" | "cost" | "created_at" | "duration" | "name" | "started_at" | "status";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */
@@ -4764,7 +6388,84 @@ export interface operations {
             };
         };
     };
-    training_jobs_estimate_create: {
+    training_notifications_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_notifications_ack_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4773,7 +6474,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["JobCreateRequest"];
+                "application/json": components["schemas"]["AcknowledgeRequest"];
             };
         };
         responses: {
@@ -4782,7 +6483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Estimate"];
+                    "application/json": components["schemas"]["Acknowledged"];
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */
@@ -5172,6 +6873,763 @@ export interface operations {
                 };
             };
             /** @description The job is not queued. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The object's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedWebhookRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_deliveries_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeliveryList"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_rotate_secret_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The object's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_webhooks_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The object's state does not allow this. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6040,6 +8498,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeartbeatResponse"];
+                };
+            };
+            /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description No or unknown token, or the attempt has ended. */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The token belongs to another job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description `stale_attempt` (lease lost, newer attempt, wrong attempt/fence): stop. Other codes: the job's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The body or the upload is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerError"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    worker_logs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogLinesRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogLinesStored"];
                 };
             };
             /** @description Invalid body (field errors) or a sha256 mismatch (`checksum_mismatch`). */

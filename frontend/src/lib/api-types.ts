@@ -63,6 +63,12 @@ export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'ano
   hyperparameters?: Hyperparameters;
   anomaly_pause?: boolean;
 };
+export type BulkActionBody = S['BulkActionRequest'];
+export type BulkResult = S['BulkResult'];
+export type CloneTemplate = Omit<S['CloneTemplate'], 'hyperparameters' | 'metadata'> & {
+  readonly hyperparameters: Hyperparameters;
+  readonly metadata: Record<string, string>;
+};
 
 export type QueueActiveSlot = S['ActiveSlot'];
 export type QueueEntry = S['QueuedEntry'];

@@ -48,6 +48,7 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     checkpoint_count: 2,
     attempt: 1,
     micro_batching: null,
+    cloned_from: null,
     pause: null,
     anomaly_pause: true,
     metadata: {},

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from backend.telemetry.models import MetricPoint
+from backend.telemetry.services import EventIn, events_append
 from tests.factories import DatasetFactory, JobFactory
 from worker.contract.hyperparameters import resolve_hyperparameters
 
@@ -31,7 +32,7 @@ def runs() -> list[Any]:
         hyperparameters={**base, "learning_rate": 1e-4},
         status="completed",
         est_total_tokens=10_000,
-        est_total_steps=100,
+        total_steps=100,
         latest_metrics={"step": 20, "train_loss": 1.5, "val_loss": 1.7},
     )
     b = JobFactory(
@@ -77,6 +78,28 @@ def test_curves_finals_and_what_differs(owner_client: Any, runs: list[Any]) -> N
     assert second["config"]["learning_rate"] == 1e-4 and first["config"]["learning_rate"] == 3e-4
 
 
+def test_tokens_seen_from_the_workers_dataset_counts(owner_client: Any, runs: list[Any]) -> None:
+    # Once preprocessing has reported the real counts they replace the plan: 6,000 training
+    # tokens per epoch in 40 steps = 150 tokens a step.
+    a, b = runs
+    events_append(
+        job_id=b.pk,
+        attempt=1,
+        items=[
+            EventIn(
+                type="info",
+                message="Dataset: ...",
+                payload={"train_tokens": 6000, "steps_per_epoch": 40, "total_steps": 120},
+            )
+        ],
+    )
+    body = owner_client.get(URL, {"jobs": f"{a.pk},{b.pk}"}).json()
+    planned, measured = body["runs"]
+    assert measured["tokens_per_step"] == 150.0
+    assert [p["tokens_seen"] for p in measured["points"]] == [0, 1500]
+    assert planned["tokens_per_step"] == 100.0  # no counts yet: the plan
+
+
 def test_same_config_differs_in_nothing(owner_client: Any) -> None:
     a, b = JobFactory(), JobFactory()
     a.dataset = b.dataset
@@ -90,7 +113,7 @@ def test_same_config_differs_in_nothing(owner_client: Any) -> None:
     ("jobs", "problem"),
     [
         ("", "jobs"),
-        ("not-a-uuid,also-not", "not a job id"),
+        ("not-a-uuid,also-not", "job ids"),
         ("{a}", "2 to 5"),
         ("{a},{a}", "2 to 5"),  # the same job twice is one job
         (" {a} , {b} ,", None),  # spaces and a trailing comma are fine
@@ -115,8 +138,11 @@ def test_more_than_five_is_400(owner_client: Any) -> None:
 
 
 def test_a_missing_job_is_404(owner_client: Any, runs: list[Any]) -> None:
-    r = owner_client.get(URL, {"jobs": f"{runs[0].pk},00000000-0000-0000-0000-000000000000"})
+    zero = "00000000-0000-0000-0000-000000000000"
+    r = owner_client.get(URL, {"jobs": f"{runs[0].pk},{zero}"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    # Unknown ids are a 404 even when repeated (the schema allows any 2 to 5 ids).
+    assert owner_client.get(URL, {"jobs": f"{zero},{zero}"}).status_code == 404
 
 
 def test_everyone_signed_in_may_compare_anonymous_may_not(

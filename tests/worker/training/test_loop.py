@@ -166,6 +166,22 @@ def test_cancel_stops_within_one_step(dataset: Path, tmp_path: Path) -> None:
     assert any("cancelled at step 2" in m for _, m, _ in rep.events)
 
 
+def test_a_stop_on_a_checkpoint_step_reuses_that_checkpoint(dataset: Path, tmp_path: Path) -> None:
+    """The reporter may still be uploading the periodic checkpoint when the stop comes: the
+    file must not be rewritten under it (its upload would fail the sha256 check)."""
+    rep = RecordingReporter(stop_at=(4, "cancel"))
+    res = run_training(
+        config=fast_config(checkpoint_every=2),
+        dataset_path=dataset,
+        work_dir=tmp_path,
+        reporter=rep,
+    )
+    assert res.stopped == "cancel" and res.step == 4
+    assert [c.step for c in rep.checkpoints] == [2, 4]  # step 4 reported once
+    assert res.checkpoint_sha256 == rep.checkpoints[-1].sha256
+    assert load_checkpoint(res.checkpoint_path, res.checkpoint_sha256)["step"] == 4
+
+
 def test_cancel_before_training_starts(dataset: Path, tmp_path: Path) -> None:
     rep = RecordingReporter(stop_at=(0, "cancel"))
     res = run_training(config=fast_config(), dataset_path=dataset, work_dir=tmp_path, reporter=rep)

@@ -152,7 +152,9 @@ class Command(BaseCommand):
                 sup.say(f"\nError: {failed}")
             sup.say("\nStopping: scheduler and workers, then the web server, then Redis ...")
             workers = [c.name for c in sup.children if c.name.startswith("worker")]
-            sup.stop_all(order=[["scheduler", *workers], ["web"], ["redis"]], grace=10.0)
+            sup.stop_all(
+                order=[["scheduler", "notifier", *workers], ["web"], ["redis"]], grace=10.0
+            )
             sup.say("Stopped.")
         if failed:
             sys.exit(1)
@@ -196,6 +198,18 @@ class Command(BaseCommand):
         if "run_scheduler" in get_commands():
             sup.start("scheduler", self._manage("run_scheduler"), env=env)
             started.append("scheduler")
+            # Webhook deliveries (backend/notifications/tasks.py): one small Django-side worker.
+            sup.start(
+                "notifier",
+                self._python(
+                    "-m", "celery", "-A", "backend.config.celery", "worker",
+                    "--queues", "notifications", "--pool", "solo", "--concurrency", "1",
+                    "--hostname", "notify@%h", "--loglevel", "INFO",
+                    "--without-gossip", "--without-mingle",
+                ),
+                env=env,
+            )  # fmt: skip
+            started.append("webhook notifier")
         else:
             sup.say("  (no scheduler on this checkout: backend/scheduling has no run_scheduler)")
 

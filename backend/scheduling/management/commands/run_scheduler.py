@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from backend.notifications.sweep import resend_lost_deliveries
 from backend.scheduling.dispatch import dispatch_queued
 from backend.scheduling.reaper import reap_lost
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             try:
                 reaped = reap_lost()
                 started = dispatch_queued()
+                resend_lost_deliveries()
                 if reaped or started:
                     self.stdout.write(f"reaped {reaped} started {started}")
             except Exception:

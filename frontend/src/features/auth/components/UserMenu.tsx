@@ -23,6 +23,11 @@ export function UserMenu() {
         <span className="user-menu__name">{name}</span>
         {user.is_manager ? <span className="user-menu__role">Manager</span> : null}
       </span>
+      {user.is_manager ? (
+        <button type="button" className="btn btn--ghost btn--sm" onClick={() => navigate('/settings/webhooks')}>
+          Webhooks
+        </button>
+      ) : null}
       <button type="button" className="btn btn--ghost btn--sm hide-sm" onClick={() => navigate('/settings/api-tokens')}>
         API tokens
       </button>

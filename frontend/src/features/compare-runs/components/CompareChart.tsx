@@ -71,7 +71,7 @@ export function CompareChart({ runs, align, show, log }: Props) {
     <div data-testid="compare-chart" data-curves={drawn}>
       {unaligned.length ? (
         <p className="small muted" role="note">
-          Not on the tokens axis (no token count estimated for): {unaligned.join(', ')}.
+          Not on the tokens axis (no token count known for): {unaligned.join(', ')}.
         </p>
       ) : null}
       {drawn === 0 ? (

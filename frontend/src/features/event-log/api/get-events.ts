@@ -1,6 +1,7 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api, buildQuery } from '../../../lib/api-client';
 import type { EventList } from '../../../lib/api-types';
+import { backoffInterval, failingForMs } from '../../../lib/polling';
 import { queryKeys } from '../../../lib/query-keys';
 
 export const EVENTS_PAGE_SIZE = 50;
@@ -23,7 +24,8 @@ export function eventsQueryOptions(jobId: string, q: EventsQuery, live: boolean)
     queryKey: queryKeys.jobEvents(jobId, q),
     queryFn: ({ signal }) => getEvents(jobId, q, signal),
     placeholderData: keepPreviousData,
-    refetchInterval: live ? EVENTS_REFRESH_MS : false,
+    // Every 10 s while live; backing off while refreshes fail (offline, server down).
+    refetchInterval: (q) => (live ? backoffInterval(EVENTS_REFRESH_MS, failingForMs(q.state, Date.now())) : false),
   });
 }
 

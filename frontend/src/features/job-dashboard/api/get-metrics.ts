@@ -1,6 +1,7 @@
 import { queryOptions, useQuery, type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
 import type { MetricPoint, MetricsResponse } from '../../../lib/api-types';
+import { backoffInterval, failingForMs } from '../../../lib/polling';
 import { queryKeys } from '../../../lib/query-keys';
 import { mergePoints } from '../utils/chart';
 
@@ -35,7 +36,8 @@ export function metricsQueryOptions(qc: QueryClient, id: string, attempt: number
   return queryOptions({
     queryKey: [...queryKeys.jobMetrics(id), attempt],
     queryFn: ({ signal }) => fetchMetricsHistory(qc, id, attempt, signal),
-    refetchInterval: live ? 60_000 : false,
+    // Every 60 s while live; backing off while refreshes fail (like the job itself).
+    refetchInterval: (q) => (live ? backoffInterval(60_000, failingForMs(q.state, Date.now())) : false),
     staleTime: live ? 10_000 : Infinity,
   });
 }

@@ -26,15 +26,15 @@ interface BannerProps {
   connection: Connection;
   updatedAt: number;
   error: unknown;
-  /** The next automatic refresh, in ms from now (null: none planned, e.g. waiting to be online). */
-  nextRetryMs: number | null;
+  /** When the next automatic refresh happens (epoch ms; null: none planned). */
+  nextRetryAt: number | null;
   onRetry: () => void;
   retrying: boolean;
 }
 
 /** Says that the page shows old data, how old, and what happens next (offline: waits for the
  * connection; failing: retries with growing pauses). Nothing while data is current. */
-export function ConnectionBanner({ connection, updatedAt, error, nextRetryMs, onRetry, retrying }: BannerProps) {
+export function ConnectionBanner({ connection, updatedAt, error, nextRetryAt, onRetry, retrying }: BannerProps) {
   const now = useNow(1000, connection !== 'live');
   if (connection === 'live') return null;
   const asOf = updatedAt ? formatTimeWithSeconds(new Date(updatedAt).toISOString()) : null;
@@ -47,7 +47,7 @@ export function ConnectionBanner({ connection, updatedAt, error, nextRetryMs, on
         {shown}{' '}
         {connection === 'offline'
           ? 'Updates resume by themselves when the connection returns.'
-          : `Last error: ${errorMessage(error)}. ${nextRetryMs !== null ? `Trying again in ${formatDuration(nextRetryMs / 1000)} (polling backs off while this lasts).` : ''}`}
+          : `Last error: ${errorMessage(error)}. ${nextRetryAt !== null ? `Trying again in ${formatDuration(Math.max(0, nextRetryAt - now) / 1000)} (polling backs off while this lasts).` : ''}`}
       </div>
       {connection === 'failing' ? (
         <button type="button" className="btn btn--secondary btn--sm" onClick={onRetry} disabled={retrying}>

@@ -18,10 +18,12 @@ import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
 import { lastValidation } from '../utils/trend';
 import { CancelFlow } from './CancelFlow';
+import { CheckpointsSection } from './CheckpointsSection';
 import { CostTracker } from './CostTracker';
 import { DashboardSkeleton } from './DashboardSkeleton';
 import { JobDetails } from './JobDetails';
 import { LossCurve } from './LossCurve';
+import { MetricsCsvLink } from './MetricsCsvLink';
 import { MetricsTable } from './MetricsTable';
 import { ProgressHeader } from './ProgressHeader';
 import { StageIndicator } from './StageIndicator';
@@ -36,14 +38,19 @@ interface Props {
   jobId: string;
   /** The Event Log tab's content (composed by the app so features stay independent). */
   renderEventLog: (job: JobDetail) => ReactNode;
+  /** The Logs tab's content (the worker's output), when the app provides one. */
+  renderLogs?: (job: JobDetail) => ReactNode;
+  /** Extra controls under the header (e.g. "Notify me when this job ends"). */
+  renderActions?: (job: JobDetail) => ReactNode;
 }
 
-type Tab = 'overview' | 'events';
+type Tab = 'overview' | 'events' | 'logs';
 
-export function JobDashboard({ jobId, renderEventLog }: Props) {
+export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions }: Props) {
   const job = useJob(jobId);
   const [params, setParams] = useSearchParams();
-  const tab: Tab = params.get('tab') === 'events' ? 'events' : 'overview';
+  const requested = params.get('tab');
+  const tab: Tab = requested === 'events' ? 'events' : requested === 'logs' && renderLogs ? 'logs' : 'overview';
   const [cancelOpen, setCancelOpen] = useState(false);
   const [refreshing, setRefreshing] = useState(false);
   const qc = useQueryClient();
@@ -107,7 +114,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   const canCancel = j.allowed_actions.includes('cancel');
   const elapsed = liveElapsedSeconds(j.timing.elapsed_seconds, job.dataUpdatedAt, Date.now(), live);
   const retryEvery = failing ? jobRefreshInterval(j.status, failingForMs({ dataUpdatedAt: job.dataUpdatedAt, errorUpdatedAt: job.errorUpdatedAt }, Date.now())) : false;
-  const nextRetryMs = retryEvery === false ? null : Math.max(0, job.errorUpdatedAt + retryEvery - Date.now());
+  const nextRetryAt = retryEvery === false ? null : job.errorUpdatedAt + retryEvery;
   const cancelWaitingS = j.status === 'cancelling' ? secondsSince(j.cancel?.requested_at, now) : null;
 
   const setTab = (t: Tab) =>
@@ -153,6 +160,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         canCancel={canCancel}
         onCancel={openCancel}
       />
+      {renderActions?.(j)}
 
       <div className="row" style={{ justifyContent: 'space-between', flexWrap: 'wrap', gap: 8 }}>
         <FreshnessIndicator updatedAt={job.dataUpdatedAt} connection={connection} fetching={job.isFetching} />
@@ -164,7 +172,7 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         connection={connection}
         updatedAt={job.dataUpdatedAt}
         error={job.error}
-        nextRetryMs={nextRetryMs}
+        nextRetryAt={nextRetryAt}
         onRetry={() => void job.refetch()}
         retrying={job.isFetching}
       />
@@ -190,16 +198,19 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         items={[
           { key: 'overview', label: 'Overview' },
           { key: 'events', label: 'Event Log' },
+          ...(renderLogs ? [{ key: 'logs' as const, label: 'Logs' }] : []),
         ]}
       />
 
       <div id="jobtab-panel" role="tabpanel" aria-labelledby={`jobtab-${tab}`}>
         {tab === 'events' ? (
           renderEventLog(j)
+        ) : tab === 'logs' && renderLogs ? (
+          renderLogs(j)
         ) : (
           <div className="overview-grid">
             <div className="stack" style={{ minWidth: 0 }}>
-              <Section title="Loss Curve" testId="loss-section">
+              <Section title="Loss Curve" testId="loss-section" actions={hasRun ? <MetricsCsvLink jobId={j.id} /> : undefined}>
                 {!hasRun ? (
                   <div className="chart-empty">
                     {isTerminal(j.status) ? 'This job never started training, so there is no loss curve.' : 'The loss curve appears once the job starts training.'}
@@ -225,13 +236,14 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
                   </>
                 )}
               </Section>
+              <CheckpointsSection job={j} />
               <Section title="Configuration" defaultOpen={false} testId="config-section">
                 <JobDetails job={j} />
               </Section>
             </div>
             <div className="overview-grid__side">
               <Section title="Current Metrics" testId="metrics-section">
-                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} />
+                <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} finished={isTerminal(j.status)} />
               </Section>
               <Section title="Cost Tracker" testId="cost-section">
                 <CostTracker job={j} />

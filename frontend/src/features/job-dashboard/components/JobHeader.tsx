@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { StatusBadge } from '../../../components/Badge';
 import { Spinner } from '../../../components/Spinner';
 import type { JobDetail } from '../../../lib/api-types';
+import { ClonedFrom, DuplicateLink } from './JobLineage';
 
 interface Props {
   job: JobDetail;
@@ -33,6 +34,7 @@ export function JobHeader({ job, refreshing, refreshDisabled, onRefresh, canCanc
             <span>{job.configuration_summary}</span>
             <span>{job.base_model}</span>
             <span>by {job.created_by.display_name || job.created_by.username}</span>
+            <ClonedFrom job={job} />
           </div>
         </div>
         <div className="job-header__actions">
@@ -47,6 +49,7 @@ export function JobHeader({ job, refreshing, refreshDisabled, onRefresh, canCanc
             {refreshing ? <Spinner label="Refreshing" size={14} /> : <span aria-hidden="true">↻</span>}
             Refresh
           </button>
+          <DuplicateLink jobId={job.id} />
           {canCancel ? (
             <button
               type="button"

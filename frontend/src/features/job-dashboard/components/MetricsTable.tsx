@@ -111,9 +111,20 @@ function MetricRow({ row }: { row: Row }) {
   );
 }
 
-export function MetricsTable({ latest, previous, validation }: { latest: MetricPoint | null; previous: MetricPoint | null; validation?: ValidationHistory }) {
+export function MetricsTable({
+  latest,
+  previous,
+  validation,
+  finished = false,
+}: {
+  latest: MetricPoint | null;
+  previous: MetricPoint | null;
+  validation?: ValidationHistory;
+  /** The job has ended: nothing more will be logged, so say what happened instead of "yet". */
+  finished?: boolean;
+}) {
   if (!latest) {
-    return <p className="muted">No metrics reported yet. They appear once training starts logging steps.</p>;
+    return <p className="muted">{finished ? 'This job ended without logging any metrics.' : 'No metrics reported yet. They appear once training starts logging steps.'}</p>;
   }
   return (
     <>

@@ -79,7 +79,7 @@ export function TrainingCharts({ points, finished }: { points: MetricPoint[]; fi
   const util = useMemo(() => metricSeries(points, 'gpu_utilization'), [points]);
   const mem = useMemo(() => metricSeries(points, 'gpu_memory_mb'), [points]);
   const none = finished ? 'Not logged by this job.' : 'Appears with the first logged steps.';
-  const noGpu = points.length ? 'Not measured: this job ran on a host without a GPU (CPU).' : none;
+  const noGpu = points.length ? 'Not measured: no GPU on this job’s host (CPU).' : none;
   return (
     <div className="minicharts" data-testid="training-charts">
       <MiniChart title="Learning rate" testId="chart-lr" data={lr} color="#7c3aed" format={formatLearningRate} emptyText={none} />

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { jobDetail } from '../../../test/fixtures';
 import { CancelModal } from './CancelModal';
 import { CostTracker } from './CostTracker';
+import { LossCurve } from './LossCurve';
 import { MetricsTable } from './MetricsTable';
 import { StageIndicator } from './StageIndicator';
 
@@ -97,6 +98,11 @@ describe('MetricsTable', () => {
     render(<MetricsTable latest={null} previous={null} />);
     expect(screen.getByText(/No metrics reported yet/)).toBeInTheDocument();
   });
+  it('a finished job with no metrics does not promise them "yet"', () => {
+    render(<MetricsTable latest={null} previous={null} finished />);
+    expect(screen.getByText('This job ended without logging any metrics.')).toBeInTheDocument();
+    expect(screen.queryByText(/yet/)).not.toBeInTheDocument();
+  });
 });
 
 describe('CostTracker', () => {
@@ -157,5 +163,15 @@ describe('MetricsTable validation fallback', () => {
     expect(row).toHaveTextContent('at step 800');
     expect(within(row).getByText(/↓/)).toHaveClass('trend--good');
     expect(screen.getByTestId('metric-perplexity')).toHaveTextContent('exp(validation loss)');
+  });
+});
+
+describe('LossCurve empty states', () => {
+  it('a finished job without loss values says so instead of "yet"', () => {
+    const { unmount } = render(<LossCurve points={[]} jobName="j" finished />);
+    expect(screen.getByText('This job ended without logging any loss values.')).toBeInTheDocument();
+    unmount();
+    render(<LossCurve points={[]} jobName="j" />);
+    expect(screen.getByText(/No loss values yet/)).toBeInTheDocument();
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { Field } from '../../../components/Field';
 import { useToast } from '../../../components/Toast';
 import { ApiError, errorMessage } from '../../../lib/api-client';
@@ -10,6 +10,7 @@ import { humanize } from '../../../lib/status';
 import { useCreateJob } from '../api/create-job';
 import { useEstimate } from '../api/estimate-job';
 import { useBaseModels } from '../api/get-base-models';
+import { useCloneTemplate } from '../api/get-clone-template';
 import { useGpuTypes } from '../api/get-gpu-types';
 import { usePresets } from '../api/get-presets';
 import { useUser } from '../../../lib/auth';
@@ -17,6 +18,8 @@ import { draftKey } from '../utils/job-draft';
 import { EMPTY_FORM, HYPERPARAMETER_FIELDS, buildJobBody, estimateBlocker, fieldError, parseHyperparameters, type JobFormState } from '../utils/job-form';
 import { DatasetPicker } from './DatasetPicker';
 import { EstimatePanel } from './EstimatePanel';
+import { CloneNotice } from './CloneNotice';
+import { formFromCloneTemplate } from '../utils/clone';
 import { DraftBanner, useJobDraft } from './JobDraft';
 import { ConfigList } from '../../../components/ConfigList';
 
@@ -33,17 +36,31 @@ export function CreateJobForm() {
   const toast = useToast();
   const set = <K extends keyof JobFormState>(k: K, v: JobFormState[K]) => setForm((f) => ({ ...f, [k]: v }));
   const user = useUser();
-  const draft = useJobDraft(user ? draftKey(user.id) : null, form, setForm);
+  // "Duplicate" opens this form with ?clone=<job id>: prefill it once from the job's template
+  // (a duplicate neither offers nor overwrites the draft of a job being written from scratch).
+  const [params] = useSearchParams();
+  const cloneId = params.get('clone');
+  const draft = useJobDraft(user && !cloneId ? draftKey(user.id) : null, form, setForm);
+  const clone = useCloneTemplate(cloneId);
+  const [cloneApplied, setCloneApplied] = useState<string | null>(null);
+  useEffect(() => {
+    if (clone.data && cloneApplied !== clone.data.cloned_from) {
+      setForm(formFromCloneTemplate(clone.data));
+      setCloneApplied(clone.data.cloned_from);
+    }
+  }, [clone.data, cloneApplied]);
 
   // Sensible defaults once the catalogs load: a GPU type with a worker online, so the job can start.
   useEffect(() => {
     if (!form.gpuType && gpuTypes.data?.length) {
       const runnable = gpuTypes.data.find((g) => g.live_workers > 0) ?? gpuTypes.data[0];
-      set('gpuType', runnable.slug);
+      // Only while still empty: a duplicated job's template may have filled it meanwhile.
+      setForm((f) => (f.gpuType ? f : { ...f, gpuType: runnable.slug }));
     }
   }, [gpuTypes.data]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
-    if (!form.baseModel && baseModels.data?.length) set('baseModel', baseModels.data[0].key);
+    const first = baseModels.data?.[0]?.key;
+    if (!form.baseModel && first) setForm((f) => (f.baseModel ? f : { ...f, baseModel: first }));
   }, [baseModels.data]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // The hyperparameter bounds are the same for every preset: the API's own.
@@ -94,6 +111,7 @@ export function CreateJobForm() {
   return (
     <form className="create-grid" onSubmit={onSubmit} noValidate aria-label="Create training job" data-testid="create-job-form">
       <div className="stack">
+        {cloneId ? <CloneNotice jobId={cloneId} template={clone.data} loading={clone.isPending} error={clone.error} /> : null}
         {draft.offered ? <DraftBanner draft={draft.offered} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
         {create.isError && (!Object.keys(apiFields).length || otherApiErrors.length) ? (
           <div className="alert alert--error" role="alert">

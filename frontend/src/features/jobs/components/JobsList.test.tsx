@@ -61,7 +61,7 @@ describe('JobsList', () => {
     setup(DEFAULT_STATE, page([jobListItem({ allowed_actions: ['delete'], status: 'completed' })], 1));
     await user.click(await screen.findByRole('button', { name: 'Actions for Elena Morales Financial' }));
     const items = screen.getAllByRole('menuitem').map((i) => i.textContent);
-    expect(items).toEqual(['View Details', 'Delete']);
+    expect(items).toEqual(['View Details', 'Duplicate', 'Delete']);
     expect(screen.getByTestId('pagination-summary')).toHaveTextContent('Showing 1–1 of 1 job');
   });
 

@@ -5,11 +5,14 @@ import { Pagination } from '../../../components/Pagination';
 import { EmptyState, ErrorState } from '../../../components/States';
 import { useToast } from '../../../components/Toast';
 import { ApiError, errorMessage } from '../../../lib/api-client';
-import type { JobListItem } from '../../../lib/api-types';
+import type { BulkResult, JobListItem } from '../../../lib/api-types';
 import { useUser } from '../../../lib/auth';
 import { useDeleteJob } from '../api/delete-job';
 import { useJobs } from '../api/get-jobs';
 import { PAGE_SIZES, hasActiveFilters, toJobsApiQuery, type JobsListState } from '../utils/url-state';
+import { jobsExportUrl } from '../utils/export';
+import { BulkActionBar } from './BulkActionBar';
+import { BulkResultPanel } from './BulkResultPanel';
 import { CardSort } from './CardSort';
 import { JobsFilters } from './JobsFilters';
 import { JobsTable } from './JobsTable';
@@ -27,6 +30,20 @@ export function JobsList({ state, onChange }: Props) {
   const toast = useToast();
   const del = useDeleteJob();
   const [toDelete, setToDelete] = useState<JobListItem | null>(null);
+  // Bulk selection: rows of this page, or (allMatching) every job the filter matches. Any change
+  // of filter, sort or page clears it, so an action never reaches rows the user no longer sees.
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const [allMatching, setAllMatching] = useState(false);
+  const [bulkResult, setBulkResult] = useState<BulkResult | null>(null);
+  const queryKey = JSON.stringify(query);
+  useEffect(() => {
+    setSelected(new Set());
+    setAllMatching(false);
+  }, [queryKey]);
+  const clearSelection = () => {
+    setSelected(new Set());
+    setAllMatching(false);
+  };
 
   // A page past the end (e.g. after deleting the last row of the last page): go back to page 1.
   const outOfRange = jobs.isError && jobs.error instanceof ApiError && jobs.error.isNotFound && state.page > 1;
@@ -40,7 +57,13 @@ export function JobsList({ state, onChange }: Props) {
 
   return (
     <div className="stack">
-      <JobsFilters state={state} onChange={onChange} showStatus={state.tab === 'all'} />
+      <div className="jobs-toolbar">
+        <JobsFilters state={state} onChange={onChange} showStatus={state.tab === 'all'} />
+        <a className="btn btn--secondary btn--sm jobs-toolbar__export" href={jobsExportUrl(query)} download data-testid="export-csv">
+          ⤓ Export CSV
+        </a>
+      </div>
+      {bulkResult ? <BulkResultPanel result={bulkResult} onDismiss={() => setBulkResult(null)} /> : null}
       {jobs.isError && !data ? (
         <ErrorState title="Could not load training jobs" error={jobs.error} onRetry={() => jobs.refetch()} retrying={jobs.isFetching} />
       ) : !jobs.isPending && results.length === 0 ? (
@@ -77,9 +100,43 @@ export function JobsList({ state, onChange }: Props) {
               </button>
             </div>
           ) : null}
+          {selected.size > 0 || allMatching ? (
+            <BulkActionBar
+              selectedIds={results.filter((j) => selected.has(j.id)).map((j) => j.id)}
+              allMatching={allMatching}
+              total={data?.count ?? results.length}
+              pageRows={results.length}
+              listQuery={query}
+              onSelectAllMatching={() => {
+                setAllMatching(true);
+                setSelected(new Set(results.map((j) => j.id)));
+              }}
+              onClear={clearSelection}
+              onResult={(result) => {
+                setBulkResult(result);
+                clearSelection();
+              }}
+            />
+          ) : null}
           <CardSort ordering={state.ordering} onSort={(ordering) => onChange({ ordering })} />
           <JobsTable
             jobs={results}
+            selection={{
+              selected,
+              onToggle: (id, checked) => {
+                setAllMatching(false);
+                setSelected((prev) => {
+                  const next = new Set(prev);
+                  if (checked) next.add(id);
+                  else next.delete(id);
+                  return next;
+                });
+              },
+              onTogglePage: (checked) => {
+                setAllMatching(false);
+                setSelected(checked ? new Set(results.map((j) => j.id)) : new Set());
+              },
+            }}
             loading={jobs.isPending || (jobs.isPlaceholderData && jobs.isFetching)}
             ordering={state.ordering}
             onSort={(ordering) => onChange({ ordering })}

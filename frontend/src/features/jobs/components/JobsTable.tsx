@@ -6,6 +6,8 @@ import { Skeleton } from '../../../components/Skeleton';
 import type { JobListItem, User } from '../../../lib/api-types';
 import { formatCurrency, formatDayTime, formatDuration } from '../../../lib/format';
 import { STAGE_LABELS, isActive } from '../../../lib/status';
+import { duplicatePath } from '../utils/clone';
+import { SelectCheckbox } from './SelectCheckbox';
 import { sortDirection, toggleOrdering, type SortField } from '../utils/url-state';
 
 interface Column {
@@ -34,15 +36,33 @@ interface Props {
   me: User | null;
   onCancel: (job: JobListItem) => void;
   onDelete: (job: JobListItem) => void;
+  /** Row checkboxes for bulk actions (a first column) when given. */
+  selection?: {
+    selected: ReadonlySet<string>;
+    onToggle: (id: string, checked: boolean) => void;
+    onTogglePage: (checked: boolean) => void;
+  };
 }
 
-export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDelete }: Props) {
+export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDelete, selection }: Props) {
   const navigate = useNavigate();
+  const pageSelected = selection ? jobs.filter((j) => selection.selected.has(j.id)).length : 0;
   return (
     <div className="table-wrap">
       <table className="table table--jobs" data-testid="jobs-table" aria-busy={loading}>
         <thead>
           <tr>
+            {selection ? (
+              <th scope="col" className="col-select">
+                <SelectCheckbox
+                  checked={jobs.length > 0 && pageSelected === jobs.length}
+                  mixed={pageSelected > 0}
+                  label="Select all jobs on this page"
+                  onChange={selection.onTogglePage}
+                  testId="select-page"
+                />
+              </th>
+            ) : null}
             {COLUMNS.map((c) => {
               const dir = c.sort ? sortDirection(ordering, c.sort) : 'none';
               return (
@@ -68,6 +88,7 @@ export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDel
           {loading && jobs.length === 0
             ? Array.from({ length: 8 }, (_, i) => (
                 <tr key={`sk-${i}`} className="row-skeleton" aria-hidden="true">
+                  {selection ? <td className="col-select" /> : null}
                   {COLUMNS.map((c) => (
                     <td key={c.key} className={c.className}>
                       <Skeleton width={c.key === 'name' ? '80%' : '60%'} />
@@ -76,7 +97,10 @@ export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDel
                 </tr>
               ))
             : jobs.map((job) => {
-                const items: MenuItem[] = [{ key: 'view', label: 'View Details', onSelect: () => navigate(`/training-jobs/${job.id}`) }];
+                const items: MenuItem[] = [
+                  { key: 'view', label: 'View Details', onSelect: () => navigate(`/training-jobs/${job.id}`) },
+                  { key: 'duplicate', label: 'Duplicate', onSelect: () => navigate(duplicatePath(job.id)) },
+                ];
                 if (job.allowed_actions.includes('cancel')) items.push({ key: 'cancel', label: 'Cancel Job', danger: true, onSelect: () => onCancel(job) });
                 if (job.allowed_actions.includes('delete')) items.push({ key: 'delete', label: 'Delete', danger: true, onSelect: () => onDelete(job) });
                 const showProgress = isActive(job.status) || job.status === 'paused';
@@ -87,10 +111,16 @@ export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDel
                     data-testid="job-row"
                     data-job-id={job.id}
                     onClick={(e) => {
-                      if ((e.target as HTMLElement).closest('a,button')) return;
+                      if ((e.target as HTMLElement).closest('a,button,input,label')) return;
                       navigate(`/training-jobs/${job.id}`);
                     }}
+                    data-selected={selection?.selected.has(job.id) ? "true" : undefined}
                   >
+                    {selection ? (
+                      <td className="col-select">
+                        <SelectCheckbox checked={selection.selected.has(job.id)} label={`Select ${job.name}`} onChange={(c) => selection.onToggle(job.id, c)} testId="select-job" />
+                      </td>
+                    ) : null}
                     <td className="cell-name">
                       <Link className="job-link" to={`/training-jobs/${job.id}`}>
                         {job.name}

@@ -47,6 +47,7 @@ export function parseDraft(raw: string | null): JobDraft | null {
     for (const [k, v] of Object.entries(f.hyperparameters as Record<string, unknown>)) if (typeof v === 'string') hp[k] = v;
   }
   const parsed: JobFormState = {
+    ...EMPTY_FORM, // a draft is a new job's: never a duplicate (see CreateJobForm)
     name: str(f.name),
     datasetId: str(f.datasetId),
     validationDatasetId: str(f.validationDatasetId),

@@ -10,6 +10,15 @@ export interface JobFormState {
   gpuType: string;
   pricing: Pricing;
   notes: string;
+  /** The job this form duplicates ("Duplicate"): sent as `cloned_from`; '' for a new job. */
+  clonedFrom: string;
+  /** A duplicated custom job's hyperparameters that have no input here (warmup, target
+   *  modules, ...): sent with the custom values so the copy trains exactly like its source. */
+  extraHyperparameters: Hyperparameters;
+  /** The source's metadata other than notes, carried over unchanged. */
+  extraMetadata: Record<string, string>;
+  /** Anomaly auto-pause (the API's default: on); a duplicate keeps its source's choice. */
+  anomalyPause: boolean;
 }
 
 export const EMPTY_FORM: JobFormState = {
@@ -22,6 +31,10 @@ export const EMPTY_FORM: JobFormState = {
   gpuType: '',
   pricing: 'spot',
   notes: '',
+  clonedFrom: '',
+  extraHyperparameters: {},
+  extraMetadata: {},
+  anomalyPause: true,
 };
 
 /** The fields the custom preset shows; their types and bounds come from the API (`bounds`). */
@@ -77,9 +90,14 @@ export function buildJobBody(form: JobFormState, { forEstimate = false, bounds =
   if (form.preset === 'custom') {
     const { value, errors } = parseHyperparameters(form.hyperparameters, bounds);
     if (Object.keys(errors).length) return null;
-    body.hyperparameters = value;
+    body.hyperparameters = { ...form.extraHyperparameters, ...value };
   }
-  if (!forEstimate && form.notes.trim()) body.metadata = { notes: form.notes.trim() };
+  if (!forEstimate) {
+    const metadata = { ...form.extraMetadata, ...(form.notes.trim() ? { notes: form.notes.trim() } : {}) };
+    if (Object.keys(metadata).length) body.metadata = metadata;
+    if (form.clonedFrom) body.cloned_from = form.clonedFrom;
+    if (form.anomalyPause === false) body.anomaly_pause = false;
+  }
   return body;
 }
 

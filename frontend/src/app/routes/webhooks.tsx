@@ -1,0 +1,5 @@
+import { WebhooksPage } from '../../features/webhooks/components/WebhooksPage';
+
+export function WebhooksRoute() {
+  return <WebhooksPage />;
+}
