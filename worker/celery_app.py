@@ -7,11 +7,12 @@ type's queue. Start one worker per GPU:
 
     LORA_GPU_TYPE=h100-80gb celery -A worker.celery_app worker --concurrency 1
 
-Once ready, the worker registers with the API and heartbeats every LORA_HEARTBEAT_SECONDS
-(`FleetReporter`): its name, host, device, software versions and type, authenticated by the
-shared `LORA_WORKER_SECRET`; the API counts live workers per type to size each pool. Without
-`LORA_API_URL` / `LORA_WORKER_SECRET` it does not register (and its pool stays closed unless
-other workers of its type are registered).
+At start-up it imports the training stack (torch, transformers, PEFT) before its pool forks,
+so no job pays for that import. Once ready, the worker registers with the API and heartbeats
+every LORA_HEARTBEAT_SECONDS (`FleetReporter`): its name, host, device, software versions and
+type, authenticated by the shared `LORA_WORKER_SECRET`; the API counts live workers per type
+to size each pool. Without `LORA_API_URL` / `LORA_WORKER_SECRET` it does not register (and its
+pool stays closed unless other workers of its type are registered).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import threading
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_init, worker_ready, worker_shutdown
 
 from worker.api_client import ApiError, FleetClient
 from worker.contract.names import RUN_JOB_TASK, pool_queue
@@ -117,6 +118,15 @@ class FleetReporter:
 
 
 _reporter: FleetReporter | None = None
+
+
+@worker_init.connect
+def _preload(**_: Any) -> None:
+    """Import the training stack before the pool forks (its processes inherit it) and before the
+    worker registers, so no job waits for it: a job's stage timings are then its own work."""
+    from worker.training.models import import_training_stack
+
+    import_training_stack()
 
 
 @worker_ready.connect

@@ -412,9 +412,21 @@ def _stage_seconds(stages: Sequence[StageRun]) -> dict[str, float | None]:
     return out
 
 
-# A run's own rate is trusted once this share of its steps (and at least MIN_EARLY_STEPS) ran.
+# A run's own rate is trusted once this share of its steps (and at least MIN_EARLY_STEPS) ran,
+# and once it covered its first evaluation (evaluations are part of what its steps cost; a rate
+# measured before the first one is too fast), unless evaluations are rarer than EVAL_SHARE.
 EARLY_SHARE = 0.05
 MIN_EARLY_STEPS = 3
+EVAL_SHARE = 0.2
+
+
+def early_steps_needed(job: Job) -> float:
+    """How many steps a run must have done before its own rate counts (see above)."""
+    needed = max(MIN_EARLY_STEPS, EARLY_SHARE * job.total_steps)
+    eval_every = _positive_int(job.hyperparameters.get("eval_every"), 0)
+    if eval_every:
+        needed = max(needed, min(eval_every + 1, EVAL_SHARE * job.total_steps))
+    return needed
 
 
 def sample_record_early(job: Job, *, now: datetime) -> RunSample | None:
@@ -430,7 +442,7 @@ def sample_record_early(job: Job, *, now: datetime) -> RunSample | None:
         job.status != "running"
         or job.training_started_at is None
         or not job.total_steps
-        or steps_done < max(MIN_EARLY_STEPS, EARLY_SHARE * job.total_steps)
+        or steps_done < early_steps_needed(job)
         or not job.est_total_tokens
         or job.attempt > 1
     ):

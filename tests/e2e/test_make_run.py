@@ -1,4 +1,9 @@
-"""Acceptance test of `make run`: clean copy, sign in, real demo training, clean Ctrl-C.
+"""Acceptance test of `make run`: clean copy, sign in, real demo training, estimates that hold,
+clean Ctrl-C.
+
+Estimates: the first demo job to complete is the estimator's first measured run; every demo job
+launched after it must finish inside the cost and time band it was given at launch, and no job
+that trains normally may ever show the over-budget flag.
 
 Runs the README's command in a copy of the repository (tracked and not-ignored files only), with
 DATABASE_URL / REDIS_URL unset so it uses its own SQLite file and embedded Redis, on a free port:
@@ -216,6 +221,45 @@ def _val_losses(api: Api, job_id: str) -> list[float]:
     return [p["val_loss"] for p in ordered if p.get("val_loss") is not None]
 
 
+def _launch_band(api: Api, job_id: str) -> dict[str, Any] | None:
+    """The estimate a job was launched with: the last one recorded before its first attempt's
+    provisioning (at creation, or refreshed from similar runs at dispatch)."""
+    events = api.call("GET", f"/api/training/jobs/{job_id}/events?page_size=200")["results"]
+    band = None
+    for event in sorted(events, key=lambda e: e["seq"]):
+        payload = event.get("payload") or {}
+        if payload.get("status") == "provisioning":
+            return band
+        if isinstance(payload.get("estimate"), dict):
+            band = payload["estimate"]
+    return None
+
+
+def _check_estimates(api: Api, jobs: list[dict[str, Any]], first_done: str) -> list[str]:
+    """Every job launched after the first completion finished inside its launch band."""
+    checked = []
+    for job in jobs:
+        detail = api.call("GET", f"/api/training/jobs/{job['id']}")
+        if detail["started_at"] is None or detail["started_at"] <= first_done:
+            continue  # launched before any run was measured: nothing learned to check
+        name, band = detail["name"], _launch_band(api, job["id"])
+        assert detail["status"] == "completed", (name, detail["status"], detail["error"])
+        assert band is not None and band["basis"] == "history", (name, band)
+        # The cost as the dashboard shows it (both sides at the API's 4 decimals)...
+        spent, cost = detail["cost"]["current_spend"], detail["cost"]
+        assert band["cost_min"] <= spent <= band["cost_max"], (name, spent, band)
+        # ... and the same band in time, unrounded: the cost band is the estimated duration's
+        # at the job's hourly rate (widened by the costs' rounding, half a unit each side).
+        middle = (band["cost_min"] + band["cost_max"]) / 2
+        low = band["duration_seconds"] * (band["cost_min"] - 0.00005) / middle
+        high = band["duration_seconds"] * (band["cost_max"] + 0.00005) / middle
+        took = detail["timing"]["elapsed_seconds"]  # provisioning to completion: all billed
+        assert low <= took <= high, (name, took, low, high)
+        assert cost["over_estimate"] is False, (name, cost)
+        checked.append(f"{name}: {took:.0f} s in {low:.0f}-{high:.0f} s, ${spent:.4f}")
+    return checked
+
+
 def test_make_run_trains_demo_jobs_and_stops_cleanly(
     make_run: tuple[subprocess.Popen[bytes], Output, Path],
 ) -> None:
@@ -238,8 +282,10 @@ def test_make_run_trains_demo_jobs_and_stops_cleanly(
     seen: set[str] = set()
     completed: dict[str, Any] | None = None
     failed: dict[str, Any] | None = None
+    over_budget: set[str] = set()
+    jobs: list[dict[str, Any]] = []
     deadline = time.monotonic() + TRAINING_TIMEOUT
-    while time.monotonic() < deadline and (completed is None or failed is None):
+    while time.monotonic() < deadline:
         jobs = api.call("GET", "/api/training/jobs?page_size=100")["results"]
         statuses = [j["status"] for j in jobs]
         seen.update(statuses)
@@ -250,12 +296,36 @@ def test_make_run_trains_demo_jobs_and_stops_cleanly(
                 completed = job
             if job["status"] == "failed" and failed is None:
                 failed = job
+            # The flag while a job trains (a finished job's is checked once, at the end: polling
+            # finished jobs would only take CPU from the ones still training).
+            if job["status"] == "running":
+                cost = api.call("GET", f"/api/training/jobs/{job['id']}")["cost"]
+                if cost["over_estimate"]:
+                    over_budget.add(job["name"])
+        if all(s in ("completed", "failed", "cancelled") for s in statuses):
+            break
         time.sleep(2)
     assert completed is not None, f"no demo job completed; statuses seen {seen}\n{output.text()}"
     assert failed is not None, f"the malformed-dataset job did not fail; seen {seen}"
     # Several jobs were waiting behind the limit at the start.
     assert "queued" in seen
     assert seen & {"provisioning", "running"}
+    finished = [j["status"] for j in jobs]
+    assert finished.count("failed") == 1 and finished.count("completed") == len(jobs) - 1, seen
+
+    # Estimates that hold: learned from the first completed run, checked on every later one.
+    first_done = min(
+        api.call("GET", f"/api/training/jobs/{j['id']}")["finished_at"]
+        for j in jobs
+        if j["status"] == "completed"
+    )
+    for job in jobs:
+        detail = api.call("GET", f"/api/training/jobs/{job['id']}")
+        if job["status"] == "completed" and detail["cost"]["over_estimate"]:
+            over_budget.add(job["name"])
+    assert not over_budget, f"healthy demo jobs flagged over budget: {over_budget}"
+    checked = _check_estimates(api, jobs, first_done)
+    assert len(checked) >= 3, checked
 
     losses = _val_losses(api, completed["id"])
     assert len(losses) >= 2, losses

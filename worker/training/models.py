@@ -138,6 +138,21 @@ def cache_root() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "lora-pipeline"
 
 
+def import_training_stack() -> None:
+    """Import what loading any model needs (transformers' model and tokenizer classes, PEFT),
+    without building anything. The worker calls it once at start-up (`worker.celery_app`), so a
+    job's stages measure the job's own work: a cold import would add seconds to the first job of
+    every worker process, and the estimator would learn that as model-loading time."""
+    import peft  # noqa: F401
+    import tokenizers  # noqa: F401
+    from transformers import (  # noqa: F401  (lazy modules: naming the classes imports them)
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        LlamaForCausalLM,
+        PreTrainedTokenizerFast,
+    )
+
+
 # --- tiny preset ---------------------------------------------------------------------------------
 
 

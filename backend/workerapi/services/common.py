@@ -15,11 +15,26 @@ def lock_for_write(*, attempt: Attempt, claimed: bool = True) -> tuple[Job, Atte
     """Lock the attempt's job row and re-check the attempt under the lock.
 
     The token was checked before the lock was taken; in between, the reaper may have re-queued
-    the job (ending this attempt as lost) or a user may have cancelled it. Re-reading the attempt
-    while holding the job row lock means a stale worker can never write into a newer attempt:
+    the job (ending this attempt as lost) or a user may have cancelled it. Checking again while
+    holding the job row lock means a stale worker can never write into a newer attempt:
     whichever commits first wins, the other sees the result.
+
+    The common case needs no second read of the attempt: when the locked job is running (or
+    cancelling) on this very attempt number and the attempt was already claimed when its token
+    was checked, the attempt is still open — every way an attempt ends (`transition()` leaving
+    a billed status, the reaper's loss) moves the job out of those statuses, and a new attempt
+    changes `job.attempt` — and a claim is never undone. Anything else re-reads the attempt and
+    applies the full rules (401, 409 `stale_attempt`, `not_claimed`, `invalid_state`).
     """
     job = lock_job(attempt.job_id)
+    if (
+        claimed
+        and attempt.claimed_at is not None
+        and job.attempt == attempt.number
+        and job.status in WRITABLE
+    ):
+        attempt.job = job
+        return job, attempt
     current = Attempt.objects.get(pk=attempt.pk)
     current.job = job
     check_attempt(current, job_id=job.pk)

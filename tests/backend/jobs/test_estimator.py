@@ -166,6 +166,16 @@ def test_too_early_a_measurement_is_not_a_sample() -> None:
     assert not RunSample.objects.exists()
 
 
+def test_a_rate_measured_before_the_first_evaluation_is_not_a_sample() -> None:
+    # Evaluating every 5 steps is part of what a step costs: 4 steps (over 5% of 62) ran
+    # without one and would price the job too low; after step 6 the first one is included.
+    hyperparameters = resolve_hyperparameters("balanced", {"eval_every": 5})
+    job, now = _training_job(steps=4, total=62, elapsed=8.0, hyperparameters=hyperparameters)
+    assert sample_record_early(job, now=now) is None
+    job, now = _training_job(steps=6, total=62, elapsed=14.0, hyperparameters=hyperparameters)
+    assert sample_record_early(job, now=now) is not None
+
+
 def test_a_completed_run_records_its_final_sample() -> None:
     job, now = _training_job(steps=100, total=100, elapsed=200.0)
     StageRun.objects.filter(job=job).update(

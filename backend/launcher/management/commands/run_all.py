@@ -2,8 +2,9 @@
 
 Starts, in order: Redis (embedded, unless REDIS_URL is set), database migrations, the web server
 (gunicorn: API + SPA + admin), the periodic scheduler, one Celery training worker per slot of the
-concurrency limit; then creates the demo sign-in and demo jobs on the first start. Ctrl-C stops
-everything it started. See backend/launcher/supervisor.py for how children are managed.
+concurrency limit (at most one per CPU core); then creates the demo sign-in and demo jobs on the
+first start. Ctrl-C stops everything it started. See backend/launcher/supervisor.py for how
+children are managed.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="Training workers to start (default: the concurrency limit).",
+            help="Training workers to start (default: the concurrency limit, at most one per "
+            "CPU core).",
         )
         parser.add_argument("--no-demo", action="store_true", help="Skip the demo jobs.")
         parser.add_argument(
@@ -211,7 +213,12 @@ class Command(BaseCommand):
         else:
             sup.say("  (no scheduler on this checkout: backend/scheduling has no run_scheduler)")
 
-        n_workers = options["workers"] or self._concurrency_limit()
+        # One CPU worker per core at most (and no more than the concurrency limit): more torch
+        # processes than cores only share them, so each job's throughput would depend on how
+        # many others run, and the estimates learned from measured runs would not hold.
+        n_workers = options["workers"] or max(
+            1, min(self._concurrency_limit(), os.cpu_count() or 1)
+        )
         if _module_exists(WORKER_APP):
             worker_env = dict(env)
             # Several torch processes on few cores: one thread each unless told otherwise,
