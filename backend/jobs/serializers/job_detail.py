@@ -65,7 +65,12 @@ class QueueInfoSerializer(serializers.Serializer[Any]):
     estimated_start_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(
         help_text="Why the job waits: its place in its GPU type's pool, no worker of its type "
-        "online, or the global limit."
+        "online, the global limit, or its owner's running limit."
+    )
+    passable_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Ageing bound: jobs submitted after this instant, whatever their priority, "
+        "start after this one.",
     )
 
 
@@ -137,6 +142,9 @@ class JobDetailSerializer(JobListSerializer):
     checkpoint_count = serializers.SerializerMethodField()
     adapter = serializers.SerializerMethodField()
     micro_batching = MicroBatchingSerializer(read_only=True, allow_null=True)
+    budget_cap = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Stop at $X (the job's own cap), or null."
+    )
 
     class Meta(JobListSerializer.Meta):
         fields: tuple[str, ...] = (  # type: ignore[assignment]
@@ -158,6 +166,8 @@ class JobDetailSerializer(JobListSerializer):
             "attempt",
             "adapter",
             "micro_batching",
+            "budget_cap",
+            "budget_action",
             "updated_at",
         )
         read_only_fields = fields  # type: ignore[assignment]
@@ -265,12 +275,14 @@ class JobDetailSerializer(JobListSerializer):
         positions: dict[Any, int] = self.context.get("queue_positions") or {}
         starts: dict[Any, datetime | None] = self.context.get("estimated_starts") or {}
         reasons: dict[Any, str] = self.context.get("queue_reasons") or {}
+        passable: dict[Any, datetime] = self.context.get("queue_passable") or {}
         if job.pk not in positions:
             return None
         return {
             "position": positions[job.pk],
             "estimated_start_at": starts.get(job.pk),
             "reason": reasons.get(job.pk, ""),
+            "passable_until": passable.get(job.pk),
         }
 
     @extend_schema_field(ErrorInfoSerializer(allow_null=True))
