@@ -66,6 +66,7 @@ class ClaimedJob(TypedDict):
     hyperparameters: dict[str, Any]
     total_epochs: int
     total_steps: int
+    hourly_rate: NotRequired[float]
 
 
 class Limits(TypedDict):

@@ -122,6 +122,7 @@ def _run(
             reporter=reporter,
             resume_from=resume,
             resume_sha256=resume_sha,
+            hourly_rate=spec["job"].get("hourly_rate"),
         )
     except StopWork:
         return "lost"

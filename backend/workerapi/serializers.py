@@ -111,6 +111,10 @@ class ClaimJobSerializer(serializers.Serializer):
     hyperparameters = serializers.DictField()
     total_epochs = serializers.IntegerField()
     total_steps = serializers.IntegerField()
+    hourly_rate = serializers.FloatField(
+        help_text="Dollars per hour this job is billed (its snapshot): the money-aware early "
+        "stop prices the steps left with it."
+    )
 
 
 class LimitsSerializer(serializers.Serializer):

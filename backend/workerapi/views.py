@@ -74,6 +74,7 @@ class ClaimView(WorkerAPIView):
                 "hyperparameters": job.hyperparameters,
                 "total_epochs": job.total_epochs,
                 "total_steps": job.total_steps,
+                "hourly_rate": float(job.hourly_rate),
             },
             "dataset": _dataset_ref(request, job, validation=False),
             "validation_dataset": _dataset_ref(request, job, validation=True),

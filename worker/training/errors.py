@@ -72,3 +72,6 @@ class TrainingResult:
     total_params: int = 0
     duration_s: float = 0.0
     counts: dict[str, Any] = field(default_factory=dict)
+    # Set when the money-aware early stop ended training (early_stop.Projection.to_payload()
+    # plus "reason" and "adapter_step"): the adapter is the best val-loss one, not the last.
+    early_stop: dict[str, Any] | None = None
