@@ -116,7 +116,11 @@ class StageView(WorkerAPIView):
             "state": run.state,
             "started_at": run.started_at,
             "finished_at": run.finished_at,
-            "action": services.action_for(Job.objects.only("status").get(pk=job_id)),
+            "action": services.action_for(
+                Job.objects.only("status", "budget_cap", "budget_action", "final_cost").get(
+                    pk=job_id
+                )
+            ),
         }
         return Response(s.StageResponseSerializer(body).data)
 

@@ -12,6 +12,7 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
+from backend.jobs.budget_caps import job_budget_cap_check
 from backend.jobs.estimates import sample_record_final
 from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
 from backend.jobs.models.stage import StageState
@@ -128,7 +129,9 @@ def attempt_heartbeat(
     substatus: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Renew the slot lease and tell the worker whether to continue or cancel.
+    """Renew the slot lease and tell the worker whether to continue, cancel or pause.
+
+    Also where a job's own budget cap acts (backend/jobs/budget_caps.py).
 
     Refreshes `final_cost` so sorting the job list by cost stays current while a job runs.
     A lease that cannot be renewed (expired, maybe already given to another job) is a 409:
@@ -139,9 +142,10 @@ def attempt_heartbeat(
     if job.fence != current.fence or not slot_renew_for_job(job=job):
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
     job.heartbeat_at = now
-    job.final_cost = job.spend_at(now)
+    spent_before, job.final_cost = job.final_cost, job.spend_at(now)
     changed = ["heartbeat_at", "final_cost", *apply_progress(job, progress, substatus)]
-    job.save(update_fields=[*changed, "updated_at"])
+    changed += job_budget_cap_check(job=job, spent_before=spent_before, now=now)
+    job.save(update_fields=list(dict.fromkeys([*changed, "updated_at"])))
     return action_for(job)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.common.errors import Conflict
+from backend.jobs.budget_caps import pause_requested
 from backend.jobs.models import Attempt, Job, JobStatus
 from backend.jobs.transitions import lock_job
 from backend.workerapi.auth import check_attempt
@@ -34,9 +35,11 @@ def lock_for_write(*, attempt: Attempt, claimed: bool = True) -> tuple[Job, Atte
 
 
 def action_for(job: Job) -> str:
-    """What the worker should do next, from the job's status."""
+    """What the worker should do next, from the job's status (and its budget cap)."""
     if job.status == JobStatus.CANCELLING:
         return "cancel"
+    if pause_requested(job):
+        return "pause"
     return "continue"
 
 
