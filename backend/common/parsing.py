@@ -1,20 +1,11 @@
-"""The one request-parsing layer: every JSON body, form field, query value and dataset line
-goes through these checks before a serializer, a query or PostgreSQL sees it.
+"""The one request-parsing layer: every JSON body, form field and query value goes through
+these checks before a serializer, a query or PostgreSQL sees it.
 
-What it refuses, each as a 400 in the one error shape with a message per field:
-
-- JSON nested deeper than `MAX_JSON_DEPTH` (Python's parser would hit its recursion limit long
-  before the body limit and answer 500);
-- integer literals longer than `MAX_INT_DIGITS` digits (CPython refuses to convert more than
-  4300 digits with a ValueError); the serializer fields then bound every value to its column
-  (`INT32_MAX` / `INT64_MAX` as `max_value`, or the model field's own range);
-- `NaN`, `Infinity` and floats that overflow to infinity (not JSON, and PostgreSQL's JSONB
-  refuses them);
-- NUL characters and lone UTF-16 surrogates in any string or key (PostgreSQL text cannot hold
-  a NUL, and a lone surrogate cannot be encoded as UTF-8).
-
-`dataset_line_parse` applies the same checks to one JSONL line of a dataset and returns the
-problem as a message the dataset report puts next to the line number.
+The JSON limits themselves (depth, integer digits, non-finite numbers, NUL and lone surrogates)
+are the contract's (`worker.contract.jsonvalues`), so a dataset line is held to the same rules at
+upload and on the worker (`worker.contract.records.parse_line`). Here they become a 400 in the one
+error shape with a message per field; the serializer fields then bound every integer to its
+column (`INT32_MAX` / `INT64_MAX` as `max_value`, or the model field's own range).
 """
 
 from __future__ import annotations
@@ -32,131 +23,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError, ValidationError
 
-MAX_JSON_DEPTH = 32
-# Longer integer literals are refused before `int()` runs (CPython itself refuses to convert more
-# than 4300 digits, with a ValueError); the serializer fields bound the values to their columns.
-MAX_INT_DIGITS = 4000
+from worker.contract.jsonvalues import InputRejected, loads, text_problem
+
+# Integer columns: the serializer fields bound every value to its column with these.
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class InputRejected(ValueError):
-    """A body or value the parsing layer refuses; `fields` maps a field path to its messages."""
-
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-
-
-def text_problem(value: str) -> str | None:
-    """Why a string cannot be stored, or None when it can."""
-    if "\x00" in value:
-        return "NUL characters are not allowed."
-    if _SURROGATE.search(value):
-        return "Invalid Unicode: a lone surrogate code point."
-    return None
-
-
-def _join(prefix: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{prefix}[{key}]"
-    return f"{prefix}.{key}" if prefix else key
-
-
-def value_problems(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, list[str]]:
-    """Walk a parsed JSON value (iteratively: a deep value must not recurse) and return the
-    problems by field path, e.g. {"metadata.team": ["NUL characters are not allowed."]}."""
-    problems: dict[str, list[str]] = {}
-    stack: list[tuple[str, Any, int]] = [("", value, 0)]
-    while stack:
-        path, item, depth = stack.pop()
-        name = path or "non_field_errors"
-        if isinstance(item, dict | list) and depth >= max_depth:
-            problems.setdefault(name, []).append(
-                f"Nested too deeply (at most {max_depth} levels of objects and arrays)."
-            )
-            continue
-        if isinstance(item, dict):
-            for key, sub in item.items():
-                key_text = str(key)
-                if depth == 0 and not _FIELD_NAME.match(key_text):
-                    # A top-level key is a serializer field or dropped with its value as
-                    # unknown; every field name is an identifier, so this one is dropped unread.
-                    continue
-                child = _join(path, key_text if text_problem(key_text) is None else "<key>")
-                problem = text_problem(key_text)
-                if problem is not None:
-                    problems.setdefault(child, []).append(f"Key: {problem}")
-                    continue
-                stack.append((child, sub, depth + 1))
-        elif isinstance(item, list):
-            for index, sub in enumerate(item):
-                stack.append((_join(path, index), sub, depth + 1))
-        elif isinstance(item, str):
-            problem = text_problem(item)
-            if problem is not None:
-                problems.setdefault(name, []).append(problem)
-    return problems
-
-
-def _parse_int(literal: str) -> int:
-    if len(literal.lstrip("-")) > MAX_INT_DIGITS:
-        raise InputRejected(f"An integer has more than {MAX_INT_DIGITS} digits.")
-    return int(literal)
-
-
-def _parse_float(literal: str) -> float:
-    value = float(literal)
-    if value in (float("inf"), float("-inf")):
-        raise InputRejected(f"A number is too large: {literal[:40]}.")
-    return value
-
-
-def _parse_constant(literal: str) -> float:
-    raise InputRejected(f"{literal} is not a JSON number.")
-
-
-def loads(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """`json.loads` with the limits above; raises InputRejected (or json.JSONDecodeError for
-    text that is not JSON at all)."""
-    try:
-        value = json.loads(
-            text,
-            parse_int=_parse_int,
-            parse_float=_parse_float,
-            parse_constant=_parse_constant,
-        )
-    except RecursionError:
-        raise InputRejected(
-            f"Nested too deeply (at most {max_depth} levels of objects and arrays)."
-        ) from None
-    problems = value_problems(value, max_depth=max_depth)
-    if problems:
-        raise InputRejected("Some fields are invalid.", problems)
-    return value
-
-
-def dataset_line_parse(raw: bytes) -> Any:
-    """Parse one dataset line (worker.contract.records.check_lines's `parse`): its value, or
-    ValueError with the message the report puts next to the line number."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-    try:
-        return loads(text)
-    except InputRejected as exc:
-        if exc.fields:
-            first = sorted(exc.fields)[0]
-            where = "" if first == "non_field_errors" else f"{first}: "
-            raise ValueError(f"{where}{exc.fields[first][0]}") from None
-        raise ValueError(exc.message) from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
 
 
 def _reject(exc: InputRejected) -> ValidationError:

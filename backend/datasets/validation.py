@@ -3,9 +3,9 @@
 The record rules (formats, roles, what counts as an empty reply) are the contract's
 (``worker.contract.records``): a file this accepts is one the worker can train on, and every
 error names its line so a user can fix the file.
-Each line is parsed by the request-parsing layer (``backend.common.parsing``) first, so a line
-that would be refused in a request body (too deep, a huge integer, NaN, NUL, a lone surrogate)
-is a line error here too.
+Each line is parsed with the contract's JSON limits (``worker.contract.jsonvalues``, the same the
+request-parsing layer applies to bodies), so a line that would be refused in a request body (too
+deep, a huge integer, NaN, NUL, a lone surrogate) is a line error here and on the worker too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypedDict
 
-from backend.common.parsing import dataset_line_parse
 from worker.contract.records import check_lines
 
 
@@ -35,7 +34,7 @@ class ValidationReport:
 
 def validate_jsonl(lines: Iterable[bytes]) -> ValidationReport:
     """Check an uploaded file; ``errors`` holds the first errors with their line numbers."""
-    check = check_lines(lines, parse=dataset_line_parse)
+    check = check_lines(lines)
     return ValidationReport(
         format=check.format,
         num_examples=check.num_examples,

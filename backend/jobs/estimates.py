@@ -24,8 +24,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Avg
-
 from backend.datasets.models import Dataset
 from backend.jobs.catalog import BaseModelInfo, model_info
 from backend.jobs.models import FINISHED_STATUSES, GpuType, Job, RunSample, Stage, StageRun
@@ -488,13 +486,11 @@ def _rebase_on_measurement(job: Job, stages: list[StageRun], now: datetime) -> N
 
 def sample_record_final(job: Job) -> RunSample | None:
     """Record a completed run: its mean measured tokens/s and every stage's duration."""
-    from backend.telemetry.models import MetricPoint
+    from backend.telemetry.selectors import metric_mean_tokens_per_second
 
     if job.status in FINISHED_STATUSES and job.status != "completed":
         return None
-    rate = MetricPoint.objects.filter(job_id=job.pk, tokens_per_second__gt=0).aggregate(
-        mean=Avg("tokens_per_second")
-    )["mean"] or (job.measured_tokens_per_second or 0.0)
+    rate = metric_mean_tokens_per_second(job_id=job.pk) or (job.measured_tokens_per_second or 0.0)
     if not rate or rate <= 0:
         return None
     seconds = _stage_seconds(list(StageRun.objects.filter(job_id=job.pk)))

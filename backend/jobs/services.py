@@ -13,6 +13,7 @@ from backend.common.errors import ApplicationError, Conflict
 from backend.common.types import JobId
 from backend.datasets.models import Dataset
 from backend.jobs.estimates import estimate_job, job_plan
+from backend.jobs.lifecycle import job_cancel_finalize
 from backend.jobs.models import (
     FINISHED_STATUSES,
     BudgetAction,
@@ -45,6 +46,30 @@ def _check_dataset(dataset: Dataset, field: str) -> None:
         )
 
 
+def _lock_datasets(dataset: Dataset, validation_dataset: Dataset | None) -> None:
+    """Lock the job's datasets (FOR NO KEY UPDATE) and check they still exist.
+
+    Race: `dataset_delete` locks the dataset, finds no unfinished job using it and deletes it.
+    A job created in between would reference a row that is gone (a foreign-key error at commit).
+    With this lock one of the two waits for the other: the delete then sees the queued job
+    (409 `dataset_in_use`), or this create finds the dataset gone (400 on its field).
+    """
+    wanted = {"dataset_id": dataset.pk}
+    if validation_dataset is not None:
+        wanted["validation_dataset_id"] = validation_dataset.pk
+    present = set(
+        Dataset.objects.select_for_update(no_key=True)
+        .filter(pk__in=wanted.values())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    gone = {
+        field: ["This dataset was deleted."] for field, pk in wanted.items() if pk not in present
+    }
+    if gone:
+        raise ApplicationError("The dataset was deleted.", code="validation_error", fields=gone)
+
+
 @transaction.atomic
 def job_create(
     *,
@@ -69,6 +94,7 @@ def job_create(
     limit, or when the job could cost more than is left of their or the team's monthly budget.
     The scheduler is told after commit (see transitions / signals) and may start it at once.
     """
+    _lock_datasets(dataset, validation_dataset)
     _check_dataset(dataset, "dataset_id")
     team = SchedulerSettings.load()
     limits = limits_for(user_id=created_by.pk, team=team)
@@ -171,8 +197,9 @@ def job_create(
 
 @transaction.atomic
 def job_cancel(*, job_id: JobId, user: User, reason: str, notes: str = "") -> Job:
-    """Cancel a job. Queued: at once, it never starts. Running: `cancelling` until the worker
-    stops at its next step. Repeating the call is harmless; a finished job is a conflict."""
+    """Cancel a job. Queued or paused: at once (`job_cancel_finalize`), it never starts again.
+    Provisioning or running: `cancelling` until the worker stops at its next step (or the claim
+    or the reaper ends it). Repeating the call is harmless; a finished job is a conflict."""
     # Lock: a worker completing and a user cancelling must not both win.
     job = lock_job(job_id)
     if job.status in (JobStatus.CANCELLING, JobStatus.CANCELLED):
@@ -180,29 +207,29 @@ def job_cancel(*, job_id: JobId, user: User, reason: str, notes: str = "") -> Jo
     if job.status in FINISHED_STATUSES:
         raise Conflict(f"The job already {job.status}; there is nothing to cancel.")
     now = timezone.now()
-    target = (
-        JobStatus.CANCELLED
-        if job.status in (JobStatus.QUEUED, JobStatus.PAUSED)
-        else JobStatus.CANCELLING
-    )
-    changed = transition(job, target, now=now)
     job.cancel_reason = reason
     job.cancel_notes = notes
     job.cancelled_by = user
     job.cancel_requested_at = now
-    changed += ["cancel_reason", "cancel_notes", "cancelled_by", "cancel_requested_at"]
-    job.save(update_fields=changed)
+    fields = ["cancel_reason", "cancel_notes", "cancelled_by", "cancel_requested_at"]
     label = CancelReason(reason).label if reason in CancelReason.values else reason
-    message = (
-        f"Cancelled by {user.display_name}: {label}"
-        if target == JobStatus.CANCELLED
-        else f"Cancellation requested by {user.display_name}: {label}"
-    )
+    payload = {"reason": reason, "notes": notes}
+    if job.status in (JobStatus.QUEUED, JobStatus.PAUSED):
+        job_cancel_finalize(
+            job,
+            message=f"Cancelled by {user.display_name}: {label}",
+            now=now,
+            fields=fields,
+            payload=payload,
+        )
+        return job
+    changed = transition(job, JobStatus.CANCELLING, now=now)
+    job.save(update_fields=[*changed, *fields])
     event_record(
         job=job,
         type="status",
-        message=message,
-        payload={"status": target, "reason": reason, "notes": notes},
+        message=f"Cancellation requested by {user.display_name}: {label}",
+        payload={"status": JobStatus.CANCELLING, **payload},
     )
     return job
 

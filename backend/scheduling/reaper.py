@@ -13,6 +13,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
+from backend.jobs.lifecycle import job_cancel_finalize
 from backend.jobs.models import (
     ACTIVE_STATUSES,
     Attempt,
@@ -78,15 +79,12 @@ def _reap_one(*, job_id: UUID, fence: int | None) -> bool:
 
 
 def _finish_cancel(job: Job) -> None:
-    changed = transition(job, JobStatus.CANCELLED)
-    job.save(update_fields=changed)
-    _mark_attempt_lost(job)
-    event_record(
-        job=job,
-        type="status",
+    job_cancel_finalize(
+        job,
         message="Cancelled (the worker stopped responding before it confirmed)",
-        payload={"status": JobStatus.CANCELLED, "attempt": job.attempt},
+        payload={"attempt": job.attempt},
     )
+    _mark_attempt_lost(job)
 
 
 def _mark_attempt_lost(job: Job) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Avg, QuerySet
 
 from backend.common.types import JobId
 from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
@@ -99,3 +99,12 @@ def events_for_job(
     if after_seq is not None:
         qs = qs.filter(seq__gt=after_seq)
     return qs.order_by("-seq")
+
+
+def metric_mean_tokens_per_second(*, job_id: JobId) -> float | None:
+    """The mean throughput of a job's logged training intervals (None before any was logged):
+    the whole-run figure would also count data and model loading."""
+    mean = MetricPoint.objects.filter(job_id=job_id, tokens_per_second__gt=0).aggregate(
+        mean=Avg("tokens_per_second")
+    )["mean"]
+    return float(mean) if mean else None

@@ -202,6 +202,12 @@ LINES: list[str] = [
     json.dumps([1, 2]),
     json.dumps({"text": "plain"}),
     json.dumps("a string"),
+    # The JSON limits (worker.contract.jsonvalues): the worker used to report Python's own
+    # int-conversion error, crash with RecursionError, or accept NaN where the upload refused.
+    '{"prompt": "p", "completion": "c", "n": ' + "9" * 5000 + "}",
+    "[" * 5000 + "]" * 5000,
+    '{"prompt": "p", "completion": "c", "score": NaN}',
+    '{"prompt": "p\\u0000", "completion": "c"}',
 ]
 
 

@@ -8,6 +8,8 @@ Pure standard library (no Django, no torch), so both sides can import it:
 * ``records`` — the dataset record rules: what a valid JSONL line is, checked line by line at
   upload (``backend.datasets.validation``) and again by the worker before training
   (``worker.training.data``), with the same messages and line numbers.
+* ``jsonvalues`` — the limits of a JSON value (depth, integer digits, finite numbers, no NUL or
+  lone surrogate), applied to every dataset line and, by the API, to every request body.
 * ``names`` — the shared vocabularies: stage names and states, event types, failure
   categories, metric value fields, and the Celery task and queue names.
 

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from worker.contract.jsonvalues import InputRejected, loads
+
 ROLES: tuple[str, ...] = ("system", "user", "assistant")
 CHAT = "chat"
 PROMPT_COMPLETION = "prompt_completion"
@@ -72,13 +74,21 @@ def _check_chat(messages: Any) -> RecordSummary | str:
 
 
 def parse_line(raw: bytes) -> Any:
-    """The JSON value of one line; ValueError with a user-facing message when it is not JSON."""
+    """The JSON value of one line, held to the contract's JSON limits (``jsonvalues``: depth,
+    integer digits, finite numbers, no NUL or lone surrogate); ValueError with the message the
+    report puts next to the line number otherwise."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
     try:
-        return json.loads(text)
+        return loads(text)
+    except InputRejected as exc:
+        if exc.fields:
+            first = sorted(exc.fields)[0]
+            where = "" if first == "non_field_errors" else f"{first}: "
+            raise ValueError(f"{where}{exc.fields[first][0]}") from None
+        raise ValueError(exc.message) from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
 
@@ -109,17 +119,15 @@ def check_lines(
     lines: Iterable[bytes],
     *,
     on_record: Callable[[int, dict[str, Any]], None] | None = None,
-    parse: Callable[[bytes], Any] = parse_line,
 ) -> DatasetCheck:
-    """Check every line of a JSONL file; ``on_record(line, obj)`` receives each valid record.
-    ``parse`` turns a line into its JSON value or raises ValueError with the message to report
-    (the upload check passes the API's stricter request parser)."""
+    """Check every line of a JSONL file (each parsed by ``parse_line``); ``on_record(line, obj)``
+    receives each valid record."""
     report = DatasetCheck()
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            obj = parse(raw)
+            obj = parse_line(raw)
         except ValueError as exc:
             report.add_error(number, str(exc))
             continue

@@ -1,4 +1,7 @@
-"""Business rules of the worker-facing API (one module per entity, re-exported here)."""
+"""The worker-facing API's protocol layer (one module per entity, re-exported here): lock the
+job row, re-check the attempt and its fence, validate, then call the owning apps' services
+(`backend/jobs/lifecycle.py` for the job's writes, `backend/telemetry/services.py` for metric
+points and events) and say what the worker does next."""
 
 from backend.workerapi.services.attempts import (
     ClaimResult,

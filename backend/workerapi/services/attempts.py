@@ -1,4 +1,9 @@
-"""An attempt's life as its worker reports it: claim, heartbeat, complete, fail."""
+"""An attempt's life as its worker reports it: claim, heartbeat, complete, fail.
+
+The protocol side only: each call locks the job row and re-checks the attempt under the lock,
+applies the fencing and slot-lease rules, and hands the job's writes to the jobs app
+(`backend/jobs/lifecycle.py`) and the worker's events to telemetry.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +13,23 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Avg
 from django.utils import timezone
 
-from backend.common.errors import ApplicationError, Conflict
-from backend.jobs.budget_caps import job_budget_cap_check
-from backend.jobs.estimates import sample_record_final
-from backend.jobs.models import Attempt, Checkpoint, ErrorCategory, Job, JobStatus, StageRun
-from backend.jobs.models.stage import StageState
-from backend.jobs.selectors import checkpoint_latest
-from backend.jobs.transitions import lock_job, transition
-from backend.scheduling.services import fleet_claimed, slot_renew_for_job
-from backend.telemetry.models import MetricPoint
-from backend.telemetry.services import (
-    event_record,
-    events_append,
-    events_from_worker,
-    metric_points_truncate,
+from backend.common.errors import Conflict
+from backend.jobs.lifecycle import (
+    job_cancel_finalize,
+    job_fail,
+    job_finish,
+    job_heartbeat,
+    job_run_start,
 )
+from backend.jobs.models import Attempt, Checkpoint, Job, JobStatus
+from backend.jobs.transitions import lock_job
+from backend.scheduling.services import fleet_claimed, slot_renew_for_job
+from backend.telemetry.services import events_append, events_from_worker
 from backend.workerapi.auth import check_attempt
 from backend.workerapi.services.checkpoints import verify_sha256
-from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
+from backend.workerapi.services.common import action_for, lock_for_write
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,12 @@ def attempt_claim(
     check_attempt(current, job_id=job.pk)
     if current.claimed_at is not None:
         raise Conflict("This attempt was already claimed by a worker.", code="already_claimed")
-    host = worker_host[:200]
     if job.status == JobStatus.CANCELLING:
-        changed = transition(job, JobStatus.CANCELLED, now=now)
-        job.save(update_fields=changed)
-        event_record(
-            job=job,
-            type="status",
+        job_cancel_finalize(
+            job,
             message="Cancelled before training started",
-            payload={"status": JobStatus.CANCELLED, "attempt": current.number},
+            now=now,
+            payload={"attempt": current.number},
         )
         return ClaimResult(action="cancel", job=job, attempt=current, checkpoint=None)
     if job.status != JobStatus.PROVISIONING:
@@ -82,42 +80,7 @@ def attempt_claim(
         # the job): starting now would run a job that no longer holds a slot.
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
     fleet_claimed(job=job, worker_name=worker_name, gpu_type=worker_gpu_type)
-
-    checkpoint = checkpoint_latest(job_id=job.pk)
-    resume_step = checkpoint.step if checkpoint else 0
-    replaced = metric_points_truncate(job=job, above_step=resume_step)
-    changed = transition(job, JobStatus.RUNNING, now=now)
-    job.worker_host = host
-    job.heartbeat_at = now
-    job.resume_step = resume_step
-    job.current_step = resume_step
-    job.substatus = f"Worker started on {host}" if host else "Worker started"
-    changed += ["worker_host", "heartbeat_at", "resume_step", "current_step", "substatus"]
-    if job.recovering:  # set by the reaper when the previous attempt was lost
-        job.recovering = False
-        changed.append("recovering")
-    if replaced:  # the snapshot was rebuilt from the points that are left
-        changed += ["latest_metrics", "previous_metrics"]
-    job.save(update_fields=changed)
-    current.claimed_at = now
-    current.worker_host = host
-    current.resume_step = resume_step
-    current.save(update_fields=["claimed_at", "worker_host", "resume_step"])
-    message = f"Worker {host or 'unknown'} started attempt {current.number}"
-    if checkpoint:
-        message += f", resuming from the checkpoint at step {resume_step:,}"
-    event_record(
-        job=job,
-        type="status",
-        message=message,
-        payload={
-            "status": JobStatus.RUNNING,
-            "attempt": current.number,
-            "worker_host": host,
-            "resume_step": resume_step,
-            "replaced_metric_points": replaced,
-        },
-    )
+    checkpoint = job_run_start(job=job, attempt=current, worker_host=worker_host, now=now)
     return ClaimResult(action="run", job=job, attempt=current, checkpoint=checkpoint)
 
 
@@ -129,11 +92,9 @@ def attempt_heartbeat(
     substatus: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Renew the slot lease and tell the worker whether to continue, cancel or pause.
+    """Renew the slot lease and tell the worker whether to continue, cancel or pause (a job's
+    own budget cap acts here: backend/jobs/budget_caps.py, via job_heartbeat).
 
-    Also where a job's own budget cap acts (backend/jobs/budget_caps.py).
-
-    Refreshes `final_cost` so sorting the job list by cost stays current while a job runs.
     A lease that cannot be renewed (expired, maybe already given to another job) is a 409:
     the worker must stop before it writes into a slot it no longer holds.
     """
@@ -141,87 +102,8 @@ def attempt_heartbeat(
     job, current = lock_for_write(attempt=attempt)
     if job.fence != current.fence or not slot_renew_for_job(job=job):
         raise Conflict("The slot lease of this attempt expired; stop.", code="stale_attempt")
-    job.heartbeat_at = now
-    spent_before, job.final_cost = job.final_cost, job.spend_at(now)
-    changed = ["heartbeat_at", "final_cost", *apply_progress(job, progress, substatus)]
-    changed += job_budget_cap_check(job=job, spent_before=spent_before, now=now)
-    job.save(update_fields=list(dict.fromkeys([*changed, "updated_at"])))
+    job_heartbeat(job=job, progress=progress, substatus=substatus, now=now)
     return action_for(job)
-
-
-def _store_adapter(job: Job, file: UploadedFile, sha256: str) -> str:
-    verify_sha256(file, sha256, field="adapter_sha256")
-    job.adapter_file.save(f"{job.pk}.tar.gz", file, save=False)
-    return str(job.adapter_file.name)
-
-
-@transaction.atomic
-def _finish(
-    *,
-    attempt: Attempt,
-    stopped: str,
-    result: dict[str, Any],
-    final_metrics: dict[str, Any] | None,
-    adapter: tuple[str, str, int] | None,
-    now: datetime,
-) -> Job:
-    # Lock: a user's cancel and this completion must not both decide the final status.
-    job, current = lock_for_write(attempt=attempt)
-    if stopped and job.status == JobStatus.CANCELLING:
-        # Cancelled while stopping for any reason (a pause included): the user's cancel wins.
-        target = JobStatus.CANCELLED
-    elif stopped == "cancel":
-        raise Conflict("Only a job being cancelled may stop early.", code="invalid_state")
-    elif stopped == "pause":
-        target = JobStatus.PAUSED
-    else:
-        if adapter is None:
-            raise ApplicationError(
-                "A completed job needs its adapter.",
-                fields={"adapter": ["This field is required."]},
-            )
-        target = JobStatus.COMPLETED
-    changed = transition(job, target, now=now)
-    job.result = {**result, "final_metrics": final_metrics or {}}
-    changed.append("result")
-    step = result.get("step")
-    if isinstance(step, int) and step >= 0:
-        job.current_step = step
-        changed.append("current_step")
-    # The estimator's history: the mean throughput of the logged training intervals (the
-    # whole-run figure would also count data and model loading); the worker's figure otherwise.
-    rate = MetricPoint.objects.filter(job_id=job.pk, tokens_per_second__gt=0).aggregate(
-        mean=Avg("tokens_per_second")
-    )["mean"] or result.get("tokens_per_second")
-    if isinstance(rate, int | float) and rate > 0:
-        job.measured_tokens_per_second = float(rate)
-        changed.append("measured_tokens_per_second")
-    if adapter is not None:
-        job.adapter_file.name, job.adapter_sha256, job.adapter_size_bytes = adapter
-        changed += ["adapter_file", "adapter_sha256", "adapter_size_bytes"]
-    if target == JobStatus.COMPLETED:
-        StageRun.objects.filter(job_id=job.pk).exclude(state=StageState.COMPLETED).filter(
-            stage="finalization"
-        ).update(state=StageState.COMPLETED, finished_at=now, attempt=current.number)
-    else:
-        if target == JobStatus.PAUSED:  # cancelled: transition() cleared it
-            job.substatus = "Paused"
-            changed.append("substatus")
-        StageRun.objects.filter(
-            job_id=job.pk, state=StageState.ACTIVE, finished_at__isnull=True
-        ).update(finished_at=now)
-    job.save(update_fields=list(dict.fromkeys(changed)))
-    if target == JobStatus.COMPLETED:
-        # The estimator's history: this run's throughput and stage durations.
-        sample_record_final(job)
-        first, last = result.get("initial_val_loss"), result.get("final_val_loss")
-        message = "Training completed"
-        if isinstance(first, int | float) and isinstance(last, int | float):
-            message += f": validation loss {first:.4f} → {last:.4f}"
-    else:
-        message = f"Worker stopped at step {job.current_step:,}; job {target}"
-    event_record(job=job, type="status", message=message, payload={"status": target, **result})
-    return job
 
 
 def attempt_complete(
@@ -235,7 +117,7 @@ def attempt_complete(
     now: datetime | None = None,
 ) -> Job:
     """End the attempt: `completed` with the verified adapter, or `cancelled` / `paused` when
-    the worker stopped early on request (metrics, events and checkpoints are kept).
+    the worker stopped early on request (see `job_finish`).
 
     The adapter is verified and stored before the job row is locked (a large file must not hold
     the lock); if the status change is refused, the stored file is removed again.
@@ -244,17 +126,22 @@ def attempt_complete(
     stored: tuple[str, str, int] | None = None
     job = attempt.job
     if adapter is not None:
-        name = _store_adapter(job, adapter, adapter_sha256)
-        stored = (name, adapter_sha256.lower(), adapter.size or 0)
+        verify_sha256(adapter, adapter_sha256, field="adapter_sha256")
+        job.adapter_file.save(f"{job.pk}.tar.gz", adapter, save=False)
+        stored = (str(job.adapter_file.name), adapter_sha256.lower(), adapter.size or 0)
     try:
-        return _finish(
-            attempt=attempt,
-            stopped=stopped,
-            result=result or {},
-            final_metrics=final_metrics,
-            adapter=stored,
-            now=now,
-        )
+        with transaction.atomic():
+            # Lock: a user's cancel and this completion must not both decide the final status.
+            locked, current = lock_for_write(attempt=attempt)
+            return job_finish(
+                job=locked,
+                attempt=current,
+                stopped=stopped,
+                result=result or {},
+                final_metrics=final_metrics,
+                adapter=stored,
+                now=now,
+            )
     except BaseException:
         if stored is not None:
             job.adapter_file.storage.delete(stored[0])
@@ -273,34 +160,20 @@ def attempt_fail(
     events: list[dict[str, Any]] | None = None,
     now: datetime | None = None,
 ) -> Job:
-    """End the attempt as `failed` with a category, a human message and the step it happened
-    at; the worker's last events (which may not have been flushed yet) are stored first."""
+    """End the attempt as `failed` (see `job_fail`); the worker's last events (which may not
+    have been flushed yet) are stored first."""
     now = now or timezone.now()
     # Lock: a user's cancel or the reaper's re-queue racing this failure.
     job, current = lock_for_write(attempt=attempt)
     if events:
         events_append(job_id=job.pk, attempt=current.number, items=events_from_worker(events))
-    failed_stage = stage or job.stage  # before transition() clears the job's stage
-    changed = transition(job, JobStatus.FAILED, now=now)
-    job.error_category = category
-    job.error_message = message
-    job.error_step = step
-    changed += ["error_category", "error_message", "error_step"]
-    job.save(update_fields=changed)
-    if failed_stage:
-        StageRun.objects.filter(job_id=job.pk, stage=failed_stage).update(
-            state=StageState.FAILED, finished_at=now, attempt=current.number
-        )
-    where = f" at step {step:,}" if step is not None else ""
-    event_record(
+    return job_fail(
         job=job,
-        type="error",
-        message=f"{ErrorCategory(category).label}{where}: {message}"[:1000],
-        payload={
-            "category": category,
-            "step": step,
-            "stage": failed_stage,
-            "details": details or {},
-        },
+        attempt=current,
+        category=category,
+        message=message,
+        step=step,
+        stage=stage,
+        details=details,
+        now=now,
     )
-    return job

@@ -1,4 +1,5 @@
-"""Checkpoint uploads: verified, stored through Django's storage, one row per (job, step)."""
+"""Checkpoint uploads: verified here and stored through Django's storage; the row (one per job
+and step) and its event are the jobs app's (`checkpoint_record` in `backend/jobs/lifecycle.py`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from backend.common.errors import ApplicationError
+from backend.jobs.lifecycle import checkpoint_record
 from backend.jobs.models import Attempt, Checkpoint
-from backend.telemetry.services import event_record
 from backend.workerapi.services.common import lock_for_write
 
 
@@ -32,10 +33,6 @@ def verify_sha256(file: UploadedFile, expected: str, *, field: str = "sha256") -
             code="checksum_mismatch",
             fields={field: [f"Expected {expected}, received a file with sha256 {actual}."]},
         )
-
-
-def _size_text(size: int) -> str:
-    return f"{size / 1e6:.2f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
 
 
 def checkpoint_store(
@@ -76,23 +73,7 @@ def checkpoint_store(
     try:
         with transaction.atomic():
             job, current = lock_for_write(attempt=attempt)
-            old = list(Checkpoint.objects.filter(job_id=job.pk, step=step))
-            for row in old:
-                row.delete()
-            checkpoint.save()
-            event_record(
-                job=job,
-                type="checkpoint",
-                message=f"Checkpoint saved at step {step:,} ({_size_text(checkpoint.size_bytes)})",
-                payload={
-                    "step": step,
-                    "sha256": checkpoint.sha256,
-                    "size_bytes": checkpoint.size_bytes,
-                    "attempt": current.number,
-                    "metrics": checkpoint.metrics,
-                },
-            )
-            old_names = [str(row.file.name) for row in old if row.file.name != stored_name]
+            old_names = checkpoint_record(job=job, attempt=current, checkpoint=checkpoint)
 
             def remove_old() -> None:
                 for name in old_names:

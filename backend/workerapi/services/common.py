@@ -1,8 +1,6 @@
-"""Shared pieces of the worker services: the write lock and job-facing progress fields."""
+"""Shared pieces of the worker services: the write lock and the reply action."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from backend.common.errors import Conflict
 from backend.jobs.budget_caps import pause_requested
@@ -41,26 +39,3 @@ def action_for(job: Job) -> str:
     if pause_requested(job):
         return "pause"
     return "continue"
-
-
-# Worker progress field -> Job field.
-_PROGRESS_FIELDS = (
-    ("step", "current_step"),
-    ("total_steps", "total_steps"),
-    ("epoch", "current_epoch"),
-    ("total_epochs", "total_epochs"),
-)
-
-
-def apply_progress(job: Job, progress: dict[str, Any] | None, substatus: str | None) -> list[str]:
-    """Copy a worker's progress snapshot onto the job; returns the changed field names."""
-    changed: list[str] = []
-    for source, key in _PROGRESS_FIELDS:
-        value = (progress or {}).get(source)
-        if value is not None and getattr(job, key) != value:
-            setattr(job, key, value)
-            changed.append(key)
-    if substatus is not None and substatus != job.substatus:
-        job.substatus = substatus[:300]
-        changed.append("substatus")
-    return changed

@@ -1,5 +1,6 @@
-"""Metric and event batches from a worker: fenced, then handed to telemetry (which owns the
-points, the events and the latest-metrics snapshot); the job's progress is updated here."""
+"""Metric and event batches from a worker: fenced, then handed to the owning apps — telemetry
+stores the points, the events and the latest-metrics snapshot; jobs records the job's progress,
+throughput and micro-batch decision (`backend/jobs/lifecycle.py`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backend.jobs.estimates import sample_record_early
-from backend.jobs.models import Attempt, Stage
+from backend.jobs.lifecycle import job_metrics_progress, job_micro_batching_record
+from backend.jobs.models import Attempt
 from backend.telemetry.services import events_append, events_from_worker, metric_points_upsert
-from backend.workerapi.services.common import action_for, apply_progress, lock_for_write
+from backend.workerapi.services.common import action_for, lock_for_write
 
 
 @dataclass(frozen=True)
@@ -39,24 +40,10 @@ def metrics_ingest(
     """
     now = now or timezone.now()
     job, current = lock_for_write(attempt=attempt)
-    points = sorted(points, key=lambda p: p["step"])
-    changed = apply_progress(job, progress, substatus)
-    changed += metric_points_upsert(job=job, attempt=current.number, points=points, now=now)
-    if points:
-        newest = points[-1]
-        no_progress = progress is None or progress.get("step") is None
-        if no_progress and newest["step"] > job.current_step:
-            job.current_step = newest["step"]
-            changed.append("current_step")
-        rates = [p["tokens_per_second"] for p in points if p.get("tokens_per_second")]
-        if rates:
-            job.measured_tokens_per_second = rates[-1]
-            changed.append("measured_tokens_per_second")
-    if changed:
-        job.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
-    if points and job.stage == Stage.TRAINING:
-        # The run's own measurement: the first sample of its combination (see estimates.py).
-        sample_record_early(job, now=now)
+    changed = metric_points_upsert(job=job, attempt=current.number, points=points, now=now)
+    job_metrics_progress(
+        job=job, points=points, progress=progress, substatus=substatus, changed=changed, now=now
+    )
     return IngestResult(stored=len(points), action=action_for(job))
 
 
@@ -67,9 +54,7 @@ def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestRe
     job, current = lock_for_write(attempt=attempt)
     stored = events_append(job_id=job.pk, attempt=current.number, items=events_from_worker(events))
     decisions = [e["payload"]["sizing"] for e in events if is_sizing(e.get("payload"))]
-    if decisions:  # the latest decision of the batch is the one in force
-        job.micro_batching = decisions[-1]
-        job.save(update_fields=["micro_batching", "updated_at"])
+    job_micro_batching_record(job=job, decisions=decisions)
     return IngestResult(stored=len(stored), action=action_for(job))
 
 

@@ -3,6 +3,8 @@ fires only when a slot is freed or the queue changes."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,3 +74,21 @@ def test_taking_a_slot_signals_nothing_leaving_one_signals_once(
     with transaction.atomic():
         job.save(update_fields=transition(job, JobStatus.QUEUED))
     assert signals == [job.pk]
+
+
+def test_one_function_writes_the_cancelled_outcome() -> None:
+    """Every path to `cancelled` (user, claim, worker stop, reaper) goes through
+    job_cancel_finalize in backend/jobs/lifecycle.py: no other module calls transition() with
+    JobStatus.CANCELLED."""
+    root = Path(__file__).resolve().parents[3] / "backend"
+    writers = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "transition"
+                and len(node.args) > 1
+                and getattr(node.args[1], "attr", "") == "CANCELLED"
+            ):
+                writers.add(path.relative_to(root).as_posix())
+    assert writers == {"jobs/lifecycle.py"}

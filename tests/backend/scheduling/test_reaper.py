@@ -172,6 +172,23 @@ def test_a_cancelling_job_whose_worker_is_lost_ends_cancelled() -> None:
     assert Attempt.objects.get(job=job).end_reason == AttemptEnd.LOST
 
 
+def test_a_cancelled_lost_job_ends_its_active_stage_like_any_cancel() -> None:
+    # The reaper finalizes through job_cancel_finalize, as a user's or a worker's cancel does.
+    (job,) = _queue(1)
+    dispatch_queued()
+    job = _start_training(job, step=7, checkpoint=None)
+    job = move(job, JobStatus.CANCELLING)
+    time.sleep(TTL + 0.1)
+    assert reap_lost() == [str(job.pk)]
+    job.refresh_from_db()
+    assert (job.status, job.stage, job.substatus) == (JobStatus.CANCELLED, "", "")
+    training = StageRun.objects.get(job=job, stage="training")
+    assert training.state == StageState.ACTIVE and training.finished_at == job.finished_at
+    last = Event.objects.filter(job=job).order_by("-seq").first()
+    assert last is not None and last.payload == {"status": "cancelled", "attempt": job.attempt}
+    assert "stopped responding" in last.message
+
+
 def test_a_job_restarted_with_a_new_fence_is_not_reaped_for_the_old_lease(
     settings: Any,
 ) -> None:

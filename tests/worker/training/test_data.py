@@ -77,6 +77,31 @@ def test_empty_file_and_invalid_utf8(tmp_path: Path) -> None:
     assert err.value.line == 2 and "UTF-8" in err.value.message
 
 
+def test_lines_beyond_the_json_limits_are_line_errors_not_crashes(tmp_path: Path) -> None:
+    # Python refuses to convert integers of more than 4300 digits (ValueError) and recurses
+    # once per nesting level: each must be a clear error on its own line, as at upload.
+    good = '{"prompt": "a", "completion": "b"}'
+    raw = tmp_path / "limits.jsonl"
+    raw.write_text(
+        "\n".join(
+            [
+                good,
+                '{"prompt": "a", "completion": "b", "n": ' + "7" * 4301 + "}",
+                "[" * 100_000 + "]" * 100_000,
+                '{"prompt": "a", "completion": "b", "x": -Infinity}',
+                good,
+            ]
+        )
+    )
+    with pytest.raises(DatasetError) as err:
+        load_records(raw)
+    assert err.value.errors == [
+        (2, "An integer has more than 4000 digits."),
+        (3, "Nested too deeply (at most 32 levels of objects and arrays)."),
+        (4, "-Infinity is not a JSON number."),
+    ]
+
+
 def test_chat_labels_cover_only_assistant_tokens(tmp_path: Path, tok) -> None:  # type: ignore[no-untyped-def]
     path = write_jsonl(
         tmp_path / "c.jsonl",
