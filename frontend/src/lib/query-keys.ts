@@ -10,6 +10,7 @@ export const queryKeys = {
   jobEvents: (id: string, params: object) => ['jobs', 'events', id, params] as const,
   jobEventsAll: (id: string) => ['jobs', 'events', id] as const,
   queue: ['queue'] as const,
+  spend: ['spend'] as const,
   gpuTypes: ['catalog', 'gpu-types'] as const,
   presets: ['catalog', 'presets'] as const,
   baseModels: ['catalog', 'base-models'] as const,

@@ -25,6 +25,7 @@ function queue(over: Partial<QueueState> = {}): QueueState {
       estimated_start_at: start,
       wait_seconds: 60,
       pool: 'cpu',
+      passable_until: start,
       reason: i === 0 ? 'Global limit of 3 reached — position 1 of 9 in the CPU pool' : `Position ${i + 1} of 9 in the CPU pool`,
     })),
     pools: [{ gpu_type: 'cpu', name: 'CPU', live_workers: 3, capacity: 3 }],
