@@ -5,8 +5,9 @@ Crossing the cap is what acts, once:
 
 - `stop`: the job goes to `cancelling` (reason "cost too high"); the worker's next reply says
   cancel, it saves a checkpoint at its next step and the job ends `cancelled`.
-- `pause`: every reply to the worker says pause (`pause_requested`); it saves a checkpoint at its
-  next step and the job ends `paused`, resumable from that checkpoint.
+- `pause`: a pause request with source "budget" (`job_pause`): every reply to the worker says
+  pause, it saves a checkpoint at its next step and the job ends `paused`, resumable from that
+  checkpoint (after raising the cap, or as it is: the cap only acts on crossing it).
 """
 
 from __future__ import annotations
@@ -14,19 +15,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from backend.common.errors import Conflict
 from backend.jobs.models import BudgetAction, CancelReason, Job, JobStatus
+from backend.jobs.models.pause import PauseSource
+from backend.jobs.pausing import job_pause
 from backend.jobs.transitions import transition
 from backend.telemetry.services import event_record
-
-
-def pause_requested(job: Job) -> bool:
-    """Whether a running job's replies should say pause: its spend reached its pause cap."""
-    return (
-        job.status == JobStatus.RUNNING
-        and job.budget_cap is not None
-        and job.budget_action == BudgetAction.PAUSE
-        and job.final_cost >= job.budget_cap
-    )
 
 
 def job_budget_cap_check(*, job: Job, spent_before: Decimal, now: datetime) -> list[str]:
@@ -58,4 +52,15 @@ def job_budget_cap_check(*, job: Job, spent_before: Decimal, now: datetime) -> l
         message=f"{figures}: pausing at the next step after {step}, with a checkpoint",
         payload={**payload, "budget_action": "pause"},
     )
-    return []
+    try:
+        paused = job_pause(
+            job_id=job.pk,
+            source=PauseSource.BUDGET,
+            reason=figures,
+            details={"budget_cap": payload},
+            now=now,
+        )
+    except Conflict:
+        return []  # finalizing: training is over and the job completes in moments
+    job.pause_requested_at, job.substatus = paused.pause_requested_at, paused.substatus
+    return ["pause_requested_at", "substatus"]

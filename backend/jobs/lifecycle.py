@@ -31,6 +31,7 @@ from backend.jobs.models import (
     StageRun,
 )
 from backend.jobs.models.stage import StageState
+from backend.jobs.pausing import pause_stopped
 from backend.jobs.selectors import checkpoint_latest
 from backend.jobs.transitions import transition
 from backend.telemetry.selectors import metric_mean_tokens_per_second
@@ -359,6 +360,7 @@ def job_finish(
     else:
         job.substatus = "Paused"
         changed.append("substatus")
+        pause_stopped(job=job, now=now, anomaly=result.get("anomaly"))
         _active_stage_runs(job).update(finished_at=now)
     job.save(update_fields=list(dict.fromkeys(changed)))
     if target == JobStatus.COMPLETED:

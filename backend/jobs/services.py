@@ -86,6 +86,7 @@ def job_create(
     priority: str = Priority.NORMAL,
     budget_cap: Decimal | None = None,
     budget_action: str = BudgetAction.PAUSE,
+    anomaly_pause: bool = True,
 ) -> Job:
     """Create a queued job with its estimate and its four pending stages.
 
@@ -146,6 +147,7 @@ def job_create(
         preset=preset,
         hyperparameters=resolved,
         metadata=metadata or {},
+        anomaly_pause=anomaly_pause,
         gpu_type=gpu_type,
         pricing=pricing,
         hourly_rate=gpu_type.hourly_rate(pricing),

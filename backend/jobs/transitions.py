@@ -21,7 +21,9 @@ from backend.jobs.models import (
     Attempt,
     AttemptEnd,
     Job,
+    JobPause,
     JobStatus,
+    PauseState,
 )
 from backend.jobs.signals import job_slot_changed
 
@@ -96,6 +98,8 @@ def transition(job: Job, to: str, *, now: datetime | None = None) -> list[str]:
         job.substatus = ""
         changed += ["finished_at", "stage", "substatus"]
 
+    changed += _settle_pauses(job, to, now)
+
     job.status = to
     job.final_cost = job.spend_at(now)
 
@@ -106,3 +110,23 @@ def transition(job: Job, to: str, *, now: datetime | None = None) -> list[str]:
         job_id = job.pk
         transaction.on_commit(lambda: job_slot_changed.send(sender=Job, job_id=job_id))
     return changed
+
+
+def _settle_pauses(job: Job, to: str, now: datetime) -> list[str]:
+    """Keep the pause history in step with the status: leaving `paused` ends the pause
+    (resumed or cancelled); finishing with a pause still pending answers that request as not
+    applied. A job re-queued after losing its worker keeps its pending request: its next
+    attempt stops at once and the job pauses at its checkpoint."""
+    if job.status == S.PAUSED:
+        JobPause.objects.filter(job_id=job.pk, state=PauseState.PAUSED).update(
+            state=PauseState.RESUMED if to == S.QUEUED else PauseState.CANCELLED, ended_at=now
+        )
+    if to in FINISHED_STATUSES and job.pause_requested_at is not None:
+        JobPause.objects.filter(job_id=job.pk, state=PauseState.REQUESTED).update(
+            state=PauseState.NOT_APPLIED,
+            ended_at=now,
+            note=f"The job {to} before its worker reached a step boundary to pause at.",
+        )
+        job.pause_requested_at = None
+        return ["pause_requested_at"]
+    return []

@@ -9,6 +9,14 @@ urlpatterns = [
     path("jobs/estimate", views.JobEstimateView.as_view(), name="job-estimate"),
     path("jobs/<uuid:pk>", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<uuid:pk>/cancel", views.JobCancelView.as_view(), name="job-cancel"),
+    path("jobs/<uuid:pk>/pause", views.JobPauseView.as_view(), name="job-pause"),
+    path("jobs/<uuid:pk>/resume", views.JobResumeView.as_view(), name="job-resume"),
+    path("jobs/<uuid:pk>/pauses", views.JobPauseHistoryView.as_view(), name="job-pauses"),
+    path(
+        "jobs/<uuid:pk>/resume-options",
+        views.JobResumeOptionsView.as_view(),
+        name="job-resume-options",
+    ),
     path(
         "jobs/<uuid:pk>/checkpoints",
         views.JobCheckpointListView.as_view(),

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from backend.jobs.models import Checkpoint, Job, JobStatus
+from backend.jobs.models.pause import JobPause
 from backend.telemetry.models import Event
 from tests.attempts import attempt_start
 from tests.worker.conftest import wait_for
@@ -84,6 +85,10 @@ def test_a_pause_cap_pauses_the_run_at_a_checkpoint(live_server: Any, settings: 
     assert event.payload["spent"] >= float(job.budget_cap or 0)
     assert job.spend_at(job.updated_at) >= job.budget_cap
     assert Event.objects.filter(job=job, message__contains="Training paused at step").exists()
+    # Through the pause service: one budget pause, settled as paused at the stop step.
+    (pause,) = JobPause.objects.filter(job=job)
+    assert (pause.source, pause.state, pause.step) == ("budget", "paused", job.current_step)
+    assert pause.reason.startswith(f"Budget cap of ${job.budget_cap:.2f} reached ($")
 
 
 def test_a_stop_cap_stops_the_run_at_a_checkpoint(live_server: Any, settings: Any) -> None:

@@ -54,3 +54,14 @@ CPU_GPU_TYPE = "cpu"
 def pool_queue(gpu_type: str) -> str:
     """The Celery queue of a pool: the API sends a job only to its own type's queue."""
     return f"{TRAINING_QUEUE}.{gpu_type}"
+
+
+# Anomaly auto-pause (a per-job option, on by default): what the worker watches for. A logged
+# train loss above ANOMALY_SPIKE_FACTOR x the mean of the previous ANOMALY_WINDOW logged losses
+# is a spike (after ANOMALY_WINDOW points); a NaN/inf loss is non-finite. Either pauses the job
+# at its last good checkpoint, and the suggested fix resumes there with the learning rate
+# multiplied by ANOMALY_LR_FACTOR.
+ANOMALY_KINDS: tuple[str, ...] = ("non_finite_loss", "loss_spike")
+ANOMALY_SPIKE_FACTOR = 3.0
+ANOMALY_WINDOW = 5
+ANOMALY_LR_FACTOR = 0.5

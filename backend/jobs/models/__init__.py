@@ -15,6 +15,7 @@ from backend.jobs.models.job import (
     Priority,
     Stage,
 )
+from backend.jobs.models.pause import JobPause, PauseSource, PauseState
 from backend.jobs.models.sample import RunSample
 from backend.jobs.models.stage import StageRun, StageState
 
@@ -31,7 +32,10 @@ __all__ = [
     "ErrorCategory",
     "GpuType",
     "Job",
+    "JobPause",
     "JobStatus",
+    "PauseSource",
+    "PauseState",
     "Preset",
     "Pricing",
     "Priority",

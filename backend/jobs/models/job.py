@@ -148,6 +148,17 @@ class Job(models.Model):
     billing_since = models.DateTimeField(null=True, blank=True)
     # Denormalised for list filtering/sorting by cost; refreshed on every state change.
     final_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    # A resume on another GPU type changes the rate: the time billed before the change keeps
+    # its price (spend_before_rate for the first seconds_before_rate billed seconds).
+    spend_before_rate = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    seconds_before_rate = models.FloatField(default=0.0)
+
+    # Pause (FR2.2.2): set while a pause is requested and the worker has not stopped yet; the
+    # worker's heartbeat and report replies say "pause" meanwhile (see JobPause for history).
+    pause_requested_at = models.DateTimeField(null=True, blank=True)
+    # Anomaly auto-pause: a non-finite loss or a loss spike pauses at the last good checkpoint
+    # instead of failing or running on.
+    anomaly_pause = models.BooleanField(default=True)
 
     est_total_steps = models.PositiveIntegerField(null=True, blank=True)
     est_total_tokens = models.BigIntegerField(null=True, blank=True)
@@ -228,8 +239,9 @@ class Job(models.Model):
         return self.billed_seconds + max(open_interval, 0.0)
 
     def spend_at(self, now: datetime) -> Decimal:
-        hours = Decimal(str(self.billed_seconds_at(now))) / Decimal(3600)
-        return (hours * self.hourly_rate).quantize(Decimal("0.0001"))
+        seconds = max(self.billed_seconds_at(now) - self.seconds_before_rate, 0.0)
+        hours = Decimal(str(seconds)) / Decimal(3600)
+        return (self.spend_before_rate + hours * self.hourly_rate).quantize(Decimal("0.0001"))
 
     def measured_training_seconds_left(self, now: datetime) -> float | None:
         """Seconds of training left at the step rate this attempt has measured, or None before

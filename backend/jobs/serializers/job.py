@@ -18,7 +18,7 @@ from backend.jobs.policies import allowed_actions
 from backend.jobs.serializers.gpu_types import GpuTypeSummarySerializer
 from backend.jobs.serializers.hyperparameters import HyperparametersSerializer
 
-ACTIONS = ["cancel", "delete", "remove_from_queue", "promote"]
+ACTIONS = ["cancel", "delete", "remove_from_queue", "promote", "pause", "resume"]
 CANCEL_REASONS = [c for c in CancelReason.values if c != CancelReason.REMOVED_FROM_QUEUE]
 
 
@@ -72,6 +72,11 @@ class JobCreateSerializer(serializers.Serializer[Any]):
         choices=BudgetAction.choices,
         default=BudgetAction.PAUSE,
         help_text="What happens at budget_cap: pause (resumable) or stop (cancelled).",
+    )
+    anomaly_pause = serializers.BooleanField(
+        default=True,
+        help_text="Pause at the last good checkpoint on a NaN/inf loss or a loss spike "
+        "(instead of failing or running on).",
     )
 
     def validate_metadata(self, value: dict[str, str]) -> dict[str, str]:

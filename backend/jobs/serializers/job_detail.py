@@ -15,10 +15,11 @@ from rest_framework import serializers
 
 from backend.accounts.serializers import UserSummarySerializer
 from backend.jobs.forecast import JobForecast, job_forecast
-from backend.jobs.models import Job, JobStatus, Stage, StageRun
+from backend.jobs.models import Job, JobStatus, PauseState, Stage, StageRun
 from backend.jobs.models.stage import StageState
 from backend.jobs.serializers.job import EstimateSerializer, JobListSerializer
 from backend.jobs.serializers.job import _now as response_now
+from backend.jobs.serializers.pause import PauseSerializer
 from backend.telemetry.serializers import MetricPointSerializer
 
 
@@ -145,6 +146,7 @@ class JobDetailSerializer(JobListSerializer):
     budget_cap = serializers.FloatField(
         read_only=True, allow_null=True, help_text="Stop at $X (the job's own cap), or null."
     )
+    pause = serializers.SerializerMethodField()
 
     class Meta(JobListSerializer.Meta):
         fields: tuple[str, ...] = (  # type: ignore[assignment]
@@ -168,6 +170,8 @@ class JobDetailSerializer(JobListSerializer):
             "micro_batching",
             "budget_cap",
             "budget_action",
+            "pause",
+            "anomaly_pause",
             "updated_at",
         )
         read_only_fields = fields  # type: ignore[assignment]
@@ -181,6 +185,21 @@ class JobDetailSerializer(JobListSerializer):
         if job.pk not in cache:
             cache[job.pk] = job_forecast(job, self._stages(job), response_now(self.context))
         return cache[job.pk]
+
+    @extend_schema_field(PauseSerializer(allow_null=True))
+    def get_pause(self, job: Job) -> dict[str, Any] | None:
+        """The pause under way (requested, or paused until resumed or cancelled)."""
+        if job.status not in (JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.PAUSED):
+            return None
+        pause = (
+            job.pauses.filter(state__in=(PauseState.REQUESTED, PauseState.PAUSED))
+            .select_related("requested_by", "resumed_by", "resume_gpu_type")
+            .order_by("-number")
+            .first()
+        )
+        if pause is None:
+            return None
+        return dict(PauseSerializer(pause, context={"now": response_now(self.context)}).data)
 
     @extend_schema_field(DatasetRefSerializer(allow_null=True))
     def get_dataset(self, job: Job) -> dict[str, Any] | None:

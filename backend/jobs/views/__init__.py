@@ -1,6 +1,6 @@
 """User-facing job endpoints: thin views that validate, call a service or selector, serialize.
 
-One module per entity (jobs, checkpoints, catalog); the views are re-exported here for
+One module per entity (jobs, pauses, checkpoints, catalog); the views are re-exported here for
 ``backend.jobs.urls``.
 """
 
@@ -15,6 +15,12 @@ from backend.jobs.views.jobs import (
     JobEstimateView,
     JobListCreateView,
 )
+from backend.jobs.views.pauses import (
+    JobPauseHistoryView,
+    JobPauseView,
+    JobResumeOptionsView,
+    JobResumeView,
+)
 
 __all__ = [
     "BaseModelListView",
@@ -26,5 +32,9 @@ __all__ = [
     "JobDetailView",
     "JobEstimateView",
     "JobListCreateView",
+    "JobPauseHistoryView",
+    "JobPauseView",
+    "JobResumeOptionsView",
+    "JobResumeView",
     "PresetListView",
 ]

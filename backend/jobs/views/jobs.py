@@ -111,6 +111,7 @@ class JobListCreateView(generics.ListAPIView[Job]):
             priority=data["priority"],
             budget_cap=data.get("budget_cap"),
             budget_action=data["budget_action"],
+            anomaly_pause=data["anomaly_pause"],
         )
         return _detail_response(request, job.pk, status=status.HTTP_201_CREATED)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from backend.common.errors import Conflict
-from backend.jobs.budget_caps import pause_requested
 from backend.jobs.models import Attempt, Job, JobStatus
 from backend.jobs.transitions import lock_job
 from backend.workerapi.auth import check_attempt
@@ -33,9 +32,10 @@ def lock_for_write(*, attempt: Attempt, claimed: bool = True) -> tuple[Job, Atte
 
 
 def action_for(job: Job) -> str:
-    """What the worker should do next, from the job's status (and its budget cap)."""
+    """What the worker should do next, from the job's status and its pending pause request
+    (a person's, an anomaly's or its budget cap's)."""
     if job.status == JobStatus.CANCELLING:
         return "cancel"
-    if pause_requested(job):
+    if job.pause_requested_at is not None:
         return "pause"
     return "continue"

@@ -338,6 +338,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/jobs/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a running job at its next step boundary
+         * @description The worker finishes any checkpoint upload under way, saves and uploads a checkpoint at the next step boundary and releases its slot; the job then shows `paused`. Until then `pause.state` is `requested`. Repeating the request is harmless. 409 for a queued or starting job (cancel it instead), while finalizing, while cancelling and once finished.
+         */
+        post: operations["training_jobs_pause_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/pauses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every pause of the job, and its active (billed) vs paused time */
+        get: operations["training_jobs_pauses_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused job: back in the queue, from its newest checkpoint
+         * @description Optionally on another GPU type (the rest is billed at its rate) and with changed hyperparameters (not those that change the data order, the step count or the adapter's shape). 409 unless the job is paused.
+         */
+        post: operations["training_jobs_resume_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/jobs/{id}/resume-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What resuming costs from the checkpoint, per GPU type, with warnings */
+        get: operations["training_jobs_resume_options_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/jobs/estimate": {
         parameters: {
             query?: never;
@@ -712,9 +786,38 @@ export interface components {
          *     * `delete` - delete
          *     * `remove_from_queue` - remove_from_queue
          *     * `promote` - promote
+         *     * `pause` - pause
+         *     * `resume` - resume
          * @enum {string}
          */
-        AllowedActionsEnum: "cancel" | "delete" | "remove_from_queue" | "promote";
+        AllowedActionsEnum: "cancel" | "delete" | "remove_from_queue" | "promote" | "pause" | "resume";
+        Anomaly: {
+            kind: components["schemas"]["AnomalyKindEnum"];
+            step: number;
+            /**
+             * Format: double
+             * @description null: the loss was NaN/inf.
+             */
+            loss: number | null;
+            /**
+             * Format: double
+             * @description Mean of the rolling window before it.
+             */
+            baseline: number | null;
+            /** Format: double */
+            ratio: number | null;
+            /** Format: double */
+            learning_rate: number | null;
+            /** @description The logged losses around the anomaly. */
+            curve: components["schemas"]["CurvePoint"][];
+            suggestion: components["schemas"]["Suggestion"] | null;
+        };
+        /**
+         * @description * `non_finite_loss` - non_finite_loss
+         *     * `loss_spike` - loss_spike
+         * @enum {string}
+         */
+        AnomalyKindEnum: "non_finite_loss" | "loss_spike";
         ApiToken: {
             /** Format: uuid */
             readonly id: string;
@@ -903,6 +1006,11 @@ export interface components {
             projected_final: number | null;
             over_estimate: boolean;
         };
+        CurvePoint: {
+            step: number;
+            /** Format: double */
+            train_loss: number | null;
+        };
         Dataset: {
             /** Format: uuid */
             readonly id: string;
@@ -932,8 +1040,14 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        /**
+         * @description * `gpu` - gpu
+         *     * `cpu` - cpu
+         * @enum {string}
+         */
+        DeviceKindEnum: "gpu" | "cpu";
         DeviceRequest: {
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["DeviceKindEnum"];
             name: string;
             count: number;
             /**
@@ -1265,6 +1379,11 @@ export interface components {
              * @default pause
              */
             budget_action: components["schemas"]["BudgetActionEnum"];
+            /**
+             * @description Pause at the last good checkpoint on a NaN/inf loss or a loss spike (instead of failing or running on).
+             * @default true
+             */
+            anomaly_pause: boolean;
         };
         /** @description Context: request, now (optional), queue_positions, estimated_starts, queue_reasons. */
         JobDetail: {
@@ -1318,6 +1437,8 @@ export interface components {
              */
             readonly budget_cap: number | null;
             readonly budget_action: components["schemas"]["BudgetActionEnum"];
+            readonly pause: components["schemas"]["Pause"] | null;
+            readonly anomaly_pause: boolean;
             /** Format: date-time */
             readonly updated_at: string;
         };
@@ -1351,12 +1472,6 @@ export interface components {
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
             readonly priority: components["schemas"]["PriorityEnum"];
         };
-        /**
-         * @description * `gpu` - gpu
-         *     * `cpu` - cpu
-         * @enum {string}
-         */
-        KindEnum: "gpu" | "cpu";
         Limits: {
             max_metric_points: number;
             max_events: number;
@@ -1477,8 +1592,15 @@ export interface components {
             /** Format: double */
             measured_tokens_per_s: number | null;
             probe_tokens: number | null;
-            source: components["schemas"]["SourceEnum"];
+            source: components["schemas"]["MicroBatchingSourceEnum"];
         };
+        /**
+         * @description * `config` - config
+         *     * `probe` - probe
+         *     * `oom` - oom
+         * @enum {string}
+         */
+        MicroBatchingSourceEnum: "config" | "probe" | "oom";
         /** @enum {unknown} */
         NullEnum: null;
         PaginatedDatasetList: {
@@ -1526,6 +1648,64 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["JobList"][];
         };
+        Pause: {
+            readonly number: number;
+            readonly source: components["schemas"]["PauseSourceEnum"];
+            readonly state: components["schemas"]["PauseStateEnum"];
+            readonly reason: string;
+            requested_by: components["schemas"]["UserSummary"] | null;
+            /** Format: date-time */
+            readonly requested_at: string;
+            /** Format: date-time */
+            readonly paused_at: string | null;
+            readonly step: number | null;
+            /** Format: double */
+            spend: number | null;
+            /** Format: double */
+            readonly active_seconds: number | null;
+            /** Format: date-time */
+            readonly ended_at: string | null;
+            /** Format: double */
+            readonly paused_seconds: number | null;
+            resumed_by: components["schemas"]["UserSummary"] | null;
+            resume_gpu_type: components["schemas"]["GpuTypeSummary"] | null;
+            /** @description Hyperparameters changed on resume: {name: [before, after]}. */
+            resume_changes: {
+                [key: string]: (number | null)[];
+            };
+            readonly note: string;
+            readonly anomaly: components["schemas"]["Anomaly"] | null;
+        };
+        PauseHistory: {
+            /**
+             * Format: double
+             * @description Billed time: provisioning + running.
+             */
+            active_seconds: number;
+            /**
+             * Format: double
+             * @description Time paused (never billed).
+             */
+            paused_seconds: number;
+            pauses: components["schemas"]["Pause"][];
+        };
+        /**
+         * @description * `user` - User
+         *     * `anomaly` - Anomaly
+         *     * `budget` - Budget cap
+         *     * `system` - System
+         * @enum {string}
+         */
+        PauseSourceEnum: "user" | "anomaly" | "budget" | "system";
+        /**
+         * @description * `requested` - Requested
+         *     * `paused` - Paused
+         *     * `resumed` - Resumed
+         *     * `cancelled` - Cancelled
+         *     * `not_applied` - Not applied
+         * @enum {string}
+         */
+        PauseStateEnum: "requested" | "paused" | "resumed" | "cancelled" | "not_applied";
         PersonSpend: {
             user: components["schemas"]["UserSummary"];
             readonly month: components["schemas"]["SpendFigures"];
@@ -1663,13 +1843,41 @@ export interface components {
          * @enum {string}
          */
         RemainingBasisEnum: "measured" | "estimate";
-        /**
-         * @description * `config` - config
-         *     * `probe` - probe
-         *     * `oom` - oom
-         * @enum {string}
-         */
-        SourceEnum: "config" | "probe" | "oom";
+        ResumeOption: {
+            gpu_type: components["schemas"]["GpuTypeSummary"];
+            /** @description The type the job ran on before the pause. */
+            current: boolean;
+            /** Format: double */
+            hourly_rate: number;
+            live_workers: number;
+            /** Format: double */
+            duration_seconds: number | null;
+            /** Format: double */
+            cost_min: number | null;
+            /** Format: double */
+            cost_max: number | null;
+            basis: string;
+            warnings: string[];
+        };
+        ResumeOptions: {
+            /** @description The newest checkpoint's step (0: none). */
+            resume_step: number;
+            total_steps: number;
+            /** Format: double */
+            spend_so_far: number;
+            pricing: string;
+            hyperparameters: {
+                [key: string]: unknown;
+            };
+            suggestion: components["schemas"]["Suggestion"] | null;
+            options: components["schemas"]["ResumeOption"][];
+        };
+        ResumeRequest: {
+            /** @description Run the rest on another GPU type (same pricing); default: the job's own. */
+            gpu_type?: string;
+            /** @description Values to change from the checkpoint on (e.g. the anomaly suggestion's learning rate); fields that change the data order, the step count or the adapter's shape are refused. */
+            hyperparameters?: components["schemas"]["HyperparametersRequest"];
+        };
         Spend: {
             /**
              * Format: date-time
@@ -1806,6 +2014,15 @@ export interface components {
             action: components["schemas"]["WorkerActionEnum"];
             /** @description Rows written (a retried batch stores 0 events). */
             stored: number;
+        };
+        Suggestion: {
+            /** @description The last good checkpoint's step. */
+            resume_step: number;
+            /** @description What to resume with, e.g. {learning_rate}. */
+            hyperparameters: {
+                [key: string]: number;
+            };
+            text: string;
         };
         Timing: {
             /** Format: double */
@@ -4067,6 +4284,398 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetricsResponse"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_pause_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The object's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_pauses_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseHistory"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_resume_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ResumeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object (also for a malformed id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The object's state does not allow this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than this endpoint accepts (checked before it is read). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported body content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_resume_options_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResumeOptions"];
                 };
             };
             /** @description Invalid input: field messages in `error.fields`. */

@@ -63,11 +63,12 @@ export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameter
 export type HyperparameterBounds = S['HyperparameterBounds'];
 export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
-// priority and budget_action have server defaults: a body may leave them out.
-export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'priority' | 'budget_action'> & {
+// priority, budget_action and anomaly_pause have server defaults: a body may leave them out.
+export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'priority' | 'budget_action' | 'anomaly_pause'> & {
   hyperparameters?: Hyperparameters;
   priority?: S['JobCreateRequest']['priority'];
   budget_action?: S['JobCreateRequest']['budget_action'];
+  anomaly_pause?: S['JobCreateRequest']['anomaly_pause'];
 };
 
 export type QueueActiveSlot = S['ActiveSlot'];

@@ -53,6 +53,8 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     adapter: null,
     budget_cap: null,
     budget_action: 'pause',
+    pause: null,
+    anomaly_pause: true,
     updated_at: '2026-11-29T16:28:00Z',
     ...over,
   };
