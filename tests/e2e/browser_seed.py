@@ -13,6 +13,9 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
+  team      team controls (tests/e2e/browser/team.mjs): the member gets a running limit of 0 and
+            a low-priority job that waits for it, then a queued limit equal to her queued jobs;
+            the manager a monthly budget of $0.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ def _submit(user: Any, name: str, dataset: Any, hp: dict[str, Any], **kw: Any) -
         hyperparameters=hp,
         gpu_type=kw.pop("gpu_type", gpu),
         pricing=kw.pop("pricing", "spot"),
+        **kw,
     )
 
 
@@ -168,6 +172,26 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+def _team() -> dict[str, Any]:
+    from decimal import Decimal
+
+    from backend.accounts.models import User
+    from backend.jobs.models import Job, JobStatus
+    from backend.scheduling.models import UserQuota
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    # A running limit of 0 first, so her low-priority job waits for it (and no other of hers
+    # starts meanwhile); then a queued limit of what she has queued: her next submit is refused.
+    UserQuota.objects.update_or_create(user=member, defaults={"max_running": 0})
+    sample = _dataset(member, "Team sample", "support_chats.jsonl")
+    low = _submit(member, "elena low priority", sample, QUICK, priority="low")
+    queued = Job.objects.filter(created_by=member, status=JobStatus.QUEUED).count()
+    UserQuota.objects.filter(user=member).update(max_queued=queued)
+    UserQuota.objects.update_or_create(user=manager, defaults={"monthly_budget": Decimal("0")})
+    return {"low": str(low.pk), "queued": queued, "dataset": sample.name}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -180,9 +204,12 @@ def main(argv: list[str]) -> None:
         result = _first()
     elif phase == "second":
         result = _second(argv[2], argv[3])
+    elif phase == "team":
+        result = _team()
     else:
         raise SystemExit(
             "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID"
+            "|team"
         )
     print(json.dumps(result), flush=True)
 

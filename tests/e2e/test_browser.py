@@ -277,3 +277,27 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
     assert not missing, f"screenshots missing: {missing}"
     for name in PAGES:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
+TEAM_PAGES = ("team-quota-refused", "team-low-priority-waiting", "team-budget-refused")
+
+
+def test_team_controls_in_the_browser(stack: Stack) -> None:
+    """Priority control, quota and budget refusals, and a job held back by its owner's running
+    limit (tests/e2e/browser/team.mjs, seeded by browser_seed.py `team`)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if "users" not in stack.ids:  # run on its own
+        stack.ids["users"] = _seed(stack, "users")
+    team = _seed(stack, "team")
+    _journey(
+        stack,
+        "controls",
+        {
+            "TEAM_LOW_JOB": team["low"],
+            "TEAM_QUEUED": str(team["queued"]),
+            "TEAM_DATASET": team["dataset"],
+        },
+        script="team.mjs",
+    )
+    for name in TEAM_PAGES:
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
