@@ -75,6 +75,17 @@ describe('QueueView', () => {
     expect(within(second).getByRole('button', { name: 'Promote to front' })).toBeInTheDocument();
   });
 
+  it('marks high and low priority jobs, not normal ones', async () => {
+    const base = queue();
+    const queued = base.queued.slice(0, 3).map((e, i) => ({ ...e, job: { ...e.job, priority: (['high', 'normal', 'low'] as const)[i] } }));
+    mockFetch((url) => (url.pathname === '/api/training/queue' ? { body: { ...base, queued } } : undefined));
+    renderWithProviders(<QueueView />);
+    const cards = await screen.findAllByTestId('queue-card');
+    expect(within(cards[0]).getByTestId('priority-badge')).toHaveTextContent('High priority');
+    expect(within(cards[1]).queryByTestId('priority-badge')).not.toBeInTheDocument();
+    expect(within(cards[2]).getByTestId('priority-badge')).toHaveTextContent('Low priority');
+  });
+
   it('has an empty state', async () => {
     mockFetch((url) => (url.pathname === '/api/training/queue' ? { body: queue({ queued: [], depth: 0 }) } : undefined));
     renderWithProviders(<QueueView />);
