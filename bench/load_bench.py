@@ -22,24 +22,27 @@ private prefix. Everything stops by itself: the run has a deadline, every reques
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.live_server import (  # noqa: E402  (run as a script: the repository root first)
+    gunicorn_server,
+    migrate,
+    run_json,
+    scratch_database,
+    stack_env,
+)
 
 TARGET_ERROR_RATE = 0.001
 TARGET_POLL_P95_MS = 200.0
@@ -130,7 +133,7 @@ def _worker(
         point = {"step": step, "train_loss": 2.0 / step, "learning_rate": 1e-4, "epoch": 0.0}
         # A report that failed is retried (idempotent: same step) until it is stored.
         while time.monotonic() < deadline + 30:
-            body = {**fenced, "points": [point], "worker_warns": True}
+            body = {**fenced, "points": [point]}
             response = _timed(stats, "POST metrics", session, "POST", url + "metrics", json=body)
             if response is not None and response.status_code == 200:
                 sent["points"][spec["job_id"]] = step
@@ -170,19 +173,27 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database(admin_url: str, name: str, *, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
+def _drive(
+    base: str, seeded: dict[str, Any], seconds: float
+) -> tuple[Stats, dict[str, dict[str, int]], float]:
+    """Run the workers and the dashboards until the deadline; (stats, acknowledged, elapsed)."""
+    stats = Stats()
+    sent: dict[str, dict[str, int]] = {"points": {}, "events": {}}
+    started = time.monotonic()
+    deadline = started + seconds
+    job_ids = [w["job_id"] for w in seeded["workers"]]
+    threads = [
+        threading.Thread(target=_worker, args=(base, w, deadline, stats, sent), daemon=True)
+        for w in seeded["workers"]
+    ] + [
+        threading.Thread(target=_poller, args=(base, t, job_ids, deadline, stats), daemon=True)
+        for t in seeded["tokens"]
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(1.0, deadline + 60 - time.monotonic()))
+    return stats, sent, time.monotonic() - started
 
 
 def main() -> int:
@@ -191,117 +202,30 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=200)
     parser.add_argument("--pollers", type=int, default=100)
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn processes")
+    parser.add_argument("--web-threads", type=int, default=8, help="threads per process")
     args = parser.parse_args()
 
-    parts = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
-    db_name = parts.path.lstrip("/") + "_load"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "backend.config.settings.test",
-        "DATABASE_URL": urlunsplit(parts._replace(path="/" + db_name)),
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
-        "LORA_REDIS_PREFIX": f"loadbench:{uuid.uuid4().hex[:12]}:",
-        "LORA_VAR_DIR": str(ROOT / "var" / "load-bench"),
-        "LORA_LOG_LEVEL": "ERROR",
-        # WhiteNoise warns once per process that no static files were collected: not relevant.
-        "PYTHONWARNINGS": "ignore::UserWarning",
-    }
-    _database(admin_url, db_name, create=True)
-    server: subprocess.Popen[bytes] | None = None
-    try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
+    with scratch_database("load") as db_url:
+        env = stack_env(
+            database_url=db_url,
+            redis_prefix="loadbench",
+            var_dir=ROOT / "var" / "load-bench",
+            # WhiteNoise warns once per process that no static files were collected.
+            PYTHONWARNINGS="ignore::UserWarning",
         )
-        seeded = json.loads(
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    SEED_SCRIPT % {"workers": args.workers, "pollers": args.pollers},
-                ],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "backend.config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.web_workers),
-                "--threads",
-                "8",
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        ready_by = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(base + "/api/auth/csrf", timeout=2)
-                break
-            except requests.RequestException:
-                if time.monotonic() > ready_by or server.poll() is not None:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.2)
-
-        stats = Stats()
-        sent: dict[str, dict[str, int]] = {"points": {}, "events": {}}
-        started = time.monotonic()
-        deadline = started + args.seconds
-        job_ids = [w["job_id"] for w in seeded["workers"]]
-        threads = [
-            threading.Thread(target=_worker, args=(base, w, deadline, stats, sent), daemon=True)
-            for w in seeded["workers"]
-        ] + [
-            threading.Thread(target=_poller, args=(base, t, job_ids, deadline, stats), daemon=True)
-            for t in seeded["tokens"]
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=max(1.0, deadline + 60 - time.monotonic()))
-        elapsed = time.monotonic() - started
-        stored = json.loads(
-            subprocess.run(
-                [sys.executable, "-c", COUNT_SCRIPT],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        _database(admin_url, db_name, create=False)
+        migrate(env)
+        seed = SEED_SCRIPT % {"workers": args.workers, "pollers": args.pollers}
+        seeded = run_json([sys.executable, "-c", seed], env)
+        with gunicorn_server(env, workers=args.web_workers, threads=args.web_threads) as base:
+            stats, sent, elapsed = _drive(base, seeded, args.seconds)
+        stored = run_json([sys.executable, "-c", COUNT_SCRIPT], env)
 
     total = sum(len(v) for v in stats.latencies.values())
     errors = sum(stats.errors.values())
     print(
         f"\n{args.workers} workers at 1 Hz + {args.pollers} dashboards every 2 s, "
-        f"{elapsed:.0f} s, gunicorn {args.web_workers}x8 threads, {os.cpu_count()} CPUs"
+        f"{elapsed:.0f} s, gunicorn {args.web_workers}x{args.web_threads} threads, "
+        f"{os.cpu_count()} CPUs"
     )
     print(
         f"requests: {total}  ({total / elapsed:.0f}/s)   errors: {errors} "

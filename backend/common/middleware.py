@@ -2,14 +2,16 @@
 
 `RequestLimitsMiddleware` answers, before the body is read:
 
-- 414 when the path and query are longer than `MAX_URI_BYTES` (gunicorn runs with an unlimited
-  request line so that this reply, not its own HTML page, is what a client sees);
+- 414 when the path and query are longer than `MAX_URI_BYTES` (under gunicorn a request line
+  longer than that is refused by the server itself, in the same shape: see
+  `backend/config/gunicorn.py`);
 - 413 when `Content-Length` is larger than the view's limit: the view class's
   `request_body_limit()`, or `DATA_UPLOAD_MAX_MEMORY_SIZE` for everything else;
 - for a body sent with `Transfer-Encoding: chunked` (no length; Django would read it as empty
   and answer a misleading "field required"): the body is spooled, up to the limit (413 past
-  it), to memory or a temporary file, and handed to the view with its real length; 411 when
-  the server below gives no way to read it;
+  it), to memory or a temporary file, and handed to the view with its real length; 400 when
+  the server cannot de-chunk it (a malformed chunk size); 411 when the server below gives no
+  way to read it;
 - 400 for NUL characters in query values (PostgreSQL cannot compare against them), for a
   parameter given more than once, and for an empty one.
 
@@ -159,12 +161,16 @@ def _spool_chunked_body(request: HttpRequest, limit: int) -> HttpResponse | None
     # Not a context manager: the spool becomes the request body and outlives this function.
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
     total = 0
-    while chunk := source.read(64 * 1024):
-        total += len(chunk)
-        if total > limit:
-            spool.close()
-            return error_response(413, f"The request body is larger than {limit:,} bytes.")
-        spool.write(chunk)
+    try:
+        while chunk := source.read(64 * 1024):
+            total += len(chunk)
+            if total > limit:
+                spool.close()
+                return error_response(413, f"The request body is larger than {limit:,} bytes.")
+            spool.write(chunk)
+    except Exception:  # the server's de-chunking refused the body (gunicorn: InvalidChunkSize...)
+        spool.close()
+        return error_response(400, "The chunked request body is malformed.")
     spool.seek(0)
     request.META["CONTENT_LENGTH"] = str(total)
     # WSGIRequest captured the (zero) length when it was built; give it the spooled body.

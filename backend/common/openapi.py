@@ -1,6 +1,8 @@
-"""drf-spectacular additions: the personal-token security scheme, and every operation's error
-replies in the one error shape (`Error`), added by a post-processing hook so no view can forget
-one. Which statuses an operation documents follows from what the layers above it do:
+"""drf-spectacular additions: `auth_scheme`, which describes an authentication class (the
+personal-token scheme here, the worker ones in backend/workerapi/schema.py), and every
+operation's error replies in the one error shape (`Error`), added by a post-processing hook so
+no view can forget one. Which statuses an operation documents follows from what the layers
+above it do:
 
 - 400: a body, a query parameter or a path (the parsing layer and the serializers);
 - 401 / 403: any endpoint that needs credentials (401: none or bad ones; 403: not allowed, or
@@ -65,18 +67,33 @@ WWW_AUTHENTICATE = {
 }
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "backend.accounts.authentication.ApiTokenAuthentication"
-    name = "tokenAuth"
+def auth_scheme(
+    *, target: str, name: str, definition: dict[str, Any]
+) -> type[OpenApiAuthenticationExtension]:
+    """Register the OpenAPI security scheme `name` for the authentication class at `target`
+    (a dotted path): drf-spectacular picks up every extension class when it is created."""
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "A personal API token: `Authorization: Token <key>` (create, list "
-            "and revoke them under /api/auth/tokens).",
-        }
+    def get_security_definition(self: Any, auto_schema: Any) -> dict[str, Any]:
+        return definition
+
+    return type(
+        f"{name[0].upper()}{name[1:]}Scheme",
+        (OpenApiAuthenticationExtension,),
+        {"target_class": target, "name": name, "get_security_definition": get_security_definition},
+    )
+
+
+ApiTokenScheme = auth_scheme(
+    target="backend.accounts.authentication.ApiTokenAuthentication",
+    name="tokenAuth",
+    definition={
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "A personal API token: `Authorization: Token <key>` (create, list "
+        "and revoke them under /api/auth/tokens).",
+    },
+)
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -73,19 +73,9 @@ def check_query_dict(data: QueryDict) -> None:
         raise ValidationError(problems)
 
 
-class SafeFormParser(parsers.FormParser):
-    def parse(
-        self,
-        stream: Any,
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> Any:
-        data = super().parse(stream, media_type, parser_context)
-        check_query_dict(data)
-        return data
+class _CheckedFields(parsers.BaseParser):
+    """A form or multipart parser whose fields go through `check_query_dict`."""
 
-
-class SafeMultiPartParser(parsers.MultiPartParser):
     def parse(
         self,
         stream: Any,
@@ -93,8 +83,18 @@ class SafeMultiPartParser(parsers.MultiPartParser):
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         result = super().parse(stream, media_type, parser_context)
-        check_query_dict(result.data)
+        # FormParser returns the QueryDict, MultiPartParser the fields beside the files.
+        fields = result.data if isinstance(result, parsers.DataAndFiles) else result
+        check_query_dict(cast(QueryDict, fields))
         return result
+
+
+class SafeFormParser(_CheckedFields, parsers.FormParser):
+    """URL-encoded forms, with `check_query_dict`."""
+
+
+class SafeMultiPartParser(_CheckedFields, parsers.MultiPartParser):
+    """Multipart uploads (their form fields), with `check_query_dict`."""
 
 
 # --- serializer fields ----------------------------------------------------------------------

@@ -71,7 +71,11 @@ class Event(models.Model):
                 name="event_unique_worker_seq",
             ),
         ]
-        indexes = [models.Index(fields=["job", "type", "-seq"], name="event_job_type_seq_idx")]
+        indexes = [
+            models.Index(fields=["job", "type", "-seq"], name="event_job_type_seq_idx"),
+            # The event log's order: time, then sequence (backend.telemetry.selectors).
+            models.Index(fields=["job", "-created_at", "-seq"], name="event_job_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.job_id}#{self.seq} {self.type}"

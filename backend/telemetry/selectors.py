@@ -91,6 +91,9 @@ def metrics_downsampled(
 def events_for_job(
     *, job_id: JobId, types: list[str] | None, search: str | None, after_seq: int | None
 ) -> QuerySet[Event]:
+    """A job's events, newest first in time order. `seq` is commit order, and a worker's batch
+    can commit after events the API recorded later (its own times come with it), so seq alone
+    would show 14:47:04 below 14:47:06; equal times (one batch) keep their sequence order."""
     qs = Event.objects.filter(job_id=job_id)
     if types:
         qs = qs.filter(type__in=types)
@@ -98,7 +101,7 @@ def events_for_job(
         qs = qs.filter(message__icontains=search)
     if after_seq is not None:
         qs = qs.filter(seq__gt=after_seq)
-    return qs.order_by("-seq")
+    return qs.order_by("-created_at", "-seq")
 
 
 def metric_mean_tokens_per_second(*, job_id: JobId) -> float | None:

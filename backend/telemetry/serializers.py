@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from rest_framework import serializers
 
 from backend.common.parsing import INT32_MAX
+from backend.telemetry.compare import MAX_JOBS, MIN_JOBS
 from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, EventType
 
 
@@ -66,3 +68,75 @@ class EventSerializer(serializers.ModelSerializer[Event]):
         model = Event
         fields = ("seq", "attempt", "created_at", "type", "message", "payload")
         read_only_fields = fields
+
+
+class CompareQuerySerializer(serializers.Serializer[Any]):
+    jobs = serializers.CharField(
+        max_length=400,
+        help_text="Comma list of 2 to 5 job ids, in the order to show them.",
+    )
+
+    def validate_jobs(self, value: str) -> list[uuid.UUID]:
+        ids: list[uuid.UUID] = []
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            try:
+                job_id = uuid.UUID(part)
+            except ValueError:
+                raise serializers.ValidationError(f"{part[:40]!r} is not a job id.") from None
+            if job_id not in ids:
+                ids.append(job_id)
+        if not MIN_JOBS <= len(ids) <= MAX_JOBS:
+            raise serializers.ValidationError(
+                f"Compare {MIN_JOBS} to {MAX_JOBS} different jobs (got {len(ids)})."
+            )
+        return ids
+
+
+class ComparePointSerializer(serializers.Serializer[Any]):
+    step = serializers.IntegerField()
+    tokens_seen = serializers.IntegerField(
+        allow_null=True,
+        help_text="Tokens trained on up to this step: the job's token count spread evenly "
+        "over its steps (null without an estimate).",
+    )
+    train_loss = serializers.FloatField(allow_null=True)
+    val_loss = serializers.FloatField(allow_null=True)
+
+
+class CompareFinalSerializer(serializers.Serializer[Any]):
+    step = serializers.IntegerField(allow_null=True)
+    train_loss = serializers.FloatField(allow_null=True)
+    val_loss = serializers.FloatField(allow_null=True, help_text="The last measured one.")
+    best_val_loss = serializers.FloatField(allow_null=True)
+    mean_tokens_per_second = serializers.FloatField(allow_null=True)
+    peak_gpu_memory_mb = serializers.FloatField(allow_null=True, help_text="Null on CPU hosts.")
+    duration_seconds = serializers.FloatField(allow_null=True)
+    cost = serializers.FloatField()
+
+
+class CompareRunSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    current_step = serializers.IntegerField()
+    total_steps = serializers.IntegerField()
+    tokens_per_step = serializers.FloatField(allow_null=True)
+    config = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Base model, dataset name, GPU type, preset and the resolved hyperparameters.",
+    )
+    final = CompareFinalSerializer()
+    total_points = serializers.IntegerField()
+    downsampled = serializers.BooleanField()
+    points = ComparePointSerializer(many=True)
+
+
+class CompareResponseSerializer(serializers.Serializer[Any]):
+    differing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The config keys whose values are not the same in every run.",
+    )
+    runs = CompareRunSerializer(many=True)

@@ -7,6 +7,7 @@ from django.urls import path
 from backend.telemetry import views
 
 urlpatterns = [
+    path("jobs/compare", views.JobCompareView.as_view(), name="job-compare"),
     path("jobs/<uuid:pk>/metrics", views.JobMetricsView.as_view(), name="job-metrics"),
     path("jobs/<uuid:pk>/events", views.JobEventListView.as_view(), name="job-events"),
     path(

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -19,11 +20,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.errors import ApplicationError
 from backend.common.pagination import EventPagination
 from backend.jobs.models import Job
 from backend.telemetry import selectors
+from backend.telemetry.compare import runs_compare
 from backend.telemetry.models import Event
 from backend.telemetry.serializers import (
+    CompareQuerySerializer,
+    CompareResponseSerializer,
     EventExportQuerySerializer,
     EventSerializer,
     EventsQuerySerializer,
@@ -63,6 +68,29 @@ class JobMetricsView(APIView):
                 "points": points,
             }
         )
+
+
+class JobCompareView(APIView):
+    @extend_schema(
+        parameters=[CompareQuerySerializer],
+        responses={200: CompareResponseSerializer},
+        tags=["metrics"],
+        summary="Compare 2 to 5 runs: loss curves by step and tokens, differing config, finals",
+    )
+    def get(self, request: Request) -> Response:
+        query = CompareQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ids = query.validated_data["jobs"]
+        found = {
+            j.pk: j for j in Job.objects.filter(pk__in=ids).select_related("dataset", "gpu_type")
+        }
+        missing = [str(i) for i in ids if i not in found]
+        if missing:
+            raise ApplicationError(
+                f"No training job {missing[0]}.", code="not_found", status_code=404
+            )
+        data = runs_compare(jobs=[found[i] for i in ids], now=timezone.now())
+        return Response(CompareResponseSerializer(data).data)
 
 
 class _CountHintPaginator(Paginator):  # type: ignore[type-arg]

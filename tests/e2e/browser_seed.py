@@ -13,9 +13,13 @@ Phases (the test runs the browser between them):
   second    after Q completed: L, the long job the browser watches and cancels (its estimate now
             comes from Q's measured throughput), then five queued jobs behind the two slots.
             Returns once L is training and has reported metrics.
+  ux        for tests/e2e/browser/ux.mjs (accessibility, mobile, forms): the users when missing,
+            a job for the member to cancel (queued or training) and a job whose events carry a
+            payload (the failed job when the journeys made one). Returns at once.
+  dash      the compare page's two quick runs (after freeing the slots), trained to completion.
   team      team controls (tests/e2e/browser/team.mjs): the member gets a running limit of 0 and
             a low-priority job that waits for it, then a queued limit equal to her queued jobs;
-            the manager a monthly budget of $0.
+            the manager a monthly budget of $0. `team_reset` removes those quotas again.
 """
 
 from __future__ import annotations
@@ -172,6 +176,64 @@ def _second(dataset_id: str, budget_id: str) -> dict[str, Any]:
     return {"live": str(live.pk), "queued": [str(j.pk) for j in queued]}
 
 
+def _ux() -> dict[str, Any]:
+    from backend.accounts.models import User
+    from backend.telemetry.models import Event
+
+    users = _users() if not User.objects.filter(username=MEMBER).exists() else {}
+    member = User.objects.get(username=MEMBER)
+    sample = _dataset(member, "UX checks", "support_chats.jsonl")
+    from backend.jobs.services import job_cancel
+
+    cancel_me = _submit(member, "elena ux cancel-note check", sample, LONG)
+    # A second row for the card list's sort, cancelled at once so it takes no training slot.
+    listed = _submit(member, "elena ux sorted second", sample, LONG)
+    job_cancel(job_id=listed.pk, user=member, reason="testing")
+    with_payload = (
+        Event.objects.exclude(payload={}).filter(job__status="failed").first()
+        or Event.objects.exclude(payload={}).first()
+        or Event.objects.filter(job=cancel_me).first()
+    )
+    assert with_payload is not None, "a new job has at least its 'queued' event"
+    return {"users": users, "cancel": str(cancel_me.pk), "events": str(with_payload.job_id)}
+
+
+def _dash() -> dict[str, Any]:
+    """The comparison page's runs: frees the two slots (cancels what earlier phases left
+    training or queued), then trains two quick jobs that differ in learning rate and LoRA rank
+    to completion. Returns their ids."""
+    from backend.accounts.models import User
+    from backend.jobs.models import Job
+    from backend.jobs.services import job_cancel
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    unfinished = ("queued", "provisioning", "running", "paused")
+    for job in Job.objects.filter(status__in=unfinished):
+        job_cancel(job_id=job.pk, user=manager, reason="testing", notes="browser test: free slots")
+    _wait(
+        "the slots to be free",
+        lambda: not Job.objects.filter(status__in=(*unfinished, "cancelling")).exists(),
+        180,
+    )
+    sample = _dataset(member, "Support conversations (compare)", "support_chats.jsonl")
+    runs = [
+        _submit(member, "elena compare lr 2e-4 r8", sample,
+                {**QUICK, "learning_rate": 2e-4, "lora_r": 8}),
+        _submit(member, "elena compare lr 1e-3 r16", sample,
+                {**QUICK, "learning_rate": 1e-3, "lora_r": 16}),
+    ]  # fmt: skip
+
+    def finished() -> bool:
+        states = [_job(j.pk).status for j in runs]
+        if any(s in ("failed", "cancelled") for s in states):
+            raise SystemExit(f"browser_seed: a compare run ended {states}")
+        return all(s == "completed" for s in states)
+
+    _wait("both compare runs to complete", finished, 300)
+    return {"runs": [str(j.pk) for j in runs]}
+
+
 def _team() -> dict[str, Any]:
     from decimal import Decimal
 
@@ -192,25 +254,34 @@ def _team() -> dict[str, Any]:
     return {"low": str(low.pk), "queued": queued, "dataset": sample.name}
 
 
+def _team_reset() -> dict[str, Any]:
+    from backend.scheduling.models import UserQuota
+
+    deleted, _ = UserQuota.objects.filter(user__username__in=(MEMBER, MANAGER)).delete()
+    return {"deleted": deleted}
+
+
 def main(argv: list[str]) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
     django.setup()
     phase = argv[1] if len(argv) > 1 else ""
-    if phase == "users":
-        result = _users()
-    elif phase == "first":
-        result = _first()
-    elif phase == "second":
-        result = _second(argv[2], argv[3])
-    elif phase == "team":
-        result = _team()
-    else:
+    phases: dict[str, Callable[[], dict[str, Any]]] = {
+        "users": _users,
+        "first": _first,
+        "second": lambda: _second(argv[2], argv[3]),
+        "ux": _ux,
+        "dash": _dash,
+        "team": _team,
+        "team_reset": _team_reset,
+    }
+    if phase not in phases:
         raise SystemExit(
-            "usage: python -m tests.e2e.browser_seed users|first|second DATASET_ID BUDGET_JOB_ID"
-            "|team"
+            "usage: python -m tests.e2e.browser_seed "
+            "users|first|second DATASET_ID BUDGET_JOB_ID|" + "|".join(list(phases)[3:])
         )
+    result = phases[phase]()
     print(json.dumps(result), flush=True)
 
 

@@ -279,6 +279,66 @@ def test_browser_journeys_against_real_training(stack: Stack) -> None:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
 
 
+# The pages tests/e2e/browser/ux.mjs saves (phones, the create form's draft, dark mode).
+UX_SHOTS = (
+    "ux-mobile-menu",
+    "ux-mobile-event-expanded",
+    "ux-mobile-card-sort",
+    "ux-create-bounds",
+    "ux-create-draft",
+    "ux-cancel-other-note",
+    "ux-dark-jobs-list",
+    "ux-dark-dashboard",
+)
+
+
+def test_browser_ux_accessibility_mobile_and_forms(stack: Stack) -> None:
+    """ux.mjs: axe-core on every page (light and dark, 0 serious/critical), the 375 px menu,
+    readable expanded events, the card list's sort, the create form's bounds and draft, the cancel
+    note rule, signed-out redirects, dark mode."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    seeded = _seed(stack, "ux")
+    if "users" not in stack.ids:  # run on its own (-k): the seed made the users
+        stack.ids["users"] = seeded["users"]
+    took = _journey(
+        stack,
+        "ux",
+        {"JOB_CANCEL": seeded["cancel"], "JOB_EVENTS": seeded["events"]},
+        script="ux.mjs",
+    )
+    sys.stdout.write(f"  browser: ux {took:6.1f}s\n")
+    missing = [name for name in UX_SHOTS if not (SCREENSHOTS / f"{name}.png").is_file()]
+    assert not missing, f"screenshots missing: {missing}"
+    report = json.loads((SCREENSHOTS / "ux-axe-report.json").read_text())
+    # Every page of the app, light and dark, checked and clean of serious/critical violations.
+    for theme in ("light", "dark"):
+        for page in ("sign-in", "jobs-list", "queue", "create-form", "dashboard", "event-log",
+                     "cancel-modal", "api-tokens", "not-found", "mobile-menu"):  # fmt: skip
+            name = f"{page} {theme}"
+            assert name in report, f"axe did not check {name}"
+            violations = report[name]["violations"]
+            serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+            assert serious == [], (name, serious)
+
+
+DASH_SHOTS = ("dash-compare", "dash-offline", "dash-job-charts")
+
+
+def test_browser_dash_compare_runs_and_offline(stack: Stack) -> None:
+    """The comparison page (two real runs, by step and by tokens, a shareable URL), the job
+    page's charts and event log from a real run, and the offline banner (tests/e2e/browser/
+    dash.mjs)."""
+    if "users" not in stack.ids:  # run on its own
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        stack.ids["users"] = _seed(stack, "users")
+    runs = _seed(stack, "dash")["runs"]
+    _journey(stack, "dash", {"JOB_RUNS": ",".join(runs)}, script="dash.mjs")
+    for name in DASH_SHOTS:
+        path = SCREENSHOTS / f"{name}.png"
+        assert path.is_file(), f"{name}.png missing"
+        assert path.stat().st_size > 10_000, f"{name}.png looks blank"
+
+
 TEAM_PAGES = ("team-quota-refused", "team-low-priority-waiting", "team-budget-refused")
 
 
@@ -289,15 +349,18 @@ def test_team_controls_in_the_browser(stack: Stack) -> None:
     if "users" not in stack.ids:  # run on its own
         stack.ids["users"] = _seed(stack, "users")
     team = _seed(stack, "team")
-    _journey(
-        stack,
-        "controls",
-        {
-            "TEAM_LOW_JOB": team["low"],
-            "TEAM_QUEUED": str(team["queued"]),
-            "TEAM_DATASET": team["dataset"],
-        },
-        script="team.mjs",
-    )
+    try:
+        _journey(
+            stack,
+            "controls",
+            {
+                "TEAM_LOW_JOB": team["low"],
+                "TEAM_QUEUED": str(team["queued"]),
+                "TEAM_DATASET": team["dataset"],
+            },
+            script="team.mjs",
+        )
+    finally:
+        _seed(stack, "team_reset")  # the quotas would refuse later tests' jobs
     for name in TEAM_PAGES:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"

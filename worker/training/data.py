@@ -71,7 +71,20 @@ class TokenizeStats:
 
     examples: int = 0
     truncated: int = 0
+    # File line numbers (the examples' ids) of the truncated and of the dropped examples.
+    truncated_lines: list[int] = field(default_factory=list)
     dropped_no_target: list[int] = field(default_factory=list)
+
+    def warning_payload(self, max_seq_len: int, examples: int = 10) -> dict[str, Any]:
+        """The truncation warning's payload: the counts, the context length, and the first
+        `examples` line numbers of each kind so a reader can open the file at them."""
+        return {
+            "truncated": self.truncated,
+            "dropped": len(self.dropped_no_target),
+            "max_seq_len": max_seq_len,
+            "truncated_lines": self.truncated_lines[:examples],
+            "dropped_lines": self.dropped_no_target[:examples],
+        }
 
 
 def load_records(path: Path | str) -> list[Record]:
@@ -156,6 +169,7 @@ def tokenize_records(
                 target.append(True)
             if len(ids) > max_seq_len:
                 stats.truncated += 1
+                stats.truncated_lines.append(rec.line)
                 ids, target = ids[:max_seq_len], target[:max_seq_len]
             ex = Example(input_ids=ids, target=target, line=rec.line)
             if ex.n_trainable == 0:

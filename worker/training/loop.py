@@ -103,7 +103,7 @@ def run_training(
                     "warning",
                     f"{data.stats.truncated} examples truncated to {config.max_seq_len} tokens, "
                     f"{len(data.stats.dropped_no_target)} dropped (no assistant tokens left)",
-                    {"dropped_lines": data.stats.dropped_no_target[:20]},
+                    data.stats.warning_payload(config.max_seq_len),
                 )
             if resume_from is None:  # total steps are known now: let the API show them
                 reporter.progress(
@@ -349,6 +349,10 @@ def train(
                 state.last_val_loss = evaluate(model, parts, val_batches, feed)
                 point = MetricSample(**{**point.to_dict(), "val_loss": state.last_val_loss})
             reporter.metrics(point)
+            # The event log's "Metrics" entries: one per logging interval, values as sent.
+            reporter.event(
+                "metrics", point.describe(total), {**point.to_dict(), "total_steps": total}
+            )
             reporter.substatus(
                 f"Epoch {min(epoch + 1, data.epochs)}/{data.epochs} · Step {state.step:,}/{total:,}"
             )

@@ -33,6 +33,25 @@ class MetricSample:
         """Plain dict for JSON serialization."""
         return asdict(self)
 
+    def describe(self, total_steps: int) -> str:
+        """The event-log line of a logging interval: "Step 120/500 · train loss 1.234 ·
+        val loss 1.301 · lr 2.0e-04 · 1,234 tok/s · GPU 87% · 10,240 MB" (unmeasured
+        values are left out, never shown as zero)."""
+        parts = [f"Step {self.step:,}/{total_steps:,}"]
+        if self.train_loss is not None:
+            parts.append(f"train loss {self.train_loss:.4f}")
+        if self.val_loss is not None:
+            parts.append(f"val loss {self.val_loss:.4f}")
+        if self.learning_rate is not None:
+            parts.append(f"lr {self.learning_rate:.1e}")
+        if self.tokens_per_second is not None:
+            parts.append(f"{self.tokens_per_second:,.0f} tok/s")
+        if self.gpu_utilization is not None:
+            parts.append(f"GPU {self.gpu_utilization:.0f}%")
+        if self.gpu_memory_mb is not None:
+            parts.append(f"{self.gpu_memory_mb:,.0f} MB")
+        return " · ".join(parts)
+
 
 @runtime_checkable
 class Reporter(Protocol):

@@ -30,23 +30,71 @@ def _now(context: Any) -> datetime:
     return now
 
 
+def _messages(missing: str, **others: str) -> dict[str, Any]:
+    """Field error messages in the create form's words: ``missing`` for absent, null or blank."""
+    return {"required": missing, "null": missing, "blank": missing, **others}
+
+
+_DATASET_GONE = "That dataset does not exist (any more): choose another or upload it again."
+
+
 class JobCreateSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    dataset_id = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
+    """A new job. Error messages are plain sentences the create form shows under each field."""
+
+    name = serializers.CharField(
+        max_length=200,
+        error_messages=_messages(
+            "Give the job a name.", max_length="Keep the name to {max_length} characters."
+        ),
+    )
+    dataset_id = serializers.PrimaryKeyRelatedField(
+        queryset=Dataset.objects.all(),
+        error_messages=_messages(
+            "Choose or upload a dataset.",
+            does_not_exist=_DATASET_GONE,
+            incorrect_type=_DATASET_GONE,
+        ),
+    )
     validation_dataset_id = serializers.PrimaryKeyRelatedField(
-        queryset=Dataset.objects.all(), required=False, allow_null=True
+        queryset=Dataset.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages=_messages(
+            _DATASET_GONE, does_not_exist=_DATASET_GONE, incorrect_type=_DATASET_GONE
+        ),
     )
     base_model = serializers.RegexField(
         r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$",
         max_length=300,
         help_text="A preset (tiny-random-llama, smollm2-135m-instruct), a hub id or a path.",
+        error_messages=_messages(
+            "Choose a base model.",
+            invalid="A model name is letters, digits and . _ - / (a hub id or a path).",
+            max_length="A model name has at most {max_length} characters.",
+        ),
     )
-    preset = serializers.ChoiceField(choices=Preset.choices, default=Preset.BALANCED)
+    preset = serializers.ChoiceField(
+        choices=Preset.choices,
+        default=Preset.BALANCED,
+        error_messages=_messages("Choose a preset.", invalid_choice="Choose one of the presets."),
+    )
     hyperparameters = HyperparametersSerializer(required=False)
     gpu_type = serializers.SlugRelatedField(
-        slug_field="slug", queryset=GpuType.objects.filter(is_active=True)
+        slug_field="slug",
+        queryset=GpuType.objects.filter(is_active=True),
+        error_messages=_messages(
+            "Choose a GPU type.",
+            does_not_exist="That GPU type is not offered (any more): choose another.",
+            invalid="Choose a GPU type from the list.",
+        ),
     )
-    pricing = serializers.ChoiceField(choices=Pricing.choices, default=Pricing.SPOT)
+    pricing = serializers.ChoiceField(
+        choices=Pricing.choices,
+        default=Pricing.SPOT,
+        error_messages=_messages(
+            "Choose spot or on-demand pricing.", invalid_choice="Choose spot or on-demand pricing."
+        ),
+    )
     metadata = serializers.DictField(
         child=serializers.CharField(max_length=500, allow_blank=True),
         required=False,
@@ -109,9 +157,28 @@ class EstimateSerializer(serializers.Serializer[Any]):
     )
 
 
+CANCEL_NOTES_MAX_LENGTH = 2000
+
+
 class CancelSerializer(serializers.Serializer[Any]):
+    """Why a job is cancelled. "Other" says nothing by itself, so it needs a note."""
+
     reason = serializers.ChoiceField(choices=CANCEL_REASONS)
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(
+        max_length=CANCEL_NOTES_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='Required (not blank) when the reason is "other".',
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # CharField trims whitespace, so a note of spaces arrives here as "".
+        if attrs["reason"] == CancelReason.OTHER and not attrs.get("notes"):
+            raise serializers.ValidationError(
+                {"notes": ['Say why you are cancelling: the reason "Other" needs a note.']}
+            )
+        return attrs
 
 
 class JobListSerializer(serializers.ModelSerializer[Job]):

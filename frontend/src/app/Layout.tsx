@@ -1,10 +1,15 @@
 import { Link, Outlet, useLocation } from 'react-router';
 import { UserMenu } from '../features/auth/components/UserMenu';
+import { MobileNav, type NavItem } from './MobileNav';
 
 export function Layout() {
   const { pathname, search } = useLocation();
   const onJobs = pathname.startsWith('/dashboard/training-jobs') || pathname.startsWith('/training-jobs');
   const onQueue = onJobs && new URLSearchParams(search).get('tab') === 'queue';
+  const items: NavItem[] = [
+    { to: '/dashboard/training-jobs', label: 'Jobs', active: onJobs && !onQueue },
+    { to: '/dashboard/training-jobs?tab=queue', label: 'Queue', active: onQueue },
+  ];
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -12,7 +17,9 @@ export function Layout() {
       </a>
       <header className="topbar">
         <div className="topbar__inner">
-          <Link to="/dashboard/training-jobs" className="brand" aria-label="LoRA Pipeline home">
+          {/* The link's name is its visible text ("LoRA Pipeline Training Jobs"), also on phones
+              where the text is visually hidden next to the logo. */}
+          <Link to="/dashboard/training-jobs" className="brand">
             <span className="brand__logo" aria-hidden="true">
               ◢
             </span>
@@ -22,22 +29,14 @@ export function Layout() {
             </span>
           </Link>
           <nav className="topnav" aria-label="Main">
-            <Link
-              to="/dashboard/training-jobs"
-              className={`topnav__link${onJobs && !onQueue ? ' topnav__link--active' : ''}`}
-              aria-current={onJobs && !onQueue ? 'page' : undefined}
-            >
-              Jobs
-            </Link>
-            <Link
-              to="/dashboard/training-jobs?tab=queue"
-              className={`topnav__link${onQueue ? ' topnav__link--active' : ''}`}
-              aria-current={onQueue ? 'page' : undefined}
-            >
-              Queue
-            </Link>
+            {items.map((item) => (
+              <Link key={item.to} to={item.to} className={`topnav__link${item.active ? ' topnav__link--active' : ''}`} aria-current={item.active ? 'page' : undefined}>
+                {item.label}
+              </Link>
+            ))}
           </nav>
           <div className="topbar__spacer" />
+          <MobileNav items={[...items, { to: '/settings/api-tokens', label: 'API tokens', active: pathname.startsWith('/settings/api-tokens') }]} />
           <UserMenu />
         </div>
       </header>

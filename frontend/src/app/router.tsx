@@ -2,13 +2,14 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { Spinner } from '../components/Spinner';
 import { NotFound } from '../components/States';
-import { AuthGate } from '../features/auth/components/AuthGate';
+import { AfterSignIn, AuthGate } from '../features/auth/components/AuthGate';
 import { Layout } from './Layout';
 import { ApiTokensRoute } from './routes/api-tokens';
 import { TrainingJobsRoute } from './routes/training-jobs';
 
 // The dashboard (Chart.js) and the create form load on demand to keep the first bundle small.
 const JobRoute = lazy(() => import('./routes/job').then((m) => ({ default: m.JobRoute })));
+const CompareRoute = lazy(() => import('./routes/compare').then((m) => ({ default: m.CompareRoute })));
 const CreateJobRoute = lazy(() => import('./routes/create-job').then((m) => ({ default: m.CreateJobRoute })));
 
 function Lazy({ children }: { children: ReactNode }) {
@@ -37,8 +38,9 @@ export function AppRouter() {
             <Route path="training-jobs" element={<Navigate to="/dashboard/training-jobs" replace />} />
             <Route path="training-jobs/new" element={<Lazy><CreateJobRoute /></Lazy>} />
             <Route path="training-jobs/:jobId" element={<Lazy><JobRoute /></Lazy>} />
+            <Route path="compare" element={<Lazy><CompareRoute /></Lazy>} />
             <Route path="settings/api-tokens" element={<ApiTokensRoute />} />
-            <Route path="login" element={<Navigate to="/dashboard/training-jobs" replace />} />
+            <Route path="login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -89,7 +89,8 @@ export function Modal({ title, onClose, children, footer, icon, tone = 'default'
         tabIndex={-1}
         data-testid={testId}
       >
-        <header className="modal__header">
+        {/* Plain divs: a <header>/<footer> here would be a second page banner/contentinfo landmark. */}
+        <div className="modal__header">
           {icon ? <span className="modal__icon" aria-hidden="true">{icon}</span> : null}
           <h2 id={titleId} className="modal__title">
             {title}
@@ -97,9 +98,9 @@ export function Modal({ title, onClose, children, footer, icon, tone = 'default'
           <button type="button" className="icon-btn modal__close" aria-label="Close dialog" onClick={onClose} disabled={locked}>
             ×
           </button>
-        </header>
+        </div>
         <div className="modal__body">{children}</div>
-        {footer ? <footer className="modal__footer">{footer}</footer> : null}
+        {footer ? <div className="modal__footer">{footer}</div> : null}
       </div>
     </div>,
     document.body,

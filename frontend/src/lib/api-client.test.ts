@@ -62,3 +62,12 @@ describe('api client', () => {
     await expect(api('/api/z', { method: 'DELETE' })).resolves.toBeUndefined();
   });
 });
+
+describe('errorMessage', () => {
+  it('says the session ended instead of the API wording for auth errors', async () => {
+    const { errorMessage, SESSION_ENDED_MESSAGE } = await import('./api-client');
+    expect(errorMessage(new ApiError(401, 'not_authenticated', 'Authentication credentials were not provided.'))).toBe(SESSION_ENDED_MESSAGE);
+    expect(errorMessage(new ApiError(403, 'not_authenticated', 'Authentication credentials were not provided.'))).toBe('Your session has ended. Sign in again to continue.');
+    expect(errorMessage(new ApiError(403, 'permission_denied', 'Only the creator can cancel it.'))).toBe('Only the creator can cancel it.');
+  });
+});

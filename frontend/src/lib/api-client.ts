@@ -145,8 +145,12 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** What the app says when the session has ended (the API's own words name the framework's
+ *  credentials); the sign-in page shows at the same moment (lib/query-client.ts). */
+export const SESSION_ENDED_MESSAGE = 'Your session has ended. Sign in again to continue.';
+
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
+  if (error instanceof ApiError) return error.isAuthError ? SESSION_ENDED_MESSAGE : error.message;
   if (error instanceof Error) {
     if (error.name === 'TypeError') return 'Network error — check your connection and try again.';
     return error.message;

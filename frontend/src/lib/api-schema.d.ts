@@ -412,6 +412,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/jobs/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare 2 to 5 runs: loss curves by step and tokens, differing config, finals */
+        get: operations["training_jobs_compare_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/jobs/estimate": {
         parameters: {
             query?: never;
@@ -859,9 +876,13 @@ export interface components {
             /** Format: date-time */
             cancelled_at: string | null;
         };
+        /** @description Why a job is cancelled. "Other" says nothing by itself, so it needs a note. */
         CancelRequest: {
             reason: components["schemas"]["ReasonEnum"];
-            /** @default  */
+            /**
+             * @description Required (not blank) when the reason is "other".
+             * @default
+             */
             notes: string;
         };
         Checkpoint: {
@@ -956,6 +977,63 @@ export interface components {
             /** Format: double */
             heartbeat_seconds: number;
             limits: components["schemas"]["Limits"];
+        };
+        CompareFinal: {
+            step: number | null;
+            /** Format: double */
+            train_loss: number | null;
+            /**
+             * Format: double
+             * @description The last measured one.
+             */
+            val_loss: number | null;
+            /** Format: double */
+            best_val_loss: number | null;
+            /** Format: double */
+            mean_tokens_per_second: number | null;
+            /**
+             * Format: double
+             * @description Null on CPU hosts.
+             */
+            peak_gpu_memory_mb: number | null;
+            /** Format: double */
+            duration_seconds: number | null;
+            /** Format: double */
+            cost: number;
+        };
+        ComparePoint: {
+            step: number;
+            /** @description Tokens trained on up to this step: the job's token count spread evenly over its steps (null without an estimate). */
+            tokens_seen: number | null;
+            /** Format: double */
+            train_loss: number | null;
+            /** Format: double */
+            val_loss: number | null;
+        };
+        CompareResponse: {
+            /** @description The config keys whose values are not the same in every run. */
+            differing: string[];
+            runs: components["schemas"]["CompareRun"][];
+        };
+        CompareRun: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            status: string;
+            /** Format: date-time */
+            created_at: string;
+            current_step: number;
+            total_steps: number;
+            /** Format: double */
+            tokens_per_step: number | null;
+            /** @description Base model, dataset name, GPU type, preset and the resolved hyperparameters. */
+            config: {
+                [key: string]: unknown;
+            };
+            final: components["schemas"]["CompareFinal"];
+            total_points: number;
+            downsampled: boolean;
+            points: components["schemas"]["ComparePoint"][];
         };
         /** @description Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers). */
         CompleteRequestRequest: {
@@ -1339,6 +1417,7 @@ export interface components {
              */
             early_stop_gain_per_dollar?: number;
         };
+        /** @description A new job. Error messages are plain sentences the create form shows under each field. */
         JobCreateRequest: {
             name: string;
             /** Format: uuid */
@@ -4709,6 +4788,86 @@ export interface operations {
             };
             /** @description No such object (also for a malformed id). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_jobs_compare_retrieve: {
+        parameters: {
+            query: {
+                /** @description Comma list of 2 to 5 job ids, in the order to show them. */
+                jobs: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompareResponse"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -83,3 +83,5 @@ export interface ApiErrorBody {
     fields?: Record<string, string[]>;
   };
 }
+export type CompareResponse = S['CompareResponse'];
+export type CompareRun = S['CompareRun'];

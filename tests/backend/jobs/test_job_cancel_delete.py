@@ -38,7 +38,7 @@ def test_running_job_goes_to_cancelling_and_repeating_is_harmless(
     job = JobFactory(created_by=owner, status=JobStatus.RUNNING, stage="training")
     assert cancel(owner_client, job).json()["status"] == "cancelling"
     events = Event.objects.filter(job=job).count()
-    again = cancel(owner_client, job, reason="other")
+    again = cancel(owner_client, job, reason="other", notes="changed my mind")
     assert again.status_code == 200 and again.json()["status"] == "cancelling"
     assert Event.objects.filter(job=job).count() == events  # nothing recorded twice
     job.refresh_from_db()
@@ -78,6 +78,31 @@ def test_reason_is_required_and_checked(
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert Job.objects.get(pk=job.pk).status == "running"
+
+
+@pytest.mark.parametrize("notes", [None, "", "   \n "])
+def test_reason_other_needs_a_note(owner: Any, owner_client: Any, notes: str | None) -> None:
+    job = JobFactory(created_by=owner, status=JobStatus.RUNNING)
+    body = {"reason": "other"} if notes is None else {"reason": "other", "notes": notes}
+    response = owner_client.post(f"/api/training/jobs/{job.pk}/cancel", body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["fields"] == {
+        "notes": ['Say why you are cancelling: the reason "Other" needs a note.']
+    }
+    assert Job.objects.get(pk=job.pk).status == "running"
+    # With a note it goes through, and the note is kept as written (trimmed).
+    ok = cancel(owner_client, job, reason="other", notes="  dataset was the wrong version ")
+    assert ok.status_code == 200 and ok.json()["cancel"]["notes"] == "dataset was the wrong version"
+
+
+def test_other_reasons_need_no_note_and_notes_stop_at_2000(owner: Any, owner_client: Any) -> None:
+    job = JobFactory(created_by=owner, status=JobStatus.RUNNING)
+    too_long = cancel(owner_client, job, reason="testing", notes="x" * 2001)
+    assert too_long.status_code == 400 and "notes" in too_long.json()["error"]["fields"]
+    response = cancel(owner_client, job, reason="testing", notes="x" * 2000)
+    assert response.status_code == 200 and len(response.json()["cancel"]["notes"]) == 2000
 
 
 def test_anonymous_cannot_cancel(anon_client: Any) -> None:

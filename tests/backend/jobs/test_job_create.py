@@ -120,6 +120,64 @@ def test_bad_input_is_400_with_the_field_and_creates_nothing(
     assert Job.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"name": "  "}, "name", "Give the job a name."),
+        ({"name": "x" * 201}, "name", "Keep the name to 200 characters."),
+        (
+            {"gpu_type": "tpu-v9"},
+            "gpu_type",
+            "That GPU type is not offered (any more): choose another.",
+        ),
+        ({"pricing": "free"}, "pricing", "Choose spot or on-demand pricing."),
+        ({"preset": "yolo"}, "preset", "Choose one of the presets."),
+        (
+            {"dataset_id": "00000000-0000-0000-0000-000000000000"},
+            "dataset_id",
+            "That dataset does not exist (any more): choose another or upload it again.",
+        ),
+        (
+            {"hyperparameters": {"lora_r": 100000}},
+            "hyperparameters.lora_r",
+            "Must be between 1 and 1024.",
+        ),
+        (
+            {"hyperparameters": {"lora_alpha": 1e9}},
+            "hyperparameters.lora_alpha",
+            "Must be between 1 and 4096.",
+        ),
+        (
+            {"hyperparameters": {"lora_dropout": 1.5}},
+            "hyperparameters.lora_dropout",
+            "Must be between 0 and 0.9.",
+        ),
+        (
+            {"hyperparameters": {"max_grad_norm": 0}},
+            "hyperparameters.max_grad_norm",
+            "Must be > 0 and <= 100.",
+        ),
+        (
+            {"hyperparameters": {"epochs": "many"}},
+            "hyperparameters.epochs",
+            "Enter a whole number. Must be between 1 and 100.",
+        ),
+        (
+            {"hyperparameters": {"lr_scheduler": "step"}},
+            "hyperparameters.lr_scheduler",
+            "Must be cosine or linear.",
+        ),
+    ],
+)
+def test_field_errors_are_plain_sentences_with_the_contract_bounds(
+    owner_client: Any, dataset: Any, change: dict[str, Any], field: str, message: str
+) -> None:
+    response = owner_client.post(URL, payload(dataset, **change), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {field: [message]}
+    assert Job.objects.count() == 0
+
+
 def test_invalid_dataset_is_refused_with_its_first_error(owner: Any, owner_client: Any) -> None:
     bad = DatasetFactory(
         uploaded_by=owner, is_valid=False, errors=[{"line": 3, "message": "not valid JSON"}]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from backend.telemetry.services import EventIn, events_append
 from tests.factories import JobFactory
@@ -102,3 +104,35 @@ def test_export_json_and_csv_respect_filters(owner_client: Any, job: Any) -> Non
     table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert table[0] == ["seq", "attempt", "created_at", "type", "message", "payload"]
     assert len(table) == 121 and table[1][0] == "120" and json.loads(table[1][5]) == {"i": 120}
+
+
+def test_events_are_in_time_order_ties_by_sequence(owner_client: Any) -> None:
+    # A worker batch commits after an event the API recorded later (14:47:06) but carries its
+    # own earlier times (14:47:04, 14:47:05): time order wins; one batch's equal times keep seq.
+    job = JobFactory()
+    t = timezone.now().replace(microsecond=0)
+    events_append(
+        job_id=job.pk,
+        attempt=1,
+        items=[EventIn(type="status", message="api", created_at=t + timedelta(seconds=6))],
+    )
+    events_append(
+        job_id=job.pk,
+        attempt=1,
+        items=[
+            EventIn(type="info", message="w1", created_at=t + timedelta(seconds=4), worker_seq=1),
+            EventIn(type="info", message="w2", created_at=t + timedelta(seconds=5), worker_seq=2),
+            EventIn(type="info", message="w3", created_at=t + timedelta(seconds=5), worker_seq=3),
+        ],
+    )
+    body = owner_client.get(f"/api/training/jobs/{job.pk}/events").json()
+    assert [(e["message"], e["seq"]) for e in body["results"]] == [
+        ("api", 1),
+        ("w3", 4),
+        ("w2", 3),
+        ("w1", 2),
+    ]
+    # The export lists them in the same order.
+    exported = owner_client.get(f"/api/training/jobs/{job.pk}/events/export")
+    rows = json.loads(b"".join(exported.streaming_content))
+    assert [e["message"] for e in rows] == ["api", "w3", "w2", "w1"]

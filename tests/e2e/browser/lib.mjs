@@ -145,3 +145,54 @@ export function firstNumber(text) {
   const m = /([\d,]+)/.exec(text ?? '');
   return m ? Number(m[1].replace(/,/g, '')) : NaN;
 }
+
+// ---- Accessibility: axe-core (npm axe-core, pinned in package.json) ----
+// (Imports are hoisted: kept here so this block stays self-contained at the end of the file.)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Every axe check run by this process: name -> { violations (all impacts), rules checked }. */
+export const axeResults = {};
+
+/**
+ * Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules plus best practices) on the page as it is now and
+ * fails with the offending rules and elements when any violation is serious or critical. Minor
+ * and moderate ones are printed, not failed. `name` labels the report (e.g. "jobs-list dark").
+ * Returns the violations. Usable from any journey script: `await axeCheck(page, 'compare page')`.
+ */
+export async function axeCheck(page, name, { include, exclude } = {}) {
+  await page.evaluate(() => document.fonts.ready);
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ content: AXE_SOURCE });
+  }
+  const result = await page.evaluate(
+    async ({ include, exclude }) => {
+      const context = include || exclude ? { include: include ?? [document], exclude: exclude ?? [] } : document;
+      const r = await window.axe.run(context, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+        resultTypes: ['violations'],
+      });
+      return {
+        passes: r.passes.length,
+        violations: r.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 300)}`),
+          count: v.nodes.length,
+        })),
+      };
+    },
+    { include, exclude },
+  );
+  axeResults[name] = result;
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const minor = result.violations.filter((v) => !serious.includes(v));
+  process.stdout.write(`  ♿ axe ${name}: ${serious.length} serious/critical, ${minor.length} minor/moderate (${minor.map((v) => v.id).join(', ') || 'none'})\n`);
+  if (serious.length) {
+    const lines = serious.map((v) => `  [${v.impact}] ${v.id}: ${v.help} (${v.count} element(s))\n${v.nodes.map((n) => `      ${n}`).join('\n')}`);
+    throw new Error(`axe found ${serious.length} serious/critical violation(s) on ${name} (${page.url()}):\n${lines.join('\n')}`);
+  }
+  return result.violations;
+}

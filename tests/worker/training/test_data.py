@@ -161,6 +161,28 @@ def test_truncation_and_drop(tmp_path: Path, tok) -> None:  # type: ignore[no-un
     assert len(examples) == 1 and len(examples[0].input_ids) == 20
 
 
+def test_truncation_warning_names_counts_and_example_lines(tmp_path: Path, tok) -> None:  # type: ignore[no-untyped-def]
+    # Line 1 is truncated but keeps its target; lines 2 and 4 lose theirs; line 3 fits.
+    path = write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            {"prompt": "p", "completion": "z" * 40},
+            {"prompt": "x" * 40, "completion": "y"},
+            {"prompt": "a", "completion": "b"},
+            {"prompt": "x" * 40, "completion": "y"},
+        ],
+    )
+    _, stats = tokenize_records(load_records(path), tok, max_seq_len=20)
+    assert stats.warning_payload(20) == {
+        "truncated": 3,
+        "dropped": 2,
+        "max_seq_len": 20,
+        "truncated_lines": [1, 2, 4],
+        "dropped_lines": [2, 4],
+    }
+    assert stats.warning_payload(20, examples=1)["truncated_lines"] == [1]
+
+
 def test_split_is_deterministic_by_seed() -> None:
     exs = [Example([i, i], [False, True], i + 1) for i in range(50)]
     a_train, a_val = split_train_val(exs, val_fraction=0.1, seed=3)

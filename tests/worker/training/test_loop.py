@@ -95,6 +95,19 @@ def test_stages_and_events(full_run) -> None:  # type: ignore[no-untyped-def]
     assert "Tokenizing 96 conversations" in rep.substatuses
 
 
+def test_a_metrics_event_at_each_logging_interval(full_run) -> None:  # type: ignore[no-untyped-def]
+    res, rep, _ = full_run
+    metric_events = [(m, p) for t, m, p in rep.events if t == "metrics"]
+    logged = [p for p in rep.points if p.step > 0]  # step 0 is the baseline evaluation
+    assert [p["step"] for _, p in metric_events] == [p.step for p in logged]
+    for (message, payload), point in zip(metric_events, logged, strict=True):
+        assert payload == {**point.to_dict(), "total_steps": res.total_steps}
+        assert message.startswith(f"Step {point.step}/{res.total_steps} · train loss ")
+        assert f"{point.tokens_per_second:,.0f} tok/s" in message
+        assert "GPU" not in message  # CPU host: nothing measured, nothing shown
+        assert ("val loss" in message) == (point.val_loss is not None)
+
+
 def test_adapter_archive_reloads_with_same_val_loss(full_run) -> None:  # type: ignore[no-untyped-def]
     res, _, data = full_run
     loss = evaluate_adapter(

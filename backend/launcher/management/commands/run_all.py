@@ -180,8 +180,9 @@ class Command(BaseCommand):
             "web",
             self._python(
                 "-m", "gunicorn", "backend.config.wsgi:application",
+                "-c", "python:backend.config.gunicorn",
                 "--bind", f"{host}:{port}",
-                "--workers", "2", "--threads", "8", "--worker-class", "gthread",
+                "--workers", "2", "--threads", "8",
                 "--timeout", "120", "--graceful-timeout", "5",
                 # Its default control socket is one path per user: two runs would collide.
                 "--no-control-socket",

@@ -45,9 +45,14 @@ export function TrainingJobsRoute() {
           <h1 className="page__title">Training Jobs</h1>
           <p className="page__subtitle">Watch and manage your team&apos;s LoRA fine-tuning jobs.</p>
         </div>
-        <Link to="/training-jobs/new" className="btn btn--primary" data-testid="create-job-button">
-          + Create New Training Job
-        </Link>
+        <div className="row">
+          <Link to="/compare" className="btn btn--secondary" data-testid="compare-runs-button">
+            Compare runs
+          </Link>
+          <Link to="/training-jobs/new" className="btn btn--primary" data-testid="create-job-button">
+            + Create New Training Job
+          </Link>
+        </div>
       </div>
       <Tabs
         label="Job views"

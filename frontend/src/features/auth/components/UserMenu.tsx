@@ -23,7 +23,7 @@ export function UserMenu() {
         <span className="user-menu__name">{name}</span>
         {user.is_manager ? <span className="user-menu__role">Manager</span> : null}
       </span>
-      <button type="button" className="btn btn--ghost btn--sm" onClick={() => navigate('/settings/api-tokens')}>
+      <button type="button" className="btn btn--ghost btn--sm hide-sm" onClick={() => navigate('/settings/api-tokens')}>
         API tokens
       </button>
       <button

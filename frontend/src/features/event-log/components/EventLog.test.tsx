@@ -88,3 +88,17 @@ describe('tokenizeJson', () => {
     expect(tokenizeJson(v).map((t) => t.text).join('')).toBe(JSON.stringify(v, null, 2));
   });
 });
+
+describe('EventLog view in the URL', () => {
+  it('restores filter, search and page from the URL and asks the API for them', async () => {
+    const { calls } = mockFetch((url) => (url.pathname.endsWith('/events') ? { body: { ...pageOf([ev(9, 'warning')], 120), page: 2, total_pages: 3 } } : undefined));
+    renderWithProviders(<EventLog jobId="j1" live={false} />, { route: '/training-jobs/j1?tab=events&ev_type=warning&ev_q=truncated&ev_page=2' });
+    await screen.findAllByTestId('event-row');
+    expect(screen.getByTestId('event-type-filter')).toHaveValue('warning');
+    expect(screen.getByLabelText('Search events')).toHaveValue('truncated');
+    const asked = calls.map((c) => new URL(c.url, 'http://x')).filter((u) => u.pathname.endsWith('/events'));
+    expect(asked[0].searchParams.get('type')).toBe('warning');
+    expect(asked[0].searchParams.get('search')).toBe('truncated');
+    expect(asked[0].searchParams.get('page')).toBe('2');
+  });
+});

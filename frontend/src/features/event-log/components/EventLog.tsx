@@ -1,4 +1,5 @@
 import { Fragment, useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { Badge } from '../../../components/Badge';
 import { Pagination } from '../../../components/Pagination';
 import { Skeleton } from '../../../components/Skeleton';
@@ -12,6 +13,7 @@ import { EVENT_TYPE_META } from '../../../lib/status';
 import { eventsExportUrl, useEvents } from '../api/get-events';
 import { newSeqs } from '../utils/json-highlight';
 import { JsonView } from './JsonView';
+import { readEventLogView, writeEventLogView, type EventLogView } from '../utils/url-state';
 import { SearchBox } from '../../../components/SearchBox';
 
 export const EVENT_FILTERS: { value: '' | EventType; label: string }[] = [
@@ -41,19 +43,28 @@ async function copyText(text: string): Promise<void> {
 }
 
 export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
-  const [type, setType] = useState<'' | EventType>('');
-  const [searchInput, setSearchInput] = useState('');
-  const search = useDebouncedValue(searchInput.trim(), 400);
-  const [page, setPage] = useState(1);
+  // Filter, search and page live in the URL: a reload or a shared link shows the same rows.
+  const [params, setParams] = useSearchParams();
+  const view = readEventLogView(params);
+  const { type, page } = view;
+  const setView = (patch: Partial<EventLogView>) =>
+    setParams((p) => writeEventLogView(p, { ...readEventLogView(p), ...patch }), { replace: true });
+  const setType = (t: '' | EventType) => setView({ type: t, page: 1 });
+  const setPage = (n: number) => setView({ page: n });
+  const [searchInput, setSearchInput] = useState(view.search);
+  const debounced = useDebouncedValue(searchInput.trim(), 400);
+  const search = view.search;
+  useEffect(() => {
+    if (debounced !== view.search) setView({ search: debounced, page: 1 });
+  }, [debounced]); // eslint-disable-line react-hooks/exhaustive-deps
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [pulse, setPulse] = useState<Set<string>>(new Set());
   const seen = useRef<Set<string> | null>(null);
   const toast = useToast();
   const q = { type: type || undefined, search: search || undefined, page };
   const events = useEvents(jobId, q, live && page === 1);
+  // Newest first in time order (ties by sequence), as the API sorts them.
   const rows = events.data?.results ?? [];
-
-  useEffect(() => setPage(1), [type, search]);
   // The job just finished: one last fetch picks up its final events.
   const wasLive = useRef(live);
   useEffect(() => {

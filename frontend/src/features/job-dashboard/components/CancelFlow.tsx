@@ -1,9 +1,9 @@
 import { ApiError } from '../../../lib/api-client';
 import type { JobDetail } from '../../../lib/api-types';
-import { formatCurrency } from '../../../lib/format';
 import { useToast } from '../../../components/Toast';
 import { useCancelJob } from '../api/cancel-job';
 import { CancelModal } from './CancelModal';
+import { jobMoney } from '../utils/money';
 
 interface Props {
   job: JobDetail;
@@ -29,7 +29,7 @@ export function CancelFlow({ job, open, elapsedSeconds, onClose, onConflict }: P
       {
         onSuccess: (updated) => {
           onClose();
-          toast.show(`Job cancelled. Final cost: ${formatCurrency(updated.cost?.current_spend ?? job.cost.current_spend)}`);
+          toast.show(`Job cancelled. Final cost: ${jobMoney(updated.cost ?? job.cost).money(updated.cost?.current_spend ?? job.cost.current_spend)}`);
         },
         onError: (e) => {
           if (e instanceof ApiError && e.status === 409) {

@@ -4,9 +4,10 @@ import { Modal } from '../../../components/Modal';
 import { ProgressBar } from '../../../components/ProgressBar';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { CancelReason, JobDetail } from '../../../lib/api-types';
-import { formatCurrency, formatDuration, formatNumber } from '../../../lib/format';
+import { formatDuration, formatNumber } from '../../../lib/format';
 import { CANCEL_REASONS, STAGE_LABELS, STATUS_META } from '../../../lib/status';
-import { canConfirmCancel } from '../utils/cancel';
+import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../utils/cancel';
+import { jobMoney } from '../utils/money';
 
 interface Props {
   job: JobDetail;
@@ -37,15 +38,22 @@ export function cancelImpact(job: Pick<JobDetail, 'status' | 'checkpoint_count'>
 
 export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm, onClose }: Props) {
   const [reason, setReason] = useState<CancelReason | ''>('');
+  const fields = error instanceof ApiError ? error.fields : {};
   const [notes, setNotes] = useState('');
   const [ack, setAck] = useState(false);
   const reasonRef = useRef<HTMLSelectElement>(null);
   const reasonId = useId();
   const notesId = useId();
-  const enabled = canConfirmCancel(reason, ack, submitting);
+  const counterId = useId();
+  const [notesTouched, setNotesTouched] = useState(false);
+  const enabled = canConfirmCancel(reason, ack, submitting, notes);
+  const notesRequired = reason === 'other';
+  // Shown once the user has left the box or ticked the acknowledgement (so the disabled Confirm
+  // is explained), and at once when the note is over the limit.
+  const notesProblem = cancelNotesError(reason, notes);
+  const notesError = fields.notes?.join(' ') ?? (notesProblem && (notesTouched || ack || notes.length > CANCEL_NOTES_MAX) ? notesProblem : undefined);
   const pct = Math.round(job.progress.percent ?? job.percent_complete);
   const total = job.progress.total_steps;
-  const fields = error instanceof ApiError ? error.fields : {};
   const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
 
   return (
@@ -88,7 +96,7 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
           <div>
             <div className="stat__label">Cost spent</div>
             <div className="cost__spend" data-testid="cancel-cost">
-              {formatCurrency(job.cost.current_spend)}
+              {jobMoney(job.cost).money(job.cost.current_spend)}
             </div>
           </div>
           {elapsedSeconds !== null ? (
@@ -140,18 +148,37 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
       </div>
       <div className="field">
         <label htmlFor={notesId} className="field__label">
-          Notes (optional)
+          {notesRequired ? (
+            <>
+              Notes <span aria-hidden="true">*</span>
+            </>
+          ) : (
+            'Notes (optional)'
+          )}
         </label>
         <textarea
           id={notesId}
           className="textarea"
           value={notes}
-          maxLength={2000}
-          placeholder="Anything your team should know"
+          required={notesRequired}
+          aria-required={notesRequired}
+          aria-invalid={!!notesError}
+          aria-describedby={`${counterId}${notesError ? ` ${notesId}-error` : ''}`}
+          placeholder={notesRequired ? 'Why are you cancelling?' : 'Anything your team should know'}
           onChange={(e) => setNotes(e.target.value)}
+          onBlur={() => setNotesTouched(true)}
           disabled={submitting}
+          data-testid="cancel-notes"
         />
-        {fields.notes ? <span className="field__error">{fields.notes.join(' ')}</span> : null}
+        <span className={`field__hint field__counter${notes.length > CANCEL_NOTES_MAX ? ' field__counter--over' : ''}`} id={counterId} data-testid="cancel-notes-counter">
+          {notes.length.toLocaleString('en-US')} / {CANCEL_NOTES_MAX.toLocaleString('en-US')} characters
+          {notesRequired ? ' · required for "Other"' : ''}
+        </span>
+        {notesError ? (
+          <span className="field__error" id={`${notesId}-error`} data-testid="cancel-notes-error">
+            {notesError}
+          </span>
+        ) : null}
       </div>
       <label className="checkbox">
         <input type="checkbox" checked={ack} onChange={(e) => setAck(e.target.checked)} disabled={submitting} />

@@ -1,9 +1,9 @@
 import { ProgressBar } from '../../../components/ProgressBar';
 import type { JobDetail } from '../../../lib/api-types';
-import { formatCurrency, formatCurrencyRange, formatRate } from '../../../lib/format';
 import { useChangeFlash } from '../../../lib/hooks';
 import { PRICING_LABELS, isTerminal } from '../../../lib/status';
 import { costPercent, costTone } from '../utils/cost';
+import { jobMoney } from '../utils/money';
 
 export function CostTracker({ job }: { job: JobDetail }) {
   const c = job.cost;
@@ -12,11 +12,12 @@ export function CostTracker({ job }: { job: JobDetail }) {
   const tone = pct === null && c.over_estimate ? 'red' : costTone(pct);
   const flash = useChangeFlash(c.current_spend);
   const finished = isTerminal(job.status);
+  const m = jobMoney(c);
   return (
     <div data-testid="cost-tracker" data-tone={tone}>
       <div className="stat__label">{finished ? 'Final cost' : 'Current spend'}</div>
       <div className={`cost__spend${flash ? ' metric__value--flash' : ''}`} data-testid="current-spend">
-        {formatCurrency(c.current_spend)}
+        {m.money(c.current_spend)}
       </div>
       {pct !== null ? (
         <>
@@ -27,24 +28,24 @@ export function CostTracker({ job }: { job: JobDetail }) {
           </div>
         </>
       ) : c.over_estimate ? (
-        <p className="small tone-fg--red">Over the estimate of {formatCurrency(c.estimate_max)}.</p>
+        <p className="small tone-fg--red">Over the estimate of {m.money(c.estimate_max)}.</p>
       ) : (
         <p className="muted small">No estimate available for this job.</p>
       )}
       <div className="cost__rows" style={{ marginTop: 10 }}>
         <div className="cost__row">
           <span>Est. Total</span>
-          <span>{formatCurrencyRange(c.estimate_min, c.estimate_max)}</span>
+          <span>{m.range(c.estimate_min, c.estimate_max)}</span>
         </div>
         <div className="cost__row">
           <span>Rate</span>
           <span>
-            {formatRate(c.hourly_rate)} ({PRICING_LABELS[c.pricing] ?? c.pricing})
+            {m.rate(c.hourly_rate)} ({PRICING_LABELS[c.pricing] ?? c.pricing})
           </span>
         </div>
         <div className="cost__row">
           <span>{finished ? 'Final' : 'Projected'}</span>
-          <span data-testid="projected-cost">{finished ? formatCurrency(c.current_spend) : formatCurrency(c.projected_final)}</span>
+          <span data-testid="projected-cost">{finished ? m.money(c.current_spend) : m.money(c.projected_final)}</span>
         </div>
       </div>
     </div>

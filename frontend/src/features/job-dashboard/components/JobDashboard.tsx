@@ -11,7 +11,9 @@ import type { JobDetail } from '../../../lib/api-types';
 import { useNow } from '../../../lib/hooks';
 import { queryKeys } from '../../../lib/query-keys';
 import { isActive, isTerminal } from '../../../lib/status';
-import { useJob } from '../../../api/get-job';
+import { jobRefreshInterval, useJob } from '../../../api/get-job';
+import { formatTimeWithSeconds } from '../../../lib/format';
+import { failingForMs } from '../../../lib/polling';
 import { useJobMetrics } from '../api/get-metrics';
 import { liveElapsedSeconds, secondsSince } from '../utils/elapsed';
 import { lastValidation } from '../utils/trend';
@@ -25,6 +27,10 @@ import { ProgressHeader } from './ProgressHeader';
 import { StageIndicator } from './StageIndicator';
 import { JobBanners } from './JobBanners';
 import { JobHeader } from './JobHeader';
+import { ConnectionBanner, FreshnessIndicator } from './ConnectionBanner';
+import { TrainingCharts } from './TrainingCharts';
+import { useOnline } from '../hooks/use-online';
+import { connectionState } from '../utils/figures';
 
 interface Props {
   jobId: string;
@@ -51,6 +57,12 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
     enabled: hasRun,
   });
   const now = useNow(5000, data?.status === 'cancelling');
+  const online = useOnline();
+  // The figures are only as current as the last successful fetch: offline, or while refreshes
+  // fail, they stop ticking and a banner says how old they are.
+  const failing = job.isError || failingForMs({ dataUpdatedAt: job.dataUpdatedAt, errorUpdatedAt: job.errorUpdatedAt }, Date.now()) > 0;
+  const connection = connectionState({ online, failing });
+  const stale = connection !== 'live';
   const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
 
   // When the job finishes, fetch the metrics once more so the curve ends with the final steps.
@@ -94,6 +106,8 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
   const j = data!;
   const canCancel = j.allowed_actions.includes('cancel');
   const elapsed = liveElapsedSeconds(j.timing.elapsed_seconds, job.dataUpdatedAt, Date.now(), live);
+  const retryEvery = failing ? jobRefreshInterval(j.status, failingForMs({ dataUpdatedAt: job.dataUpdatedAt, errorUpdatedAt: job.errorUpdatedAt }, Date.now())) : false;
+  const nextRetryMs = retryEvery === false ? null : Math.max(0, job.errorUpdatedAt + retryEvery - Date.now());
   const cancelWaitingS = j.status === 'cancelling' ? secondsSince(j.cancel?.requested_at, now) : null;
 
   const setTab = (t: Tab) =>
@@ -107,6 +121,11 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
     );
 
   const refresh = async () => {
+    if (!navigator.onLine) {
+      // A refetch would wait (paused) until the connection returns: say so at once instead.
+      toast.show(`You are offline — showing data from ${formatTimeWithSeconds(new Date(job.dataUpdatedAt).toISOString())}. It refreshes by itself when the connection returns.`, 'error');
+      return;
+    }
     setRefreshing(true);
     try {
       const results = await Promise.all([
@@ -135,17 +154,32 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
         onCancel={openCancel}
       />
 
+      <div className="row" style={{ justifyContent: 'space-between', flexWrap: 'wrap', gap: 8 }}>
+        <FreshnessIndicator updatedAt={job.dataUpdatedAt} connection={connection} fetching={job.isFetching} />
+        <Link to={`/compare?jobs=${j.id}`} className="btn btn--ghost btn--sm" data-testid="compare-link">
+          Compare with other runs
+        </Link>
+      </div>
+      <ConnectionBanner
+        connection={connection}
+        updatedAt={job.dataUpdatedAt}
+        error={job.error}
+        nextRetryMs={nextRetryMs}
+        onRetry={() => void job.refetch()}
+        retrying={job.isFetching}
+      />
+
       <JobBanners
         job={j}
-        refreshError={job.isError ? job.error : null}
+        refreshError={null}
         onRetry={() => job.refetch()}
         cancelWaitingS={cancelWaitingS}
         canCancel={canCancel}
         onCancel={openCancel}
       />
 
-      {hasRun ? <ProgressHeader job={j} fetchedAt={job.dataUpdatedAt} /> : null}
-      <StageIndicator job={j} />
+      {hasRun ? <ProgressHeader job={j} fetchedAt={job.dataUpdatedAt} stale={stale} /> : null}
+      <StageIndicator job={j} fetchedAt={job.dataUpdatedAt} stale={stale} />
 
       <Tabs
         label="Job views"
@@ -177,7 +211,18 @@ export function JobDashboard({ jobId, renderEventLog }: Props) {
                 ) : metrics.isError && !metrics.data ? (
                   <ErrorState title="Could not load metrics" error={metrics.error} onRetry={() => metrics.refetch()} retrying={metrics.isFetching} />
                 ) : (
-                  <LossCurve points={metrics.data?.points ?? []} jobName={j.name} downsampled={metrics.data?.downsampled} totalPoints={metrics.data?.totalPoints} totalSteps={j.progress.total_steps} />
+                  <>
+                    <LossCurve
+                      points={metrics.data?.points ?? []}
+                      jobName={j.name}
+                      downsampled={metrics.data?.downsampled}
+                      totalPoints={metrics.data?.totalPoints}
+                      totalSteps={j.progress.total_steps}
+                      currentStep={j.progress.current_step}
+                      finished={isTerminal(j.status)}
+                    />
+                    <TrainingCharts points={metrics.data?.points ?? []} finished={isTerminal(j.status)} />
+                  </>
                 )}
               </Section>
               <Section title="Configuration" defaultOpen={false} testId="config-section">

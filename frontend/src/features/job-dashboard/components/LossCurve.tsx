@@ -4,7 +4,8 @@ import { Line } from 'react-chartjs-2';
 import type { MetricPoint } from '../../../lib/api-types';
 import { formatNumber } from '../../../lib/format';
 import { ChartJS } from './chart-setup';
-import { chartSummary, lastValAtOrBefore, lossSeries, tooltipText, zoomInWindow } from '../utils/chart';
+import { chartSummary, emaSmooth, lastValAtOrBefore, lossSeries, tooltipText, xAxisMax, zoomInWindow } from '../utils/chart';
+import { ChartControls, DEFAULT_CHART_SETTINGS, type ChartSettings } from './ChartControls';
 
 const BLUE = '#2563eb';
 const ORANGE = '#f97316';
@@ -15,14 +16,23 @@ interface Props {
   downsampled?: boolean;
   totalPoints?: number;
   totalSteps?: number | null;
+  /** The job's current step: the step axis ends there unless the planned range is asked for. */
+  currentStep?: number | null;
+  /** The job is completed, failed or cancelled (an empty chart then says it never logged loss). */
+  finished?: boolean;
 }
 
-export function LossCurve({ points, jobName, downsampled, totalPoints, totalSteps }: Props) {
+export function LossCurve({ points, jobName, downsampled, totalPoints, totalSteps, currentStep, finished = false }: Props) {
+  const [settings, setSettings] = useState<ChartSettings>(DEFAULT_CHART_SETTINGS);
   const chartRef = useRef<ChartJS<'line', { x: number; y: number | null }[]> | null>(null);
   const [range, setRange] = useState<{ min: number; max: number } | null>(null);
   const series = useMemo(() => lossSeries(points), [points]);
+  const smoothed = useMemo(() => emaSmooth(series.train, settings.smoothing), [series, settings.smoothing]);
   const lastStep = points.length ? points[points.length - 1].step : null;
-  const axisMax = totalSteps && lastStep !== null && totalSteps >= lastStep ? totalSteps : undefined;
+  const axisMax = xAxisMax({ currentStep, lastStep, totalSteps, planned: settings.planned });
+  const canShowPlanned = !!totalSteps && totalSteps > Math.max(currentStep ?? 0, lastStep ?? 0);
+  const { separate, log } = settings;
+  const smoothing = settings.smoothing > 0;
   // The tooltip reads the current series through a ref so the options object stays the same
   // across polls — new options would reset the user's zoom/pan.
   const seriesRef = useRef(series);
@@ -32,8 +42,8 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
     () => ({
       datasets: [
         {
-          label: 'Training loss',
-          data: series.train,
+          label: smoothing ? 'Training loss (smoothed)' : 'Training loss',
+          data: smoothed,
           borderColor: BLUE,
           backgroundColor: 'rgba(37, 99, 235, 0.08)',
           borderWidth: 2,
@@ -55,12 +65,30 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
           pointHoverRadius: 4,
           tension: 0.25,
           spanGaps: true,
-          yAxisID: 'y1',
+          yAxisID: separate ? 'y1' : 'y',
           fill: false,
         },
+        // With smoothing on, the raw training loss stays visible underneath, faint.
+        ...(smoothing
+          ? [
+              {
+                label: 'Training loss (raw)',
+                data: series.train,
+                borderColor: 'rgba(37, 99, 235, 0.25)',
+                backgroundColor: 'transparent',
+                borderWidth: 1,
+                pointRadius: 0,
+                pointHoverRadius: 0,
+                tension: 0,
+                spanGaps: true,
+                yAxisID: 'y',
+                fill: false,
+              },
+            ]
+          : []),
       ],
     }),
-    [series],
+    [series, smoothed, smoothing, separate],
   );
 
   const options = useMemo<ChartOptions<'line'>>(() => {
@@ -78,23 +106,25 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
       scales: {
         x: {
           type: 'linear',
-          // Axis spans the whole run (0 → total steps) so the curve also shows how far along it is.
+          // Axis ends at the current step (the whole planned run on request).
           min: 0,
           max: axisMax,
           title: { display: true, text: 'Step' },
           ticks: { callback: (v) => formatNumber(Number(v)), maxTicksLimit: 8 },
           grid: { color: '#eef2f7' },
         },
+        // One loss axis by default, so training and validation can be compared by eye.
         y: {
-          type: 'linear',
+          type: log ? 'logarithmic' : 'linear',
           position: 'left',
-          title: { display: true, text: 'Training loss', color: BLUE },
-          ticks: { color: BLUE },
+          title: { display: true, text: separate ? 'Training loss' : `Loss${log ? ' (log)' : ''}`, color: separate ? BLUE : undefined },
+          ticks: separate ? { color: BLUE } : {},
           grid: { color: '#eef2f7' },
         },
         y1: {
-          type: 'linear',
+          type: log ? 'logarithmic' : 'linear',
           position: 'right',
+          display: separate,
           title: { display: true, text: 'Validation loss', color: ORANGE },
           ticks: { color: ORANGE },
           grid: { drawOnChartArea: false },
@@ -128,7 +158,7 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
         },
       },
     };
-  }, [axisMax]);
+  }, [axisMax, separate, log]);
 
   const zoomIn = () => {
     const chart = chartRef.current;
@@ -195,13 +225,14 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
           ⤓ Export PNG
         </button>
       </div>
+      <ChartControls value={settings} onChange={setSettings} canShowPlanned={canShowPlanned} />
       {empty ? (
         <div className="chart-empty" role="img" aria-label={summary}>
           <div>
             <svg width="40" height="28" viewBox="0 0 40 28" aria-hidden="true" style={{ display: 'block', margin: '0 auto 8px' }}>
               <path d="M2 24 C10 4, 16 8, 22 16 S34 22, 38 6" fill="none" stroke="#94a3b8" strokeWidth="2.5" strokeLinecap="round" />
             </svg>
-            No loss values yet — the curve appears once training logs its first steps.
+            {finished ? 'This job ended without logging any loss values.' : 'No loss values yet — the curve appears once training logs its first steps.'}
           </div>
         </div>
       ) : (
@@ -212,14 +243,18 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
       <div className="chart-legend">
         <span>
           <span className="legend-swatch" style={{ borderColor: BLUE }} aria-hidden="true" />
-          Training loss (left axis)
+          Training loss{smoothing ? ` (smoothed ${settings.smoothing.toFixed(2)}, raw faint)` : ''}{separate ? ' (left axis)' : ''}
         </span>
         <span>
           <span className="legend-swatch legend-swatch--dashed" style={{ borderColor: ORANGE }} aria-hidden="true" />
-          Validation loss (right axis)
+          Validation loss{separate ? ' (right axis)' : ''}
         </span>
         <span className="muted" data-testid="chart-range">
-          {range ? `Showing steps ${formatNumber(range.min)}–${formatNumber(range.max)}` : 'Showing all steps'}
+          {range
+            ? `Showing steps ${formatNumber(range.min)}–${formatNumber(range.max)}`
+            : settings.planned && totalSteps
+              ? `Showing the planned ${formatNumber(totalSteps)} steps`
+              : `Showing all steps (0–${formatNumber(axisMax ?? 0)}${totalSteps ? ` of ${formatNumber(totalSteps)} planned` : ''})`}
           {downsampled && totalPoints ? ` · ${formatNumber(points.length)} of ${formatNumber(totalPoints)} points (downsampled)` : ''}
           {' · drag to pan, Ctrl+scroll to zoom'}
         </span>

@@ -5,11 +5,16 @@ import { formatDuration, formatNumber } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
 import { STAGE_LABELS, STATUS_META, isTerminal } from '../../../lib/status';
 import { liveElapsedSeconds } from '../utils/elapsed';
+import { liveRemainingSeconds } from '../utils/figures';
 
-export function ProgressHeader({ job, fetchedAt }: { job: JobDetail; fetchedAt: number }) {
-  const ticking = job.status === 'running' || job.status === 'provisioning' || job.status === 'cancelling';
+/** `stale`: the data could not be refreshed (offline, server unreachable): the clocks stop at
+ * the last measured state instead of ticking on as if the job were still observed. */
+export function ProgressHeader({ job, fetchedAt, stale = false }: { job: JobDetail; fetchedAt: number; stale?: boolean }) {
+  const running = job.status === 'running' || job.status === 'provisioning' || job.status === 'cancelling';
+  const ticking = running && !stale;
   const now = useNow(1000, ticking);
   const elapsed = liveElapsedSeconds(job.timing.elapsed_seconds, fetchedAt, now, ticking);
+  const remaining = liveRemainingSeconds(job.timing.remaining_seconds, fetchedAt, now, ticking);
   const pct = Math.max(0, Math.min(100, job.progress.percent ?? job.percent_complete ?? 0));
   const totalSteps = job.progress.total_steps;
   const done = job.status === 'completed';
@@ -55,7 +60,7 @@ export function ProgressHeader({ job, fetchedAt }: { job: JobDetail; fetchedAt: 
         <div>
           <div className="stat__label">Remaining</div>
           <div className="stat__value" data-testid="remaining">
-            {done ? 'Done' : job.timing.remaining_seconds === null || !ticking ? '—' : `~${formatDuration(job.timing.remaining_seconds)}`}
+            {done ? 'Done' : remaining === null || !running ? '—' : `~${formatDuration(remaining)}`}
           </div>
         </div>
       </div>

@@ -2,10 +2,12 @@ import type { JobDetail } from '../../../lib/api-types';
 import { useNow } from '../../../lib/hooks';
 import { describeStages } from '../utils/stages';
 
-export function StageIndicator({ job }: { job: JobDetail }) {
-  const ticking = job.status === 'running' || job.status === 'provisioning' || job.status === 'cancelling';
+/** `fetchedAt`: when `job` was fetched (the active stage's clock advances from there);
+ * `stale`: the data could not be refreshed, so the clock stops at the last measurement. */
+export function StageIndicator({ job, fetchedAt, stale = false }: { job: JobDetail; fetchedAt?: number; stale?: boolean }) {
+  const ticking = !stale && (job.status === 'running' || job.status === 'provisioning' || job.status === 'cancelling');
   const now = useNow(1000, ticking);
-  const stages = describeStages(job, now);
+  const stages = describeStages(job, now, { fetchedAtMs: fetchedAt, stale });
   return (
     <section className="card" aria-labelledby="stages-title" data-testid="stage-indicator">
       <h2 id="stages-title" className="visually-hidden">

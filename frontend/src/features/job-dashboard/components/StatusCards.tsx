@@ -1,8 +1,9 @@
 import { Badge } from '../../../components/Badge';
 import type { JobDetail } from '../../../lib/api-types';
-import { formatBytes, formatCurrency, formatDateTime, formatEstimatedStart, formatNumber } from '../../../lib/format';
+import { formatBytes, formatDateTime, formatEstimatedStart, formatNumber } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
 import { CANCEL_REASONS, ERROR_CATEGORY_LABELS, humanize, isTerminal, positionTone } from '../../../lib/status';
+import { jobMoney } from '../utils/money';
 
 export function ErrorCard({ job }: { job: JobDetail }) {
   const err = job.error;
@@ -124,8 +125,8 @@ export function CostAlertBanner({ job, canCancel, onCancel }: { job: JobDetail; 
       <div className="alert__body">
         <div className="alert__title">{finished ? 'Final cost exceeded the estimate' : 'Cost is over the estimate'}</div>
         {finished
-          ? `${formatCurrency(job.cost.current_spend)} spent against an estimated maximum of ${formatCurrency(job.cost.estimate_max)}.`
-          : `Spend (${formatCurrency(job.cost.current_spend)}) is above the estimated maximum of ${formatCurrency(job.cost.estimate_max)}. Check the loss curve, and cancel if the job is not converging.`}
+          ? `${jobMoney(job.cost).money(job.cost.current_spend)} spent against an estimated maximum of ${jobMoney(job.cost).money(job.cost.estimate_max)}.`
+          : `Spend (${jobMoney(job.cost).money(job.cost.current_spend)}) is above the estimated maximum of ${jobMoney(job.cost).money(job.cost.estimate_max)}. Check the loss curve, and cancel if the job is not converging.`}
       </div>
       {canCancel ? (
         <button type="button" className="btn btn--danger btn--sm" onClick={onCancel}>

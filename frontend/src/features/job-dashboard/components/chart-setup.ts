@@ -1,6 +1,6 @@
-import { Chart as ChartJS, Filler, Legend, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
+import { Chart as ChartJS, Filler, Legend, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 
-ChartJS.register(LinearScale, PointElement, LineElement, Tooltip, Legend, Filler, zoomPlugin);
+ChartJS.register(LinearScale, LogarithmicScale, PointElement, LineElement, Tooltip, Legend, Filler, zoomPlugin);
 
 export { ChartJS };

@@ -103,7 +103,7 @@ describe('CostTracker', () => {
   it('is green within the estimate', () => {
     render(<CostTracker job={jobDetail()} />);
     expect(screen.getByTestId('cost-tracker')).toHaveAttribute('data-tone', 'green');
-    expect(screen.getByText('$45–55')).toBeInTheDocument();
+    expect(screen.getByText('$45.00–55.00')).toBeInTheDocument();
     expect(screen.getByText('$2.49/hr (spot)')).toBeInTheDocument();
     expect(screen.getByTestId('projected-cost')).toHaveTextContent('$47.32');
     expect(screen.getByText('±15% variance')).toBeInTheDocument();

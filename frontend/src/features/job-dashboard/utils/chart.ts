@@ -72,3 +72,42 @@ export function chartSummary(points: MetricPoint[]): string {
   if (lastVal) s += ` Latest validation loss ${formatLoss(lastVal.y)} at step ${lastVal.x}.`;
   return s;
 }
+
+/**
+ * Exponential moving average with bias correction (as TensorBoard smooths): `weight` 0 is the
+ * raw series, 0.99 nearly flat. Gaps stay gaps and do not reset the average.
+ */
+export function emaSmooth(series: XY[], weight: number): XY[] {
+  const w = Math.min(Math.max(weight, 0), 0.999);
+  if (w === 0) return series;
+  let last = 0;
+  let n = 0;
+  return series.map((p) => {
+    if (p.y === null || !Number.isFinite(p.y)) return { x: p.x, y: null };
+    last = last * w + (1 - w) * p.y;
+    n += 1;
+    return { x: p.x, y: last / (1 - w ** n) };
+  });
+}
+
+/**
+ * Right end of the step axis: the current step (or the last logged one, if later) so the curve
+ * fills the chart; the whole planned run only when asked for (`planned`).
+ */
+export function xAxisMax(opts: { currentStep?: number | null; lastStep: number | null; totalSteps?: number | null; planned: boolean }): number | undefined {
+  const reached = Math.max(opts.currentStep ?? 0, opts.lastStep ?? 0);
+  if (opts.planned && opts.totalSteps && opts.totalSteps >= reached) return opts.totalSteps;
+  return reached > 0 ? reached : undefined;
+}
+
+type SeriesField = 'learning_rate' | 'tokens_per_second' | 'gpu_utilization' | 'gpu_memory_mb' | 'grad_norm';
+
+/** One measured field as chart points; steps where it was not measured are left out. */
+export function metricSeries(points: MetricPoint[], field: SeriesField): { x: number; y: number }[] {
+  const out: { x: number; y: number }[] = [];
+  for (const p of points) {
+    const v = p[field];
+    if (isNum(v)) out.push({ x: p.step, y: v });
+  }
+  return out;
+}

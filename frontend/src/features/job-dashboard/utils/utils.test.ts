@@ -125,7 +125,7 @@ describe('stage states', () => {
   });
   it('active: elapsed since start, estimate and substatus', () => {
     const v = describeStage(stage({ state: 'active', started_at: '2026-01-01T00:00:00Z', estimated_seconds: 7200, substatus: 'Epoch 2/3 · Step 850' }), 2, { nowMs: now });
-    expect(v.time).toBe('1h 0m elapsed · ~2h 0m est.');
+    expect(v.time).toBe('1h 0m elapsed · ~1h 0m left');
     expect(v.sub).toBe('Epoch 2/3 · Step 850');
     expect(v.icon).toBe('●');
   });

@@ -12,10 +12,13 @@ import { useEstimate } from '../api/estimate-job';
 import { useBaseModels } from '../api/get-base-models';
 import { useGpuTypes } from '../api/get-gpu-types';
 import { usePresets } from '../api/get-presets';
-import { EMPTY_FORM, HYPERPARAMETER_FIELDS, buildJobBody, fieldError, parseHyperparameters, type JobFormState } from '../utils/job-form';
+import { useUser } from '../../../lib/auth';
+import { draftKey } from '../utils/job-draft';
+import { EMPTY_FORM, HYPERPARAMETER_FIELDS, buildJobBody, estimateBlocker, fieldError, parseHyperparameters, type JobFormState } from '../utils/job-form';
 import { DatasetPicker } from './DatasetPicker';
 import { EstimatePanel } from './EstimatePanel';
 import { EMPTY_TEAM_CONTROLS, TeamControlsFields, teamControlsErrors, withTeamControls } from './TeamControlsFields';
+import { DraftBanner, useJobDraft } from './JobDraft';
 import { ConfigList } from '../../../components/ConfigList';
 
 export const ESTIMATE_DEBOUNCE_MS = 500;
@@ -31,6 +34,8 @@ export function CreateJobForm() {
   const navigate = useNavigate();
   const toast = useToast();
   const set = <K extends keyof JobFormState>(k: K, v: JobFormState[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const user = useUser();
+  const draft = useJobDraft(user ? draftKey(user.id) : null, form, setForm);
 
   // Sensible defaults once the catalogs load: a GPU type with a worker online, so the job can start.
   useEffect(() => {
@@ -82,6 +87,7 @@ export function CreateJobForm() {
     }
     create.mutate(body, {
       onSuccess: (job) => {
+        draft.clear();
         toast.show(job.status === 'queued' && job.queue_position ? `Job created — queued at position #${job.queue_position}` : 'Job created');
         navigate(`/training-jobs/${job.id}`);
       },
@@ -91,6 +97,7 @@ export function CreateJobForm() {
   return (
     <form className="create-grid" onSubmit={onSubmit} noValidate aria-label="Create training job" data-testid="create-job-form">
       <div className="stack">
+        {draft.offered ? <DraftBanner draft={draft.offered} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
         {create.isError && (!Object.keys(apiFields).length || otherApiErrors.length) ? (
           <div className="alert alert--error" role="alert">
             <div className="alert__body">
@@ -250,7 +257,7 @@ export function CreateJobForm() {
       </div>
 
       <aside className="create-grid__aside">
-        <EstimatePanel estimate={estimate.data} loading={estimatePending} error={estimate.error} ready={estimateBody !== null} pricing={form.pricing} />
+        <EstimatePanel estimate={estimate.data} loading={estimatePending} error={estimate.error} blocker={estimateBlocker(form, bounds)} pricing={form.pricing} />
         <div className="card stack-sm">
           <button type="submit" className="btn btn--primary btn--block" disabled={create.isPending} data-testid="submit-job">
             {create.isPending ? 'Creating…' : 'Start Training Job'}

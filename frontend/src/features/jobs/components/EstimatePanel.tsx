@@ -7,11 +7,12 @@ interface Props {
   estimate: Estimate | undefined;
   loading: boolean;
   error: unknown;
-  ready: boolean;
+  /** Why there is no estimate yet (what is missing), or null when the form can be estimated. */
+  blocker: string | null;
   pricing: string;
 }
 
-export function EstimatePanel({ estimate, loading, error, ready, pricing }: Props) {
+export function EstimatePanel({ estimate, loading, error, blocker, pricing }: Props) {
   return (
     <section className="card" aria-labelledby="estimate-title" aria-busy={loading} data-testid="estimate-panel">
       <div className="row" style={{ justifyContent: 'space-between' }}>
@@ -20,9 +21,9 @@ export function EstimatePanel({ estimate, loading, error, ready, pricing }: Prop
         </h2>
         {loading ? <Spinner label="Updating estimate" size={14} /> : null}
       </div>
-      {!ready ? (
-        <p className="muted" style={{ marginTop: 8 }}>
-          Pick a dataset, base model and GPU to see how long the job takes and what it costs.
+      {blocker ? (
+        <p className="muted" style={{ marginTop: 8 }} data-testid="estimate-blocker">
+          {blocker}
         </p>
       ) : error && !estimate ? (
         <p className="field__error" style={{ marginTop: 8 }} role="alert">

@@ -10,6 +10,7 @@ import { useUser } from '../../../lib/auth';
 import { useDeleteJob } from '../api/delete-job';
 import { useJobs } from '../api/get-jobs';
 import { PAGE_SIZES, hasActiveFilters, toJobsApiQuery, type JobsListState } from '../utils/url-state';
+import { CardSort } from './CardSort';
 import { JobsFilters } from './JobsFilters';
 import { JobsTable } from './JobsTable';
 
@@ -76,6 +77,7 @@ export function JobsList({ state, onChange }: Props) {
               </button>
             </div>
           ) : null}
+          <CardSort ordering={state.ordering} onSort={(ordering) => onChange({ ordering })} />
           <JobsTable
             jobs={results}
             loading={jobs.isPending || (jobs.isPlaceholderData && jobs.isFetching)}

@@ -92,3 +92,22 @@ export function fieldError(fields: Record<string, string[]> | undefined, ...keys
   }
   return undefined;
 }
+
+/** Why the Estimate panel has no estimate yet, naming exactly what is missing; null when the form
+ *  is complete enough to estimate (the job name is not needed for that). */
+export function estimateBlocker(form: JobFormState, bounds: readonly HyperparameterBounds[] = []): string | null {
+  const missing = [!form.datasetId && 'a dataset', !form.baseModel && 'a base model', !form.gpuType && 'a GPU type'].filter((m): m is string => !!m);
+  if (missing.length) {
+    const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}`;
+    return `Pick ${list} to see how long the job takes and what it costs.`;
+  }
+  if (!form.preset) return 'Pick a preset to see how long the job takes and what it costs.';
+  if (form.preset === 'custom') {
+    const bad = Object.keys(parseHyperparameters(form.hyperparameters, bounds).errors);
+    if (bad.length) {
+      const labels = HYPERPARAMETER_FIELDS.filter((f) => bad.includes(f.key)).map((f) => f.label);
+      return `Fix ${labels.join(', ')} (out of bounds) to see the estimate.`;
+    }
+  }
+  return null;
+}

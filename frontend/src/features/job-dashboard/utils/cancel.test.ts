@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from './cancel';
+
+describe('cancel note rules', () => {
+  it('needs a note, not just spaces, for the reason "Other"', () => {
+    expect(cancelNotesError('other', '')).toBe('Say why you are cancelling: the reason "Other" needs a note.');
+    expect(cancelNotesError('other', '  \n ')).toBe('Say why you are cancelling: the reason "Other" needs a note.');
+    expect(cancelNotesError('other', 'wrong dataset')).toBeUndefined();
+    expect(cancelNotesError('testing', '')).toBeUndefined();
+    expect(canConfirmCancel('other', true, false, '')).toBe(false);
+    expect(canConfirmCancel('other', true, false, 'wrong dataset')).toBe(true);
+  });
+
+  it('says how far a note is over the limit instead of cutting it', () => {
+    expect(cancelNotesError('testing', 'x'.repeat(CANCEL_NOTES_MAX))).toBeUndefined();
+    expect(cancelNotesError('testing', 'x'.repeat(CANCEL_NOTES_MAX + 12))).toBe('Shorten the note to 2,000 characters (12 over).');
+    expect(canConfirmCancel('testing', true, false, 'x'.repeat(CANCEL_NOTES_MAX + 1))).toBe(false);
+  });
+});
