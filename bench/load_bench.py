@@ -212,6 +212,8 @@ def main() -> int:
             var_dir=ROOT / "var" / "load-bench",
             # WhiteNoise warns once per process that no static files were collected.
             PYTHONWARNINGS="ignore::UserWarning",
+            # persistent database connections, as in production
+            LORA_DB_CONN_MAX_AGE="60",
         )
         migrate(env)
         seed = SEED_SCRIPT % {"workers": args.workers, "pollers": args.pollers}

@@ -68,6 +68,7 @@ class ClaimedJob(TypedDict):
     total_steps: int
     # Pause at the last good checkpoint on a NaN/inf loss or a loss spike (a per-job option).
     anomaly_pause: bool
+    hourly_rate: NotRequired[float]
 
 
 class Limits(TypedDict):

@@ -138,6 +138,7 @@ def _run(
             resume_from=resume,
             resume_sha256=resume_sha,
             anomaly_pause=bool(spec["job"].get("anomaly_pause", False)),
+            hourly_rate=spec["job"].get("hourly_rate"),
         )
     except StopWork:
         return "lost"

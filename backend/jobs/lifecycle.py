@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
+from backend.jobs.budget_caps import job_budget_cap_check
 from backend.jobs.estimates import sample_record_early, sample_record_final
 from backend.jobs.models import (
     Attempt,
@@ -145,11 +146,13 @@ def job_heartbeat(
     *, job: Job, progress: dict[str, Any] | None, substatus: str | None, now: datetime
 ) -> None:
     """Record a heartbeat and its progress; `final_cost` is refreshed so sorting the job list
-    by cost stays current while a job runs."""
+    by cost stays current while a job runs, and the job's own budget cap acts when this
+    heartbeat's spend crosses it (budget_caps.py)."""
     job.heartbeat_at = now
-    job.final_cost = job.spend_at(now)
+    spent_before, job.final_cost = job.final_cost, job.spend_at(now)
     changed = ["heartbeat_at", "final_cost", *job_progress_apply(job, progress, substatus)]
-    job.save(update_fields=[*changed, "updated_at"])
+    changed += job_budget_cap_check(job=job, spent_before=spent_before, now=now)
+    job.save(update_fields=list(dict.fromkeys([*changed, "updated_at"])))
 
 
 def job_metrics_progress(

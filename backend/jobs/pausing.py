@@ -40,6 +40,8 @@ from backend.jobs.models import (
 from backend.jobs.selectors import checkpoint_latest_step
 from backend.jobs.transitions import lock_job, transition
 from backend.scheduling.fleet import live_since
+from backend.scheduling.models import SchedulerSettings
+from backend.scheduling.priorities import queue_order_for
 from backend.telemetry.services import event_record
 from worker.contract.hyperparameters import RESUME_LOCKED_FIELDS, check_hyperparameters
 from worker.contract.names import ANOMALY_LR_FACTOR
@@ -234,7 +236,12 @@ def job_resume(
     }
     pause = _open_pause(job, PauseState.PAUSED)
     changed = transition(job, JobStatus.QUEUED, now=now)  # closes the pause (see transitions)
-    job.queue_order = now.timestamp()
+    # Back in the queue behind the jobs already waiting, with its priority's head start.
+    job.queue_order = queue_order_for(
+        queued_at=now,
+        priority=job.priority,
+        ageing_seconds=SchedulerSettings.load().priority_ageing_seconds,
+    )
     job.substatus = ""
     changed += ["queue_order", "substatus"]
     if changes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -15,16 +16,22 @@ from backend.jobs.estimates import estimate_job, job_plan
 from backend.jobs.lifecycle import job_cancel_finalize
 from backend.jobs.models import (
     FINISHED_STATUSES,
+    BudgetAction,
     CancelReason,
     GpuType,
     Job,
     JobStatus,
+    Priority,
     StageRun,
 )
 from backend.jobs.models.stage import STAGE_ORDER, StageState
 from backend.jobs.selectors import queue_front_order
 from backend.jobs.signals import job_slot_changed
 from backend.jobs.transitions import lock_job, transition
+from backend.scheduling.budgets import budget_check_submit, job_cost_bound
+from backend.scheduling.models import SchedulerSettings
+from backend.scheduling.priorities import queue_order_for
+from backend.scheduling.quotas import limits_for, quota_check_submit
 from backend.telemetry.services import event_record
 from worker.contract.hyperparameters import resolve_hyperparameters
 
@@ -77,16 +84,31 @@ def job_create(
     pricing: str,
     metadata: dict[str, str] | None = None,
     cloned_from: Job | None = None,
+    priority: str = Priority.NORMAL,
+    budget_cap: Decimal | None = None,
+    budget_action: str = BudgetAction.PAUSE,
     anomaly_pause: bool = True,
 ) -> Job:
     """Create a queued job with its estimate and its four pending stages.
 
     The hourly rate is snapshotted now so catalog price changes never re-price the job.
+    Refused (400) when the priority is not the person's to use, when they are at their queued
+    limit, or when the job could cost more than is left of their or the team's monthly budget.
     The scheduler is told after commit (see transitions / signals) and may start it at once.
     `cloned_from` (a job the creator may see, checked by the caller) is recorded as the source.
     """
     _lock_datasets(dataset, validation_dataset)
     _check_dataset(dataset, "dataset_id")
+    team = SchedulerSettings.load()
+    limits = limits_for(user_id=created_by.pk, team=team)
+    if limits.max_queued is not None or limits.monthly_budget is not None:
+        # Lock: two submissions of one person at once must not both take the last queued place
+        # or both spend the same remainder of the budget.
+        User.objects.select_for_update().filter(pk=created_by.pk).first()
+    if team.team_monthly_budget is not None:
+        # Lock: two people submitting at once must not both spend the team's last dollars.
+        team = SchedulerSettings.objects.select_for_update().get(pk=team.pk)
+    quota_check_submit(user=created_by, priority=priority, limits=limits)
     if validation_dataset is not None:
         _check_dataset(validation_dataset, "validation_dataset_id")
     resolved = resolve_hyperparameters(preset, hyperparameters)
@@ -107,8 +129,17 @@ def job_create(
         hyperparameters=resolved,
     )
     now = timezone.now()
-    # FIFO: each new job goes behind everything queued so far. Promote-to-front takes values
-    # below the minimum, so the maximum of created-at timestamps keeps growing.
+    budget_check_submit(
+        user=created_by,
+        cost=job_cost_bound(
+            est_cost_max=estimate.cost_max if estimate else None, budget_cap=budget_cap
+        ),
+        user_budget=limits.monthly_budget,
+        team=team,
+        now=now,
+    )
+    # FIFO within a priority: each new job goes behind everything queued so far with the same
+    # priority; a priority is a head start of a bounded time (scheduling/priorities.py).
     job = Job.objects.create(
         name=name,
         created_by=created_by,
@@ -126,7 +157,12 @@ def job_create(
         status=JobStatus.QUEUED,
         created_at=now,
         queued_at=now,
-        queue_order=now.timestamp(),
+        queue_order=queue_order_for(
+            queued_at=now, priority=priority, ageing_seconds=team.priority_ageing_seconds
+        ),
+        priority=priority,
+        budget_cap=budget_cap,
+        budget_action=budget_action,
         total_epochs=int(resolved["epochs"]),
         total_steps=plan[0] if plan else 0,
         est_total_steps=estimate.total_steps if estimate else None,
@@ -156,6 +192,9 @@ def job_create(
             "estimate": estimate.as_dict() if estimate else None,
             "hyperparameters": resolved,
             **({"cloned_from": str(cloned_from.pk)} if cloned_from is not None else {}),
+            "priority": priority,
+            "budget_cap": str(budget_cap) if budget_cap is not None else None,
+            "budget_action": budget_action,
         },
     )
     job_id = job.pk

@@ -4,23 +4,64 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 
+from backend.scheduling.budgets import Spend, month_spend
 from backend.scheduling.fleet import worker_state
-from backend.scheduling.models import SchedulerSettings, Worker
+from backend.scheduling.models import SchedulerSettings, UserQuota, Worker
+
+
+def _month_text(spend: Spend) -> str:
+    return f"${spend.spent:.2f} spent, ${spend.committed:.2f} committed ({spend.jobs} jobs)"
 
 
 @admin.register(SchedulerSettings)
 class SchedulerSettingsAdmin(admin.ModelAdmin[SchedulerSettings]):
-    """One row; the dispatcher reads it on every run, so changes apply within seconds."""
+    """One row; the dispatcher reads it on every run, so changes apply within seconds. Also the
+    team defaults of quotas and budgets, and the team's spend this month."""
 
-    list_display = ("concurrency_limit", "max_restarts", "updated_at")
-    readonly_fields = ("updated_at",)
+    list_display = (
+        "concurrency_limit",
+        "max_restarts",
+        "priority_ageing_seconds",
+        "team_monthly_budget",
+        "team_spend_this_month",
+        "updated_at",
+    )
+    readonly_fields = ("team_spend_this_month", "updated_at")
+
+    @admin.display(description="team spend this month")
+    def team_spend_this_month(self, obj: SchedulerSettings) -> str:
+        return _month_text(month_spend(now=timezone.now()).team)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not SchedulerSettings.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(UserQuota)
+class UserQuotaAdmin(admin.ModelAdmin[UserQuota]):
+    """A person's limits; empty fields take the team defaults (Scheduler settings)."""
+
+    list_display = (
+        "user",
+        "max_running",
+        "max_queued",
+        "monthly_budget",
+        "allow_high_priority",
+        "spend_this_month",
+    )
+    search_fields = ("user__username",)
+    autocomplete_fields = ("user",)
+    readonly_fields = ("spend_this_month",)
+
+    @admin.display(description="spend this month")
+    def spend_this_month(self, obj: UserQuota) -> str:
+        if obj.user_id is None:
+            return "-"
+        return _month_text(month_spend(now=timezone.now()).users.get(obj.user_id, Spend()))
 
 
 @admin.register(Worker)

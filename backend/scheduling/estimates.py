@@ -48,6 +48,9 @@ def simulate_pool_starts(
     capacities: Mapping[Hashable, int],
     active: Sequence[tuple[Hashable, datetime]],
     queued: Sequence[tuple[Hashable, Hashable, float]],
+    owner_limits: Mapping[Hashable, int] | None = None,
+    active_owners: Sequence[Hashable] = (),
+    queued_owners: Mapping[Hashable, Hashable] | None = None,
 ) -> dict[Hashable, datetime | None]:
     """Estimated start of each queued job when jobs run in pools under a global limit.
 
@@ -55,6 +58,10 @@ def simulate_pool_starts(
     every slot-holding job; `queued`: (job id, pool, estimated duration) in queue order. A job
     starts when both a slot of its pool and a global slot are free; a pool without capacity
     gives None (no worker: no honest start time).
+
+    Running quotas: `owner_limits` (owner -> most jobs running at once), `active_owners` (the
+    owner of each `active` entry, same order), `queued_owners` (job id -> owner). A job of a
+    limited owner also waits for one of that owner's slots.
     """
     if limit <= 0:
         return {job_id: None for job_id, _, _ in queued}
@@ -70,15 +77,29 @@ def simulate_pool_starts(
         pool: slots(count, [finish for p, finish in active if p == pool])
         for pool, count in capacities.items()
     }
+    limits = owner_limits or {}
+    owners_of = queued_owners or {}
+    per_owner = {
+        owner: slots(
+            cap, [f for (_, f), o in zip(active, active_owners, strict=False) if o == owner]
+        )
+        for owner, cap in limits.items()
+    }
     starts: dict[Hashable, datetime | None] = {}
     for job_id, pool, duration in queued:
         own = pools.get(pool)
-        if not own:
+        owner_slots = per_owner.get(owners_of.get(job_id))
+        if not own or owner_slots == []:
             starts[job_id] = None
             continue
-        start = max(heapq.heappop(own), heapq.heappop(everyone))
+        candidates = [heapq.heappop(own), heapq.heappop(everyone)]
+        if owner_slots is not None:
+            candidates.append(heapq.heappop(owner_slots))
+        start = max(candidates)
         starts[job_id] = start
         end = start + timedelta(seconds=max(duration, 0.0))
         heapq.heappush(own, end)
         heapq.heappush(everyone, end)
+        if owner_slots is not None:
+            heapq.heappush(owner_slots, end)
     return starts

@@ -9,6 +9,39 @@ class SchedulerSettings(models.Model):
 
     concurrency_limit = models.PositiveIntegerField(default=3)
     max_restarts = models.PositiveIntegerField(default=3)
+    # Ageing: each priority level is a head start of this many seconds in the queue, so a job
+    # can be passed by later arrivals only for a bounded time (priorities.py).
+    priority_ageing_seconds = models.PositiveIntegerField(
+        default=1800,
+        help_text="Head start of each priority level over the next lower one, in seconds. A "
+        "low-priority job is passed by later normal jobs for at most this long, by later high "
+        "ones for at most twice this long.",
+    )
+    # Team defaults of the per-user quotas and budget (a UserQuota row overrides them).
+    default_max_running = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Jobs one person may have running at once (empty: no limit).",
+    )
+    default_max_queued = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Jobs one person may have queued at once (empty: no limit).",
+    )
+    default_user_monthly_budget = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Dollars one person may spend per calendar month (UTC); empty: no budget.",
+    )
+    team_monthly_budget = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Dollars the whole team may spend per calendar month (UTC); empty: no budget.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -28,6 +61,27 @@ class SchedulerSettings(models.Model):
             },
         )
         return obj
+
+
+class UserQuota(models.Model):
+    """One person's limits, overriding the team defaults of SchedulerSettings (edited in admin).
+    An empty field falls back to the team default."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota"
+    )
+    max_running = models.PositiveIntegerField(null=True, blank=True)
+    max_queued = models.PositiveIntegerField(null=True, blank=True)
+    monthly_budget = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    allow_high_priority = models.BooleanField(
+        default=False, help_text="May submit high-priority jobs (managers always may)."
+    )
+
+    class Meta:
+        verbose_name = "user quota"
+
+    def __str__(self) -> str:
+        return f"Quota of {self.user}"
 
 
 class WorkerState(models.TextChoices):

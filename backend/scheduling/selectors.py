@@ -12,10 +12,12 @@ from django.db.models import Avg, DurationField, ExpressionWrapper, F, Max, Quer
 from django.utils import timezone
 
 from backend.jobs.forecast import queued_duration_seconds, remaining_seconds
-from backend.jobs.models import ACTIVE_STATUSES, Job, JobStatus
+from backend.jobs.models import ACTIVE_STATUSES, Job, JobStatus, Priority
 from backend.scheduling.estimates import simulate_pool_starts
 from backend.scheduling.fleet import Pool, pools
 from backend.scheduling.models import SchedulerSettings
+from backend.scheduling.priorities import passable_until
+from backend.scheduling.quotas import limits_by_user, running_limit_text
 
 
 def queued_jobs() -> QuerySet[Job]:
@@ -78,31 +80,68 @@ class _Snapshot:
     finishes: dict[Any, datetime]
     starts: dict[Any, datetime | None]
     reasons: dict[Any, str]
+    passable: dict[Any, datetime]
 
 
-def _snapshot(now: datetime) -> _Snapshot:
-    limit = SchedulerSettings.load().concurrency_limit
+def _snapshot(now: datetime, viewer_id: int | None = None) -> _Snapshot:
+    team = SchedulerSettings.load()
+    limit = team.concurrency_limit
     active = list(active_jobs())
     queued = list(queued_jobs())
     fleet = pools(now)
     finishes = {job.pk: active_finish_estimate(job, now) for job in active}
+    owners = {job.created_by_id for job in active} | {job.created_by_id for job in queued}
+    running_caps: dict[Any, int] = {
+        uid: lim.max_running
+        for uid, lim in limits_by_user(owners, team).items()
+        if lim.max_running is not None
+    }
     starts = simulate_pool_starts(
         now=now,
         limit=limit,
         capacities={gpu_id: pool.capacity for gpu_id, pool in fleet.items()},
         active=[(job.gpu_type_id, finishes[job.pk]) for job in active],
         queued=[(job.pk, job.gpu_type_id, queued_duration_seconds(job)) for job in queued],
+        owner_limits=running_caps,
+        active_owners=[job.created_by_id for job in active],
+        queued_owners={job.pk: job.created_by_id for job in queued},
     )
-    return _Snapshot(
-        now,
-        limit,
-        active,
-        queued,
-        fleet,
-        finishes,
-        starts,
-        _reasons(now, limit, active, queued, fleet, finishes),
-    )
+    reasons = _reasons(now, limit, active, queued, fleet, finishes)
+    _quota_reasons(reasons, active, queued, running_caps, viewer_id)
+    ageing = team.priority_ageing_seconds
+    passable = {
+        job.pk: passable_until(queue_order=job.queue_order, ageing_seconds=ageing) for job in queued
+    }
+    for job in queued:
+        if job.priority == Priority.LOW and passable[job.pk] > now:
+            reasons[job.pk] += (
+                f"; low priority: later jobs can go ahead of it only until "
+                f"{passable[job.pk]:%H:%M} UTC"
+            )
+    return _Snapshot(now, limit, active, queued, fleet, finishes, starts, reasons, passable)
+
+
+def _quota_reasons(
+    reasons: dict[Any, str],
+    active: list[Job],
+    queued: list[Job],
+    running_caps: dict[Any, int],
+    viewer_id: int | None,
+) -> None:
+    """Jobs held back by their owner's running limit say so instead of their pool place."""
+    running: dict[int, int] = {}
+    for job in active:
+        running[job.created_by_id] = running.get(job.created_by_id, 0) + 1
+    for job in queued:
+        cap = running_caps.get(job.created_by_id)
+        count = running.get(job.created_by_id, 0)
+        if cap is not None and count >= cap:
+            reasons[job.pk] = running_limit_text(
+                count=count,
+                limit=cap,
+                owner=job.created_by.display_name,
+                is_viewer=job.created_by_id == viewer_id,
+            )
 
 
 def _reasons(
@@ -166,6 +205,7 @@ class QueuedEntry:
     wait_seconds: float
     pool: str
     reason: str
+    passable_until: datetime
 
 
 @dataclass(frozen=True)
@@ -188,11 +228,16 @@ class QueueView:
     def reasons(self) -> dict[Any, str]:
         return {entry.job.pk: entry.reason for entry in self.queued}
 
+    @property
+    def passable(self) -> dict[Any, datetime]:
+        return {entry.job.pk: entry.passable_until for entry in self.queued}
 
-def queue_view(*, now: datetime | None = None) -> QueueView:
-    """Everything GET /api/training/queue shows, computed at one instant."""
+
+def queue_view(*, now: datetime | None = None, viewer_id: int | None = None) -> QueueView:
+    """Everything GET /api/training/queue shows, computed at one instant. `viewer_id`: the
+    person asking (a reason about their own running limit says "you")."""
     now = now or timezone.now()
-    snap = _snapshot(now)
+    snap = _snapshot(now, viewer_id)
     return QueueView(
         concurrency_limit=snap.limit,
         active=[
@@ -208,6 +253,7 @@ def queue_view(*, now: datetime | None = None) -> QueueView:
                 wait_seconds=round(max((now - job.queued_at).total_seconds(), 0.0), 1),
                 pool=job.gpu_type.slug,
                 reason=snap.reasons.get(job.pk, ""),
+                passable_until=snap.passable[job.pk],
             )
             for index, job in enumerate(snap.queued, 1)
         ],

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 # A queue card is the jobs list's row. Context: request, now, queue_positions.
+from backend.accounts.serializers import UserSummarySerializer
 from backend.jobs.serializers import JobListSerializer
 from backend.scheduling.fleet import worker_state
 from backend.scheduling.models import Worker, WorkerState
@@ -33,6 +34,10 @@ class QueuedEntrySerializer(serializers.Serializer[Any]):
     )
     pool = serializers.CharField(help_text="The GPU type (slug) whose workers run this job.")
     reason = serializers.CharField(help_text="Why the job waits, in words.")
+    passable_until = serializers.DateTimeField(
+        help_text="Ageing bound: jobs submitted after this instant, whatever their priority, "
+        "start after this one (a low-priority job cannot starve)."
+    )
 
 
 class QueueAnalyticsSerializer(serializers.Serializer[Any]):
@@ -103,3 +108,60 @@ class QueueSerializer(serializers.Serializer[Any]):
     pools = PoolSerializer(many=True)
     depth = serializers.IntegerField()
     analytics = QueueAnalyticsSerializer()
+
+
+def _dollars(value: Any) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+class SpendFiguresSerializer(serializers.Serializer[Any]):
+    """Spent / committed / budget / left of one person or the team for the month. Context: none;
+    the instance is (Spend, budget)."""
+
+    spent = serializers.FloatField(help_text="Dollars billed this month (jobs submitted in it).")
+    committed = serializers.FloatField(
+        help_text="Dollars unfinished jobs are still expected to cost (estimate upper bound or "
+        "their own cap, less what they spent)."
+    )
+    budget = serializers.FloatField(allow_null=True, help_text="Monthly budget; null: none.")
+    remaining = serializers.FloatField(
+        allow_null=True, help_text="budget - spent - committed (may be negative); null: no budget."
+    )
+    jobs = serializers.IntegerField(help_text="Jobs submitted this month.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        spend, budget = instance
+        left = spend.left(budget)
+        return {
+            "spent": _dollars(spend.spent),
+            "committed": _dollars(spend.committed),
+            "budget": _dollars(budget),
+            "remaining": _dollars(left),
+            "jobs": spend.jobs,
+        }
+
+
+class PersonSpendSerializer(serializers.Serializer[Any]):
+    user = UserSummarySerializer()
+    month = serializers.SerializerMethodField()
+    running = serializers.IntegerField(help_text="Jobs holding a GPU slot now.")
+    queued = serializers.IntegerField(help_text="Jobs queued now.")
+    max_running = serializers.IntegerField(allow_null=True, help_text="Running limit; null: none.")
+    max_queued = serializers.IntegerField(allow_null=True, help_text="Queued limit; null: none.")
+    allow_high_priority = serializers.BooleanField(help_text="May submit high-priority jobs.")
+
+    @extend_schema_field(SpendFiguresSerializer)
+    def get_month(self, person: Any) -> dict[str, Any]:
+        return SpendFiguresSerializer((person.spend, person.budget)).data
+
+
+class SpendSerializer(serializers.Serializer[Any]):
+    period_start = serializers.DateTimeField(source="start", help_text="First instant (UTC).")
+    period_end = serializers.DateTimeField(source="end", help_text="End (exclusive, UTC).")
+    team = serializers.SerializerMethodField()
+    users = PersonSpendSerializer(many=True, help_text="Everyone with a job this month.")
+    me = PersonSpendSerializer(help_text="The person asking: their figures and limits.")
+
+    @extend_schema_field(SpendFiguresSerializer)
+    def get_team(self, view: Any) -> dict[str, Any]:
+        return SpendFiguresSerializer((view.team, view.team_budget)).data

@@ -16,9 +16,10 @@ from backend.accounts.authentication import signed_in_user
 from backend.jobs.models import Job
 from backend.jobs.policies import can_manage
 from backend.jobs.services import job_promote
+from backend.scheduling.budgets import spend_view
 from backend.scheduling.fleet import fleet_workers, pools
 from backend.scheduling.selectors import queue_view
-from backend.scheduling.serializers import FleetSerializer, QueueSerializer
+from backend.scheduling.serializers import FleetSerializer, QueueSerializer, SpendSerializer
 from backend.scheduling.services import queue_remove
 
 _ERRORS = {
@@ -30,7 +31,7 @@ _ERRORS = {
 
 def _queue_response(request: Request) -> Response:
     now = timezone.now()
-    view = queue_view(now=now)
+    view = queue_view(now=now, viewer_id=request.user.pk)
     payload: dict[str, Any] = {
         "concurrency_limit": view.concurrency_limit,
         "active_count": len(view.active),
@@ -99,3 +100,17 @@ class FleetView(APIView):
         now = timezone.now()
         payload = {"workers": list(fleet_workers()), "pools": list(pools(now).values())}
         return Response(FleetSerializer(payload, context={"now": now}).data)
+
+
+class SpendView(APIView):
+    @extend_schema(
+        operation_id="training_spend_retrieve",
+        summary="This month's spend, budgets and quotas: the team's and each person's",
+        description="A job counts towards the calendar month (UTC) it was submitted in. `me` "
+        "is the person asking, with their limits (the create form reads them).",
+        responses={200: SpendSerializer},
+        tags=["queue"],
+    )
+    def get(self, request: Request) -> Response:
+        view = spend_view(now=timezone.now(), viewer=signed_in_user(request))
+        return Response(SpendSerializer(view).data)

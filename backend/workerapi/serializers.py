@@ -115,6 +115,10 @@ class ClaimJobSerializer(serializers.Serializer):
         help_text="Pause at the last good checkpoint on a NaN/inf loss or a loss spike (report "
         "`stopped=pause` with `result.anomaly`) instead of failing or running on."
     )
+    hourly_rate = serializers.FloatField(
+        help_text="Dollars per hour this job is billed (its snapshot): the money-aware early "
+        "stop prices the steps left with it."
+    )
 
 
 class LimitsSerializer(serializers.Serializer):

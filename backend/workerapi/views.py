@@ -75,6 +75,7 @@ class ClaimView(WorkerAPIView):
                 "total_epochs": job.total_epochs,
                 "total_steps": job.total_steps,
                 "anomaly_pause": job.anomaly_pause,
+                "hourly_rate": float(job.hourly_rate),
             },
             "dataset": _dataset_ref(request, job, validation=False),
             "validation_dataset": _dataset_ref(request, job, validation=True),
@@ -116,7 +117,11 @@ class StageView(WorkerAPIView):
             "state": run.state,
             "started_at": run.started_at,
             "finished_at": run.finished_at,
-            "action": services.action_for(Job.objects.only("status").get(pk=job_id)),
+            "action": services.action_for(
+                Job.objects.only("status", "budget_cap", "budget_action", "final_cost").get(
+                    pk=job_id
+                )
+            ),
         }
         return Response(s.StageResponseSerializer(body).data)
 

@@ -29,6 +29,9 @@ Phases (the test runs the browser between them):
   dash      the compare page's two quick runs (after freeing the slots), trained to completion.
   notify    every other job cancelled, then N (a few minutes long) for the Logs tab and the
             "notify me" / webhook journey. Returns once N trains and has written log lines.
+  team      team controls (tests/e2e/browser/team.mjs): the member gets a running limit of 0 and
+            a low-priority job that waits for it, then a queued limit equal to her queued jobs;
+            the manager a monthly budget of $0. `team_reset` removes those quotas again.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ def _submit(user: Any, name: str, dataset: Any, hp: dict[str, Any], **kw: Any) -
         hyperparameters=hp,
         gpu_type=kw.pop("gpu_type", gpu),
         pricing=kw.pop("pricing", "spot"),
+        **kw,
     )
 
 
@@ -357,6 +361,33 @@ def _notify() -> dict[str, Any]:
     return {"job": str(job.pk)}
 
 
+def _team() -> dict[str, Any]:
+    from decimal import Decimal
+
+    from backend.accounts.models import User
+    from backend.jobs.models import Job, JobStatus
+    from backend.scheduling.models import UserQuota
+
+    member = User.objects.get(username=MEMBER)
+    manager = User.objects.get(username=MANAGER)
+    # A running limit of 0 first, so her low-priority job waits for it (and no other of hers
+    # starts meanwhile); then a queued limit of what she has queued: her next submit is refused.
+    UserQuota.objects.update_or_create(user=member, defaults={"max_running": 0})
+    sample = _dataset(member, "Team sample", "support_chats.jsonl")
+    low = _submit(member, "elena low priority", sample, QUICK, priority="low")
+    queued = Job.objects.filter(created_by=member, status=JobStatus.QUEUED).count()
+    UserQuota.objects.filter(user=member).update(max_queued=queued)
+    UserQuota.objects.update_or_create(user=manager, defaults={"monthly_budget": Decimal("0")})
+    return {"low": str(low.pk), "queued": queued, "dataset": sample.name}
+
+
+def _team_reset() -> dict[str, Any]:
+    from backend.scheduling.models import UserQuota
+
+    deleted, _ = UserQuota.objects.filter(user__username__in=(MEMBER, MANAGER)).delete()
+    return {"deleted": deleted}
+
+
 def main(argv: list[str]) -> None:
     import django
 
@@ -374,6 +405,8 @@ def main(argv: list[str]) -> None:
         "dash": _dash,
         "notify": _notify,
         "pause": _pause,
+        "team": _team,
+        "team_reset": _team_reset,
     }
     if phase not in phases:
         raise SystemExit(

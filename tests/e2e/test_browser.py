@@ -475,3 +475,30 @@ def test_browser_logs_notifications_webhooks(stack: Stack, tmp_path: Path) -> No
         "notify-04-job-ended-notified",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
+TEAM_PAGES = ("team-quota-refused", "team-low-priority-waiting", "team-budget-refused")
+
+
+def test_team_controls_in_the_browser(stack: Stack) -> None:
+    """Priority control, quota and budget refusals, and a job held back by its owner's running
+    limit (tests/e2e/browser/team.mjs, seeded by browser_seed.py `team`)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if "users" not in stack.ids:  # run on its own
+        stack.ids["users"] = _seed(stack, "users")
+    team = _seed(stack, "team")
+    try:
+        _journey(
+            stack,
+            "controls",
+            {
+                "TEAM_LOW_JOB": team["low"],
+                "TEAM_QUEUED": str(team["queued"]),
+                "TEAM_DATASET": team["dataset"],
+            },
+            script="team.mjs",
+        )
+    finally:
+        _seed(stack, "team_reset")  # the quotas would refuse later tests' jobs
+    for name in TEAM_PAGES:
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"

@@ -82,6 +82,10 @@ FIELDS: tuple[HyperparameterField, ...] = (
     HyperparameterField("log_every", "int", 10, 1, MAX_STEPS),
     HyperparameterField("val_fraction", "float", 0.1, 0.0, 0.5),
     HyperparameterField("seed", "int", 42, 0, MAX_SEED),
+    # Money-aware early stop (0: off): stop at the best validation loss when the projected
+    # further improvement, in percent of the val loss per dollar still to spend, falls below
+    # this (worker/training/early_stop.py).
+    HyperparameterField("early_stop_gain_per_dollar", "float", 0.0, 0.0, 1e9),
 )
 FIELDS_BY_NAME: dict[str, HyperparameterField] = {f.name: f for f in FIELDS}
 

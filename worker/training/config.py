@@ -45,6 +45,7 @@ class TrainingConfig:
     log_every: int = DEFAULTS["log_every"]
     val_fraction: float = DEFAULTS["val_fraction"]
     seed: int = DEFAULTS["seed"]
+    early_stop_gain_per_dollar: float = DEFAULTS["early_stop_gain_per_dollar"]
 
     @property
     def tokens_per_micro_batch(self) -> int:

@@ -75,3 +75,6 @@ class TrainingResult:
     # Anomaly auto-pause: what was found (kind, step, loss, curve, resume_step); then
     # ``stopped`` is "pause", ``step`` the last good checkpoint's and nothing new was saved.
     anomaly: dict[str, Any] | None = None
+    # Set when the money-aware early stop ended training (early_stop.Projection.to_payload()
+    # plus "reason" and "adapter_step"): the adapter is the best val-loss one, not the last.
+    early_stop: dict[str, Any] | None = None

@@ -26,6 +26,7 @@ import torch
 
 from .artifacts import save_adapter_archive
 from .config import TrainingConfig
+from .early_stop import Projection, project, should_stop
 from .errors import TrainingFailure, TrainingResult
 from .gpu import GpuMonitor
 from .models import LoadedModel, load_for_training, load_tokenizer, pick_device
@@ -61,12 +62,16 @@ def run_training(
     resume_sha256: str | None = None,
     device: str | None = None,
     anomaly_pause: bool = False,
+    hourly_rate: float | None = None,
 ) -> TrainingResult:
     """Fine-tune ``config.base_model`` with LoRA on a JSONL dataset.
 
     ``anomaly_pause``: a non-finite loss or a loss spike (see AnomalyWatch) stops the run
     with ``stopped="pause"`` and the anomaly, at the last good checkpoint, instead of failing
     with nan_loss or running on.
+
+    ``hourly_rate`` (dollars per hour of this job) prices the steps left for the money-aware
+    early stop (``config.early_stop_gain_per_dollar``); without it the option stays off.
 
     Writes checkpoints to ``work_dir/checkpoints/`` and the final adapter to
     ``work_dir/adapter.tar.gz``. ``resume_from`` (+ its sha256, or a ``.sha256`` sidecar) continues
@@ -169,6 +174,7 @@ def run_training(
         # ---- 3. training
         watch = AnomalyWatch(state.step) if anomaly_pause else None
         with stages.run("training", complete=False):
+            money_stop = EarlyStop(config.early_stop_gain_per_dollar, hourly_rate)
             stopped = train(
                 config,
                 data,
@@ -181,6 +187,7 @@ def run_training(
                 work,
                 sizing,
                 watch,
+                early=money_stop,
             )
             if stopped is not None and (watch is None or watch.found is None):
                 path, digest = write_checkpoint(
@@ -222,7 +229,14 @@ def run_training(
                 {"path": str(archive), "sha256": digest},
             )
         return result(
-            state, data, loaded, t_start, stopped=None, adapter_path=archive, adapter_sha256=digest
+            state,
+            data,
+            loaded,
+            t_start,
+            stopped=None,
+            adapter_path=archive,
+            adapter_sha256=digest,
+            early_stop=money_stop.outcome,
         )
     finally:
         # ---- cleanup: a Celery worker process lives on; give back device memory and NVML.
@@ -252,11 +266,15 @@ def train(
     work: Path,
     sizing: Sizing | None = None,
     watch: AnomalyWatch | None = None,
+    early: EarlyStop | None = None,
 ) -> str | None:
     """Run optimizer steps from ``state.step`` to the end; return "cancel"/"pause" if stopped.
 
     With ``watch`` (anomaly auto-pause) a non-finite loss or a loss spike returns "pause"
     with ``watch.found`` set, instead of raising nan_loss or running on.
+
+    With ``early`` on, every validation may end training early (returns None like a finished
+    run): the model then holds the best val-loss adapter weights, see EarlyStop.
 
     Each step's examples are cut into micro-batches of ``sizing.budget_tokens`` (default:
     measured now, see size_micro_batches); an out-of-memory error redoes the step smaller.
@@ -278,9 +296,13 @@ def train(
         reporter.metrics(
             MetricSample(step=0, epoch=0.0, val_loss=state.initial_val_loss, **gpu_fields(monitor))
         )
+    early = early or EarlyStop(0.0, None)
+    if state.step == 0 and state.initial_val_loss is not None:
+        early.observe(0, state.initial_val_loss, params)
 
     order_epoch, order = -1, []
     t_mark = time.perf_counter()
+    t_train, first_step = t_mark, state.step
     lr = config.learning_rate
     try:
         while state.step < total:
@@ -363,6 +385,13 @@ def train(
                 warn_on_anomalies(point, spikes, gpu_drops, reporter)
                 if watch is not None and watch.update(point.step, point.train_loss, lr):
                     return "pause"  # the state is past the anomaly: nothing is saved
+                if do_eval and not last and state.last_val_loss is not None:
+                    early.observe(state.step, state.last_val_loss, params)
+                    step_seconds = (time.perf_counter() - t_train) / max(state.step - first_step, 1)
+                    if early.decide(state.step, total, step_seconds, params, reporter):
+                        assert early.best is not None
+                        state.last_val_loss = early.best[1]  # what the kept adapter scores
+                        return None
                 t_mark = time.perf_counter()
             if state.step % config.checkpoint_every == 0 and not last:
                 state.interval_seconds += synced_elapsed(dev, t_mark)
@@ -376,6 +405,68 @@ def train(
         watch.non_finite(exc.step if exc.step is not None else state.step, lr)
         return "pause"
     return None
+
+
+class EarlyStop:
+    """The money-aware early stop's state in the loop: the val curve of this attempt and a CPU
+    copy of the adapter weights at the best val loss (only while the option is on)."""
+
+    def __init__(self, threshold: float, hourly_rate: float | None) -> None:
+        self.enabled = threshold > 0 and bool(hourly_rate)
+        self.threshold = threshold
+        self.hourly_rate = float(hourly_rate or 0.0)
+        self.curve: list[tuple[int, float]] = []
+        self.best: tuple[int, float, list[torch.Tensor]] | None = None
+        self.outcome: dict[str, Any] | None = None
+
+    def observe(self, step: int, val_loss: float, params: list[torch.nn.Parameter]) -> None:
+        """Record a validation point; keep the weights when it is the best so far."""
+        if not self.enabled:
+            return
+        self.curve.append((step, val_loss))
+        if self.best is None or val_loss < self.best[1]:
+            weights = [p.detach().to("cpu", copy=True) for p in params]
+            self.best = (step, val_loss, weights)
+
+    def decide(
+        self,
+        step: int,
+        total: int,
+        seconds_per_step: float,
+        params: list[torch.nn.Parameter],
+        reporter: Reporter,
+    ) -> bool:
+        """Stop now? If so, put the best weights back and say why in the event log."""
+        if not self.enabled or self.best is None:
+            return False
+        projection: Projection | None = project(
+            self.curve,
+            total_steps=total,
+            seconds_per_step=seconds_per_step,
+            hourly_rate=self.hourly_rate,
+        )
+        if not should_stop(projection, self.threshold):
+            return False
+        assert projection is not None
+        best_step, best_loss, weights = self.best
+        with torch.no_grad():
+            for p, saved in zip(params, weights, strict=True):
+                p.copy_(saved.to(p.device))
+        reason = projection.reason()
+        self.outcome = {
+            **projection.to_payload(),
+            "reason": reason,
+            "adapter_step": best_step,
+            "threshold": self.threshold,
+        }
+        reporter.event(
+            "status",
+            f"Early stop at step {step:,}: {reason} "
+            f"(below {self.threshold:g}% per dollar); keeping the adapter of step "
+            f"{best_step:,} (val loss {best_loss:.4f})",
+            self.outcome,
+        )
+        return True
 
 
 def accumulate(

@@ -45,6 +45,22 @@ class Preset(models.TextChoices):
     CUSTOM = "custom", "Custom"
 
 
+class Priority(models.TextChoices):
+    """Queue priority: higher runs first, FIFO within a priority, with ageing (see
+    backend/scheduling/priorities.py)."""
+
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+
+
+class BudgetAction(models.TextChoices):
+    """What happens when a job's spend reaches its own cap (`Job.budget_cap`)."""
+
+    PAUSE = "pause", "Pause"
+    STOP = "stop", "Stop"
+
+
 class CancelReason(models.TextChoices):
     LOSS_NOT_DECREASING = "loss_not_decreasing", "Loss not decreasing"
     COST_TOO_HIGH = "cost_too_high", "Cost too high"
@@ -157,7 +173,17 @@ class Job(models.Model):
     est_basis = models.CharField(max_length=16, blank=True)
 
     # Queue order (lower runs first); promote-to-front takes a value below the current minimum.
+    # The priority is folded in when the job is queued: its queued-at timestamp minus the
+    # priority's head start (backend/scheduling/priorities.py), so one column orders the queue.
     queue_order = models.FloatField(default=0.0, db_index=True)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+
+    # Optional spending cap of this job: at `budget_cap` dollars it is paused or stopped at a
+    # checkpoint (`budget_action`), checked on every heartbeat.
+    budget_cap = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    budget_action = models.CharField(
+        max_length=8, choices=BudgetAction.choices, default=BudgetAction.PAUSE
+    )
 
     # Attempt bookkeeping: every worker write carries (attempt, fence) and stale ones get 409.
     attempt = models.PositiveIntegerField(default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -11,7 +12,7 @@ from rest_framework import serializers
 
 from backend.accounts.serializers import UserSummarySerializer
 from backend.datasets.models import Dataset
-from backend.jobs.models import CancelReason, GpuType, Job, Pricing, Stage
+from backend.jobs.models import BudgetAction, CancelReason, GpuType, Job, Pricing, Priority, Stage
 from backend.jobs.models.job import Preset
 from backend.jobs.policies import allowed_actions
 from backend.jobs.serializers.gpu_types import GpuTypeSummarySerializer
@@ -105,6 +106,27 @@ class JobCreateSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="The job this one duplicates (recorded and shown on the new job's page; you "
         "must be able to see it). GET /api/training/jobs/{id}/clone gives a body to start from.",
+    )
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+        help_text="Queue priority. high: managers, or people their quota allows it. Higher runs "
+        "first, FIFO within a priority; ageing bounds how long later arrivals can pass a job "
+        "(see the queue's passable_until).",
+    )
+    budget_cap = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        help_text="Stop at $X: when the job's spend reaches this, it is paused or stopped at a "
+        "checkpoint (budget_action).",
+    )
+    budget_action = serializers.ChoiceField(
+        choices=BudgetAction.choices,
+        default=BudgetAction.PAUSE,
+        help_text="What happens at budget_cap: pause (resumable) or stop (cancelled).",
     )
     anomaly_pause = serializers.BooleanField(
         default=True,
@@ -225,6 +247,7 @@ class JobListSerializer(serializers.ModelSerializer[Job]):
             "queue_position",
             "recovering",
             "allowed_actions",
+            "priority",
         )
         read_only_fields = fields
 

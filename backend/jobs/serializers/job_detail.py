@@ -66,7 +66,12 @@ class QueueInfoSerializer(serializers.Serializer[Any]):
     estimated_start_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(
         help_text="Why the job waits: its place in its GPU type's pool, no worker of its type "
-        "online, or the global limit."
+        "online, the global limit, or its owner's running limit."
+    )
+    passable_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Ageing bound: jobs submitted after this instant, whatever their priority, "
+        "start after this one.",
     )
 
 
@@ -144,6 +149,9 @@ class JobDetailSerializer(JobListSerializer):
     adapter = serializers.SerializerMethodField()
     micro_batching = MicroBatchingSerializer(read_only=True, allow_null=True)
     cloned_from = serializers.SerializerMethodField()
+    budget_cap = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Stop at $X (the job's own cap), or null."
+    )
     pause = serializers.SerializerMethodField()
 
     class Meta(JobListSerializer.Meta):
@@ -167,6 +175,8 @@ class JobDetailSerializer(JobListSerializer):
             "adapter",
             "micro_batching",
             "cloned_from",
+            "budget_cap",
+            "budget_action",
             "pause",
             "anomaly_pause",
             "updated_at",
@@ -298,12 +308,14 @@ class JobDetailSerializer(JobListSerializer):
         positions: dict[Any, int] = self.context.get("queue_positions") or {}
         starts: dict[Any, datetime | None] = self.context.get("estimated_starts") or {}
         reasons: dict[Any, str] = self.context.get("queue_reasons") or {}
+        passable: dict[Any, datetime] = self.context.get("queue_passable") or {}
         if job.pk not in positions:
             return None
         return {
             "position": positions[job.pk],
             "estimated_start_at": starts.get(job.pk),
             "reason": reasons.get(job.pk, ""),
+            "passable_until": passable.get(job.pk),
         }
 
     @extend_schema_field(ErrorInfoSerializer(allow_null=True))

@@ -49,12 +49,13 @@ CREATOR_PARAM = OpenApiParameter(
 )
 
 
-def _queue_context() -> dict[str, Any]:
-    view = queue_view()
+def _queue_context(request: Request) -> dict[str, Any]:
+    view = queue_view(viewer_id=request.user.pk)
     return {
         "queue_positions": view.positions,
         "estimated_starts": view.starts,
         "queue_reasons": view.reasons,
+        "queue_passable": view.passable,
     }
 
 
@@ -62,7 +63,7 @@ def _detail_response(request: Request, job_id: JobId, **kw: Any) -> Response:
     job = selectors.job_detail(job_id=job_id)
     context: dict[str, Any] = {"request": request}
     if job.status == JobStatus.QUEUED:
-        context |= _queue_context()
+        context |= _queue_context(request)
     return Response(JobDetailSerializer(job, context=context).data, **kw)
 
 
@@ -124,6 +125,9 @@ class JobListCreateView(generics.ListAPIView[Job]):
             pricing=data["pricing"],
             metadata=data.get("metadata"),
             cloned_from=source,
+            priority=data["priority"],
+            budget_cap=data.get("budget_cap"),
+            budget_action=data["budget_action"],
             anomaly_pause=data["anomaly_pause"],
         )
         return _detail_response(request, job.pk, status=status.HTTP_201_CREATED)

@@ -92,7 +92,8 @@ def attempt_heartbeat(
     substatus: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Renew the slot lease and tell the worker whether to continue or cancel.
+    """Renew the slot lease and tell the worker whether to continue, cancel or pause (a job's
+    own budget cap acts here: backend/jobs/budget_caps.py, via job_heartbeat).
 
     A lease that cannot be renewed (expired, maybe already given to another job) is a 409:
     the worker must stop before it writes into a slot it no longer holds.

@@ -47,7 +47,8 @@ def lock_for_write(*, attempt: Attempt, claimed: bool = True) -> tuple[Job, Atte
 
 
 def action_for(job: Job) -> str:
-    """What the worker should do next, from the job's status."""
+    """What the worker should do next, from the job's status and its pending pause request
+    (a person's, an anomaly's or its budget cap's)."""
     if job.status == JobStatus.CANCELLING:
         return "cancel"
     if job.pause_requested_at is not None:

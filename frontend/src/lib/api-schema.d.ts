@@ -702,6 +702,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This month's spend, budgets and quotas: the team's and each person's
+         * @description A job counts towards the calendar month (UTC) it was submitted in. `me` is the person asking, with their limits (the create form reads them).
+         */
+        get: operations["training_spend_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/webhooks": {
         parameters: {
             query?: never;
@@ -1138,6 +1158,12 @@ export interface components {
         /** @enum {unknown} */
         BlankEnum: "";
         /**
+         * @description * `pause` - Pause
+         *     * `stop` - Stop
+         * @enum {string}
+         */
+        BudgetActionEnum: "pause" | "stop";
+        /**
          * @description * `cancel` - cancel
          *     * `delete` - delete
          * @enum {string}
@@ -1266,6 +1292,11 @@ export interface components {
             total_steps: number;
             /** @description Pause at the last good checkpoint on a NaN/inf loss or a loss spike (report `stopped=pause` with `result.anomaly`) instead of failing or running on. */
             anomaly_pause: boolean;
+            /**
+             * Format: double
+             * @description Dollars per hour this job is billed (its snapshot): the money-aware early stop prices the steps left with it.
+             */
+            hourly_rate: number;
         };
         ClaimRequestRequest: {
             /** @description The attempt number of the task. */
@@ -1790,6 +1821,11 @@ export interface components {
              * @description must be between 0 and 4294967295
              */
             seed?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 1000000000
+             */
+            early_stop_gain_per_dollar?: number;
         };
         /**
          * @description Overrides on top of the preset. Everything optional; the fields and their bounds are
@@ -1858,6 +1894,11 @@ export interface components {
              * @description must be between 0 and 4294967295
              */
             seed?: number;
+            /**
+             * Format: double
+             * @description must be between 0 and 1000000000
+             */
+            early_stop_gain_per_dollar?: number;
         };
         /** @description A new job. Error messages are plain sentences the create form shows under each field. */
         JobCreateRequest: {
@@ -1883,6 +1924,28 @@ export interface components {
              * @description The job this one duplicates (recorded and shown on the new job's page; you must be able to see it). GET /api/training/jobs/{id}/clone gives a body to start from.
              */
             cloned_from?: string | null;
+            /**
+             * @description Queue priority. high: managers, or people their quota allows it. Higher runs first, FIFO within a priority; ageing bounds how long later arrivals can pass a job (see the queue's passable_until).
+             *
+             *     * `low` - Low
+             *     * `normal` - Normal
+             *     * `high` - High
+             * @default normal
+             */
+            priority: components["schemas"]["PriorityEnum"];
+            /**
+             * Format: decimal
+             * @description Stop at $X: when the job's spend reaches this, it is paused or stopped at a checkpoint (budget_action).
+             */
+            budget_cap?: string | null;
+            /**
+             * @description What happens at budget_cap: pause (resumable) or stop (cancelled).
+             *
+             *     * `pause` - Pause
+             *     * `stop` - Stop
+             * @default pause
+             */
+            budget_action: components["schemas"]["BudgetActionEnum"];
             /**
              * @description Pause at the last good checkpoint on a NaN/inf loss or a loss spike (instead of failing or running on).
              * @default true
@@ -1917,6 +1980,7 @@ export interface components {
             readonly queue_position: number | null;
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
+            readonly priority: components["schemas"]["PriorityEnum"];
             readonly dataset: components["schemas"]["DatasetRef"] | null;
             readonly hyperparameters: unknown;
             readonly metadata: unknown;
@@ -1935,6 +1999,12 @@ export interface components {
             readonly adapter: components["schemas"]["Adapter"] | null;
             readonly micro_batching: components["schemas"]["MicroBatching"] | null;
             readonly cloned_from: components["schemas"]["JobRef"] | null;
+            /**
+             * Format: double
+             * @description Stop at $X (the job's own cap), or null.
+             */
+            readonly budget_cap: number | null;
+            readonly budget_action: components["schemas"]["BudgetActionEnum"];
             readonly pause: components["schemas"]["Pause"] | null;
             readonly anomaly_pause: boolean;
             /** Format: date-time */
@@ -1968,6 +2038,7 @@ export interface components {
             readonly queue_position: number | null;
             readonly recovering: boolean;
             readonly allowed_actions: components["schemas"]["AllowedActionsEnum"][];
+            readonly priority: components["schemas"]["PriorityEnum"];
         };
         /** @description The jobs list's filter, as its query parameters (GET /api/training/jobs) take it. */
         JobListFilterRequest: {
@@ -2318,6 +2389,20 @@ export interface components {
          * @enum {string}
          */
         PauseStateEnum: "requested" | "paused" | "resumed" | "cancelled" | "not_applied";
+        PersonSpend: {
+            user: components["schemas"]["UserSummary"];
+            readonly month: components["schemas"]["SpendFigures"];
+            /** @description Jobs holding a GPU slot now. */
+            running: number;
+            /** @description Jobs queued now. */
+            queued: number;
+            /** @description Running limit; null: none. */
+            max_running: number | null;
+            /** @description Queued limit; null: none. */
+            max_queued: number | null;
+            /** @description May submit high-priority jobs. */
+            allow_high_priority: boolean;
+        };
         Pool: {
             gpu_type: string;
             name: string;
@@ -2349,6 +2434,13 @@ export interface components {
          * @enum {string}
          */
         PricingEnum: "spot" | "on_demand";
+        /**
+         * @description * `low` - Low
+         *     * `normal` - Normal
+         *     * `high` - High
+         * @enum {string}
+         */
+        PriorityEnum: "low" | "normal" | "high";
         Progress: {
             current_step: number;
             total_steps: number;
@@ -2387,8 +2479,13 @@ export interface components {
             position: number;
             /** Format: date-time */
             estimated_start_at: string | null;
-            /** @description Why the job waits: its place in its GPU type's pool, no worker of its type online, or the global limit. */
+            /** @description Why the job waits: its place in its GPU type's pool, no worker of its type online, the global limit, or its owner's running limit. */
             reason: string;
+            /**
+             * Format: date-time
+             * @description Ageing bound: jobs submitted after this instant, whatever their priority, start after this one.
+             */
+            passable_until: string | null;
         };
         QueuedEntry: {
             /** @description 1 = starts next. */
@@ -2408,6 +2505,11 @@ export interface components {
             pool: string;
             /** @description Why the job waits, in words. */
             reason: string;
+            /**
+             * Format: date-time
+             * @description Ageing bound: jobs submitted after this instant, whatever their priority, start after this one (a low-priority job cannot starve).
+             */
+            passable_until: string;
         };
         /**
          * @description * `loss_not_decreasing` - loss_not_decreasing
@@ -2458,6 +2560,51 @@ export interface components {
             gpu_type?: string;
             /** @description Values to change from the checkpoint on (e.g. the anomaly suggestion's learning rate); fields that change the data order, the step count or the adapter's shape are refused. */
             hyperparameters?: components["schemas"]["HyperparametersRequest"];
+        };
+        Spend: {
+            /**
+             * Format: date-time
+             * @description First instant (UTC).
+             */
+            period_start: string;
+            /**
+             * Format: date-time
+             * @description End (exclusive, UTC).
+             */
+            period_end: string;
+            readonly team: components["schemas"]["SpendFigures"];
+            /** @description Everyone with a job this month. */
+            users: components["schemas"]["PersonSpend"][];
+            /** @description The person asking: their figures and limits. */
+            me: components["schemas"]["PersonSpend"];
+        };
+        /**
+         * @description Spent / committed / budget / left of one person or the team for the month. Context: none;
+         *     the instance is (Spend, budget).
+         */
+        SpendFigures: {
+            /**
+             * Format: double
+             * @description Dollars billed this month (jobs submitted in it).
+             */
+            spent: number;
+            /**
+             * Format: double
+             * @description Dollars unfinished jobs are still expected to cost (estimate upper bound or their own cap, less what they spent).
+             */
+            committed: number;
+            /**
+             * Format: double
+             * @description Monthly budget; null: none.
+             */
+            budget: number | null;
+            /**
+             * Format: double
+             * @description budget - spent - committed (may be negative); null: no budget.
+             */
+            remaining: number | null;
+            /** @description Jobs submitted this month. */
+            jobs: number;
         };
         Stage: {
             stage: components["schemas"]["StageEnum"];
@@ -6876,6 +7023,83 @@ export interface operations {
             };
             /** @description The job is not queued. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The URI is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next try. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed; the error is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_spend_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Spend"];
+                };
+            };
+            /** @description Invalid input: field messages in `error.fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or invalid credentials (the reply carries `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    /** @description The auth challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this user, or a session request without its CSRF token. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

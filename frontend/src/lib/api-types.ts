@@ -28,6 +28,11 @@ export type ApiToken = S['ApiToken'];
 export type NewApiToken = S['Token'];
 export type GpuTypeRef = S['GpuTypeSummary'];
 export type JobListItem = S['JobList'];
+export type Priority = S['JobList']['priority'];
+export type BudgetAction = S['JobDetail']['budget_action'];
+export type Spend = S['Spend'];
+export type PersonSpend = S['PersonSpend'];
+export type SpendFigures = S['SpendFigures'];
 export type Estimate = S['Estimate'];
 export type MetricPoint = S['MetricPoint'];
 export type JobStageInfo = S['Stage'];
@@ -63,10 +68,12 @@ export type PresetInfo = Omit<S['Preset'], 'hyperparameters'> & { hyperparameter
 export type HyperparameterBounds = S['HyperparameterBounds'];
 export type BaseModel = S['BaseModel'];
 export type Dataset = S['Dataset'];
-// Fields with a server default (anomaly_pause) may be left out: the API applies the default.
-export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'anomaly_pause'> & {
+// priority, budget_action and anomaly_pause have server defaults: a body may leave them out.
+export type JobCreateBody = Omit<S['JobCreateRequest'], 'hyperparameters' | 'priority' | 'budget_action' | 'anomaly_pause'> & {
   hyperparameters?: Hyperparameters;
-  anomaly_pause?: boolean;
+  priority?: S['JobCreateRequest']['priority'];
+  budget_action?: S['JobCreateRequest']['budget_action'];
+  anomaly_pause?: S['JobCreateRequest']['anomaly_pause'];
 };
 export type BulkActionBody = S['BulkActionRequest'];
 export type BulkResult = S['BulkResult'];

@@ -12,6 +12,7 @@ export const queryKeys = {
   jobPauses: (id: string) => ['jobs', 'pauses', id] as const,
   resumeOptions: (id: string) => ['jobs', 'resume-options', id] as const,
   queue: ['queue'] as const,
+  spend: ['spend'] as const,
   gpuTypes: ['catalog', 'gpu-types'] as const,
   presets: ['catalog', 'presets'] as const,
   baseModels: ['catalog', 'base-models'] as const,

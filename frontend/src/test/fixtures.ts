@@ -21,6 +21,7 @@ export function jobListItem(over: Partial<JobListItem> = {}): JobListItem {
     queue_position: null,
     recovering: false,
     allowed_actions: ['cancel'],
+    priority: 'normal',
     ...over,
   };
 }
@@ -53,6 +54,8 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     anomaly_pause: true,
     metadata: {},
     adapter: null,
+    budget_cap: null,
+    budget_action: 'pause',
     updated_at: '2026-11-29T16:28:00Z',
     ...over,
   };

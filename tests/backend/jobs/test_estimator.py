@@ -11,7 +11,9 @@ import pytest
 from django.utils import timezone
 
 from backend.jobs.estimates import (
+    MIN_BAND,
     ROUGH_BAND,
+    SHARED_HOST_MIN_BAND,
     combination,
     estimate_job,
     sample_record_early,
@@ -19,6 +21,7 @@ from backend.jobs.estimates import (
     seq_bucket,
 )
 from backend.jobs.models import JobStatus, RunSample, StageRun, StageState
+from backend.jobs.models.gpu import CPU_SLUG
 from backend.telemetry.models import MetricPoint
 from tests.factories import DatasetFactory, GpuTypeFactory, JobFactory, sample_for
 from worker.contract.hyperparameters import resolve_hyperparameters
@@ -97,6 +100,33 @@ def test_similar_runs_narrow_the_band_and_set_the_midpoint() -> None:
     mid = (estimate.cost_min + estimate.cost_max) / 2
     half = float((estimate.cost_max - mid) / mid)
     assert 0.08 <= half < 0.2
+
+
+def test_the_shared_cpu_type_keeps_a_band_as_wide_as_its_hosts_noise() -> None:
+    """Identical history narrows a GPU's band to MIN_BAND; the CPU type's stays at
+    SHARED_HOST_MIN_BAND, since its throughput follows the load of the host it shares."""
+    hp = resolve_hyperparameters("balanced", None)
+    gpu = GpuTypeFactory()
+    cpu = GpuTypeFactory(slug=CPU_SLUG, name="CPU", memory_gb=0, bf16_tflops=None)
+    for gpu_type in (gpu, cpu):
+        for _ in range(5):
+            sample_for(
+                base_model=MODEL,
+                hyperparameters=hp,
+                effective_tokens_per_second=1000.0,
+                gpu_type=gpu_type,
+            )
+
+    def half_width(gpu_type: Any) -> float:
+        estimate = _estimate(gpu_type=gpu_type)
+        assert estimate.basis == "history" and estimate.samples == 5
+        mid = (estimate.cost_min + estimate.cost_max) / 2
+        # the cost band is the relative band, up to the cents' rounding of small costs
+        assert float((estimate.cost_max - mid) / mid) == pytest.approx(estimate.band, abs=0.01)
+        return float(estimate.band)
+
+    assert half_width(gpu) == MIN_BAND
+    assert half_width(cpu) == SHARED_HOST_MIN_BAND
 
 
 def test_the_nearest_combination_wins_over_a_distant_one() -> None:

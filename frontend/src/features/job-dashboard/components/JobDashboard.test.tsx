@@ -99,7 +99,7 @@ describe('JobDashboard', () => {
   });
 
   it('shows queue position and estimated start for a queued job', async () => {
-    serve(jobDetail({ status: 'queued', stage: null, started_at: null, queue_position: 2, queue: { position: 2, estimated_start_at: new Date(Date.now() + 3600_000 * 2).toISOString(), reason: 'Position 2 of 2 in the CPU pool (1 worker busy, next frees in ~4 min)' }, stages: [] }));
+    serve(jobDetail({ status: 'queued', stage: null, started_at: null, queue_position: 2, queue: { position: 2, estimated_start_at: new Date(Date.now() + 3600_000 * 2).toISOString(), reason: 'Position 2 of 2 in the CPU pool (1 worker busy, next frees in ~4 min)', passable_until: null }, stages: [] }));
     renderDash();
     expect(await screen.findByTestId('queued-card')).toHaveTextContent('#2');
     expect(screen.getByTestId('queue-reason')).toHaveTextContent('Position 2 of 2 in the CPU pool (1 worker busy, next frees in ~4 min)');

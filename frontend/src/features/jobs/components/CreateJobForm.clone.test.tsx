@@ -94,6 +94,8 @@ describe('CreateJobForm duplicating a job (?clone=<id>)', () => {
       metadata: { ticket: 'ML-7', notes: 'retry with lower lr' },
       cloned_from: SOURCE,
       anomaly_pause: false,
+      // The team controls are the creator's choice for the new job: the form's defaults.
+      priority: 'normal',
     });
   });
 

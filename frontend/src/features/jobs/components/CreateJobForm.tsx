@@ -20,6 +20,7 @@ import { DatasetPicker } from './DatasetPicker';
 import { EstimatePanel } from './EstimatePanel';
 import { CloneNotice } from './CloneNotice';
 import { formFromCloneTemplate } from '../utils/clone';
+import { EMPTY_TEAM_CONTROLS, TeamControlsFields, teamControlsErrors, withTeamControls } from './TeamControlsFields';
 import { DraftBanner, useJobDraft } from './JobDraft';
 import { ConfigList } from '../../../components/ConfigList';
 
@@ -28,6 +29,7 @@ export const ESTIMATE_DEBOUNCE_MS = 500;
 export function CreateJobForm() {
   const [form, setForm] = useState<JobFormState>(EMPTY_FORM);
   const [touchedSubmit, setTouchedSubmit] = useState(false);
+  const [teamControls, setTeamControls] = useState(EMPTY_TEAM_CONTROLS);
   const gpuTypes = useGpuTypes();
   const presets = usePresets();
   const baseModels = useBaseModels();
@@ -86,13 +88,14 @@ export function CreateJobForm() {
   }
   const err = (key: string, ...alt: string[]) => clientErrors[key] ?? fieldError(apiFields, key, ...alt);
   const otherApiErrors = Object.entries(apiFields).filter(
-    ([k]) => !['name', 'dataset_id', 'validation_dataset_id', 'base_model', 'preset', 'gpu_type', 'pricing', 'hyperparameters', 'metadata'].includes(k) && !k.startsWith('hyperparameters.'),
+    ([k]) => !['name', 'dataset_id', 'validation_dataset_id', 'base_model', 'preset', 'gpu_type', 'pricing', 'hyperparameters', 'metadata', 'priority', 'budget_cap'].includes(k) && !k.startsWith('hyperparameters.'),
   );
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     setTouchedSubmit(true);
-    const body = buildJobBody(form, { bounds });
+    const base = buildJobBody(form, { bounds });
+    const body = base && !Object.keys(teamControlsErrors(teamControls)).length ? withTeamControls(base, teamControls) : null;
     if (!body) {
       const formEl = e.currentTarget as HTMLFormElement;
       // Move focus to the first field that needs attention once the errors have rendered.
@@ -276,6 +279,8 @@ export function CreateJobForm() {
             {(p) => <textarea {...p} className="textarea" value={form.notes} onChange={(e) => set('notes', e.target.value)} placeholder="What is this run for?" maxLength={1000} />}
           </Field>
         </section>
+
+        <TeamControlsFields value={teamControls} onChange={setTeamControls} apiFields={apiFields} showErrors={touchedSubmit} />
       </div>
 
       <aside className="create-grid__aside">

@@ -5,6 +5,7 @@ import type { QueueEntry, User } from '../../../lib/api-types';
 import { formatEstimatedStart } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
 import { positionTone } from '../utils/position';
+import { PriorityBadge } from './PriorityBadge';
 
 interface Props {
   entry: QueueEntry;
@@ -33,6 +34,7 @@ export function QueueCard({ entry, me, onViewConfig, onRemove, onPromote }: Prop
           {job.name}
         </Link>
         {job.recovering ? <Badge tone="yellow" icon="↻">Recovering</Badge> : null}
+        <PriorityBadge priority={job.priority} />
         <div className="queue-card__config">{job.configuration_summary}</div>
         <div className="queue-card__start" data-testid="estimated-start">
           <span className="muted">Est. Start:</span> {formatEstimatedStart(entry.estimated_start_at, now)}

@@ -25,6 +25,7 @@ function queue(over: Partial<QueueState> = {}): QueueState {
       estimated_start_at: start,
       wait_seconds: 60,
       pool: 'cpu',
+      passable_until: start,
       reason: i === 0 ? 'Global limit of 3 reached — position 1 of 9 in the CPU pool' : `Position ${i + 1} of 9 in the CPU pool`,
     })),
     pools: [{ gpu_type: 'cpu', name: 'CPU', live_workers: 3, capacity: 3 }],
@@ -72,6 +73,17 @@ describe('QueueView', () => {
     renderWithProviders(<QueueView />, { client: makeClient({ ...testUser, is_manager: true }) });
     const second = (await screen.findAllByTestId('queue-card'))[1];
     expect(within(second).getByRole('button', { name: 'Promote to front' })).toBeInTheDocument();
+  });
+
+  it('marks high and low priority jobs, not normal ones', async () => {
+    const base = queue();
+    const queued = base.queued.slice(0, 3).map((e, i) => ({ ...e, job: { ...e.job, priority: (['high', 'normal', 'low'] as const)[i] } }));
+    mockFetch((url) => (url.pathname === '/api/training/queue' ? { body: { ...base, queued } } : undefined));
+    renderWithProviders(<QueueView />);
+    const cards = await screen.findAllByTestId('queue-card');
+    expect(within(cards[0]).getByTestId('priority-badge')).toHaveTextContent('High priority');
+    expect(within(cards[1]).queryByTestId('priority-badge')).not.toBeInTheDocument();
+    expect(within(cards[2]).getByTestId('priority-badge')).toHaveTextContent('Low priority');
   });
 
   it('has an empty state', async () => {
