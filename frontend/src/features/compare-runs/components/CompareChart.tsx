@@ -3,10 +3,12 @@ import { Chart as ChartJS, Legend, LineElement, LinearScale, LogarithmicScale, P
 import { useMemo } from 'react';
 import { Line } from 'react-chartjs-2';
 import type { CompareRun } from '../../../lib/api-types';
+import { followColorScheme } from '../../../lib/chart-theme';
 import { formatCompact, formatNumber } from '../../../lib/format';
 import { compareCurves, type Align, type Show } from '../utils/compare';
 
 ChartJS.register(LinearScale, LogarithmicScale, PointElement, LineElement, Tooltip, Legend);
+followColorScheme();
 
 interface Props {
   runs: CompareRun[];

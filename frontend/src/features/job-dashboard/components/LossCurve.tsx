@@ -111,7 +111,6 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
           max: axisMax,
           title: { display: true, text: 'Step' },
           ticks: { callback: (v) => formatNumber(Number(v)), maxTicksLimit: 8 },
-          grid: { color: '#eef2f7' },
         },
         // One loss axis by default, so training and validation can be compared by eye.
         y: {
@@ -119,7 +118,6 @@ export function LossCurve({ points, jobName, downsampled, totalPoints, totalStep
           position: 'left',
           title: { display: true, text: separate ? 'Training loss' : `Loss${log ? ' (log)' : ''}`, color: separate ? BLUE : undefined },
           ticks: separate ? { color: BLUE } : {},
-          grid: { color: '#eef2f7' },
         },
         y1: {
           type: log ? 'logarithmic' : 'linear',

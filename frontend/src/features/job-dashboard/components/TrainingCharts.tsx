@@ -33,8 +33,8 @@ function MiniChart({ title, testId, data, color, format, emptyText, yMax }: Mini
       normalized: true,
       interaction: { mode: 'nearest', intersect: false, axis: 'x' },
       scales: {
-        x: { type: 'linear', min: 0, ticks: { maxTicksLimit: 5, callback: (v) => formatNumber(Number(v)) }, grid: { color: '#eef2f7' } },
-        y: { type: 'linear', min: 0, max: yMax, ticks: { maxTicksLimit: 4, callback: (v) => format(Number(v)) }, grid: { color: '#eef2f7' } },
+        x: { type: 'linear', min: 0, ticks: { maxTicksLimit: 5, callback: (v) => formatNumber(Number(v)) } },
+        y: { type: 'linear', min: 0, max: yMax, ticks: { maxTicksLimit: 4, callback: (v) => format(Number(v)) } },
       },
       plugins: {
         legend: { display: false },
