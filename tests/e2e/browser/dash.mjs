@@ -50,7 +50,7 @@ async function phaseDash(browser) {
     await other.getByTestId('compare-table').waitFor();
     assert((await other.getByTestId('compare-align').inputValue()) === 'tokens', 'alignment restored');
     const names = await other.locator('[data-testid="compare-table"] thead th a').allInnerTexts();
-    assert(names.length === 2 && names.every((n) => /elena compare/.test(n)), `runs restored: ${names}`);
+    assert(names.length === 2 && names.every((n) => /elena compare/i.test(n)), `runs restored: ${names}`);
     await other.close();
     problems.push(...otherProblems);
   });

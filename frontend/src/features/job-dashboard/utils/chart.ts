@@ -52,12 +52,14 @@ export function lastValAtOrBefore(val: XY[], i: number): XY | null {
   return null;
 }
 
-/** x-range for "Zoom In": the last 500 steps (or everything when shorter). */
+/** x-range for "Zoom In": the last 500 steps, or the later half of a shorter curve (the step
+ * axis ends at the current step, so zooming must always narrow what is shown). */
 export function zoomInWindow(points: { x: number }[], window = ZOOM_IN_WINDOW_STEPS): { min: number; max: number } | null {
   if (points.length < 2) return null;
   const first = points[0].x;
   const last = points[points.length - 1].x;
-  return { min: Math.max(first, last - window), max: last };
+  if (last <= first) return null;
+  return { min: last - Math.min(window, (last - first) / 2), max: last };
 }
 
 /** Screen-reader summary of the loss curve. */

@@ -181,7 +181,9 @@ describe('loss chart helpers', () => {
   });
   it('zoom in shows the last 500 steps', () => {
     expect(zoomInWindow([{ x: 0 }, { x: 1000 }, { x: 2000 }])).toEqual({ min: 1500, max: 2000 });
-    expect(zoomInWindow([{ x: 10 }, { x: 200 }])).toEqual({ min: 10, max: 200 });
+    // a curve shorter than the window: its later half (zooming always narrows the view)
+    expect(zoomInWindow([{ x: 10 }, { x: 200 }])).toEqual({ min: 105, max: 200 });
+    expect(zoomInWindow([{ x: 5 }, { x: 5 }])).toBeNull();
     expect(zoomInWindow([{ x: 1 }])).toBeNull();
   });
   it('summarises the chart for screen readers', () => {
