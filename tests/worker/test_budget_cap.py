@@ -16,7 +16,7 @@ from backend.jobs.models.pause import JobPause
 from backend.telemetry.models import Event
 from tests.attempts import attempt_start
 from tests.worker.conftest import wait_for
-from tests.worker.test_e2e import _job
+from tests.worker.live_jobs import live_job, tiny_hyperparameters
 from worker.api_client import ApiClient
 from worker.runner import execute_job
 
@@ -28,7 +28,8 @@ pytestmark = [
 
 def _run_capped(live_server: Any, settings: Any, action: str) -> tuple[str, Job]:
     settings.LORA_HEARTBEAT_SECONDS = 0.3
-    job = _job(epochs=100)  # far more steps than the cap pays for
+    # far more steps than the cap pays for
+    job = live_job(hyperparameters=tiny_hyperparameters(epochs=100))
     # $3,600 an hour is a dollar a second. The cap is set once training runs (the seconds of
     # preprocessing and model loading vary with the machine's load): $2 beyond the spend then.
     Job.objects.filter(pk=job.pk).update(hourly_rate=Decimal("3600"), budget_action=action)

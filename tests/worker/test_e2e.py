@@ -8,9 +8,7 @@ and hashed token, `worker.run_job` sent after commit) and recovered by the real 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 
 from backend.jobs.models import Checkpoint, Job, JobStatus, StageRun
 from backend.jobs.services import job_cancel
@@ -28,8 +25,9 @@ from backend.scheduling.dispatch import dispatch_queued
 from backend.scheduling.reaper import reap_lost
 from backend.scheduling.slots import slot_release
 from backend.telemetry.models import Event, MetricPoint
-from tests.factories import DatasetFactory, JobFactory, UserFactory
+from tests.factories import UserFactory
 from tests.worker.conftest import wait_for
+from tests.worker.live_jobs import chat_jsonl, live_job, tiny_hyperparameters
 from worker.contract.names import STAGES
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_prefix")]
@@ -37,54 +35,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _hyperparameters(**overrides: Any) -> dict[str, Any]:
-    """The training core's fast tiny config: ~13 steps per epoch on 96 short conversations."""
-    values: dict[str, Any] = {
-        "epochs": 2,
-        "learning_rate": 5e-3,
-        "batch_size": 4,
-        "max_seq_len": 64,
-        "grad_accum_steps": 1,
-        "lora_r": 8,
-        "lora_alpha": 16,
-        "lora_dropout": 0.1,
-        "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
-        "warmup_ratio": 0.1,
-        "lr_scheduler": "cosine",
-        "weight_decay": 0.0,
-        "max_grad_norm": 1.0,
-        "eval_every": 6,
-        "checkpoint_every": 10,
-        "log_every": 3,
-        "val_fraction": 0.1,
-        "seed": 1234,
-    }
-    values.update(overrides)
-    return values
-
-
-def _chat_jsonl(n: int = 96, seed: int = 0) -> bytes:
-    rng = random.Random(seed)
-    lines = []
-    for _ in range(n):
-        a, b = rng.randint(0, 99), rng.randint(0, 99)
-        messages = [
-            {"role": "system", "content": "Add."},
-            {"role": "user", "content": f"{a}+{b}="},
-            {"role": "assistant", "content": f"{a + b}"},
-        ]
-        lines.append(json.dumps({"messages": messages}))
-    return ("\n".join(lines) + "\n").encode()
-
-
 def _job(content: bytes | None = None, **hyper: Any) -> Job:
-    data = _chat_jsonl() if content is None else content
-    dataset = DatasetFactory(
-        file=ContentFile(data, name="train.jsonl"),
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    return JobFactory(dataset=dataset, hyperparameters=_hyperparameters(**hyper), total_steps=0)
+    return live_job(content, hyperparameters=tiny_hyperparameters(**hyper))
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +194,7 @@ def test_cancel_stops_a_running_job_within_seconds(live_server: Any, celery_work
 def test_a_malformed_dataset_fails_with_the_offending_line(
     live_server: Any, celery_worker: Path
 ) -> None:
-    good = _chat_jsonl(4).decode().splitlines()
+    good = chat_jsonl(4).decode().splitlines()
     content = "\n".join([good[0], good[1], '{"messages": [{"role": "user"', good[2]]) + "\n"
     job = _job(content.encode())
     _dispatch(job)

@@ -8,9 +8,6 @@ uninterrupted run, one metric row per step, and no billed time while paused.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
 import re
 import time
 from decimal import Decimal
@@ -18,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from backend.jobs.models import Attempt, Job, JobPause, JobStatus
 from backend.jobs.pausing import job_pause
 from backend.telemetry.models import Event, MetricPoint
 from tests.attempts import attempt_start
-from tests.factories import DatasetFactory, GpuTypeFactory, JobFactory, UserFactory
+from tests.factories import GpuTypeFactory, UserFactory
 from tests.worker.conftest import wait_for
+from tests.worker.live_jobs import live_job, tiny_hyperparameters
 from worker.runner import execute_job
 from worker.training import loop as loop_module
 from worker.training.artifacts import extract_adapter_archive
@@ -37,49 +34,11 @@ pytestmark = [
 ]
 
 
-def _hyperparameters() -> dict[str, Any]:
-    """The training core's fast tiny config, logging every step (one metric row per step)."""
-    return {
-        "epochs": 2,
-        "learning_rate": 5e-3,
-        "batch_size": 4,
-        "max_seq_len": 64,
-        "grad_accum_steps": 1,
-        "lora_r": 8,
-        "lora_alpha": 16,
-        "lora_dropout": 0.1,
-        "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
-        "warmup_ratio": 0.1,
-        "lr_scheduler": "cosine",
-        "weight_decay": 0.0,
-        "max_grad_norm": 1.0,
-        "eval_every": 100,
-        "checkpoint_every": 5,
-        "log_every": 1,
-        "val_fraction": 0.1,
-        "seed": 1234,
-    }
-
-
 def _job(owner: Any) -> Job:
-    rng = random.Random(0)
-    lines = []
-    for _ in range(96):
-        a, b = rng.randint(0, 99), rng.randint(0, 99)
-        messages = [
-            {"role": "system", "content": "Add."},
-            {"role": "user", "content": f"{a}+{b}="},
-            {"role": "assistant", "content": f"{a + b}"},
-        ]
-        lines.append(json.dumps({"messages": messages}))
-    data = ("\n".join(lines) + "\n").encode()
-    dataset = DatasetFactory(
-        file=ContentFile(data, name="train.jsonl"),
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    return JobFactory(
-        created_by=owner, dataset=dataset, hyperparameters=_hyperparameters(), total_steps=0
+    """A tiny job logging every step (one metric row per step) with a checkpoint every 5."""
+    return live_job(
+        created_by=owner,
+        hyperparameters=tiny_hyperparameters(eval_every=100, checkpoint_every=5, log_every=1),
     )
 
 
