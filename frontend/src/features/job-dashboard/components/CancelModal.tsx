@@ -1,13 +1,11 @@
 import { useId, useRef, useState } from 'react';
-import { Badge } from '../../../components/Badge';
 import { Modal } from '../../../components/Modal';
-import { ProgressBar } from '../../../components/ProgressBar';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import type { CancelReason, JobDetail } from '../../../lib/api-types';
-import { formatDuration, formatNumber } from '../../../lib/format';
-import { CANCEL_REASONS, STAGE_LABELS, STATUS_META } from '../../../lib/status';
+import { formatDuration } from '../../../lib/format';
+import { CANCEL_REASONS } from '../../../lib/status';
 import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../utils/cancel';
-import { jobMoney } from '../utils/money';
+import { JobStateSummary } from './JobStateSummary';
 
 interface Props {
   job: JobDetail;
@@ -52,9 +50,6 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
   // is explained), and at once when the note is over the limit.
   const notesProblem = cancelNotesError(reason, notes);
   const notesError = fields.notes?.join(' ') ?? (notesProblem && (notesTouched || ack || notes.length > CANCEL_NOTES_MAX) ? notesProblem : undefined);
-  const pct = Math.round(job.progress.percent ?? job.percent_complete);
-  const total = job.progress.total_steps;
-  const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
 
   return (
     <Modal
@@ -83,30 +78,19 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
         </>
       }
     >
-      <div className="card" style={{ padding: 14, boxShadow: 'none', background: 'var(--surface-2)' }}>
-        <div className="row" style={{ justifyContent: 'space-between' }}>
-          <strong>{job.name}</strong>
-          <Badge tone="blue">{stageLabel}</Badge>
-        </div>
-        <div style={{ margin: '10px 0 6px' }} className="small">
-          {pct}% Complete{total ? ` (Step ${formatNumber(job.progress.current_step)} of ${formatNumber(total)})` : ''}
-        </div>
-        <ProgressBar value={pct} label="Job progress" valueText={`${pct}% complete`} />
-        <div className="row" style={{ justifyContent: 'space-between', marginTop: 12, alignItems: 'flex-end' }}>
-          <div>
-            <div className="stat__label">Cost spent</div>
-            <div className="cost__spend" data-testid="cancel-cost">
-              {jobMoney(job.cost).money(job.cost.current_spend)}
-            </div>
-          </div>
-          {elapsedSeconds !== null ? (
-            <div style={{ textAlign: 'right' }}>
+      <JobStateSummary
+        job={job}
+        spendLabel="Cost spent"
+        spendTestId="cancel-cost"
+        aside={
+          elapsedSeconds !== null ? (
+            <>
               <div className="stat__label">Elapsed</div>
               <div className="stat__value">{formatDuration(elapsedSeconds)}</div>
-            </div>
-          ) : null}
-        </div>
-      </div>
+            </>
+          ) : null
+        }
+      />
       <div>
         <div className="subhead" style={{ marginTop: 0 }}>
           What happens

@@ -1,5 +1,6 @@
 import type { JobDetail } from '../../../lib/api-types';
-import { formatCurrency, formatDateTime, formatDuration, formatNumber } from '../../../lib/format';
+import { formatDateTime, formatDuration, formatNumber } from '../../../lib/format';
+import { jobMoney } from '../utils/money';
 import { useNow } from '../../../lib/hooks';
 import { AnomalyCard } from './AnomalyCard';
 
@@ -63,7 +64,7 @@ export function PauseCard({ job, onResume, onResumeWithSuggestion }: Props) {
                 {formatNumber(pause.step ?? 0)} of {formatNumber(job.progress.total_steps)} (checkpoint saved)
               </dd>
               <dt>Spend so far</dt>
-              <dd data-testid="paused-spend">{formatCurrency(pause.spend)}</dd>
+              <dd data-testid="paused-spend">{jobMoney(job.cost).money(pause.spend)}</dd>
             </dl>
             <p className="small muted" style={{ margin: 0 }}>
               The GPU is released and nothing is billed while the job is paused.

@@ -1,11 +1,9 @@
 import { useRef } from 'react';
-import { Badge } from '../../../components/Badge';
 import { Modal } from '../../../components/Modal';
-import { ProgressBar } from '../../../components/ProgressBar';
 import { errorMessage } from '../../../lib/api-client';
 import type { JobDetail } from '../../../lib/api-types';
-import { formatCurrency, formatNumber } from '../../../lib/format';
-import { STAGE_LABELS, STATUS_META } from '../../../lib/status';
+import { formatNumber } from '../../../lib/format';
+import { JobStateSummary } from './JobStateSummary';
 import { PAUSE_ORANGE } from './PauseActions';
 
 interface Props {
@@ -27,9 +25,6 @@ export const PAUSE_IMPACT = [
 /** Pause confirmation: the job's current state, what happens, and the confirm button. */
 export function PauseModal({ job, submitting, error, onConfirm, onClose }: Props) {
   const confirmRef = useRef<HTMLButtonElement>(null);
-  const pct = Math.round(job.progress.percent ?? job.percent_complete);
-  const total = job.progress.total_steps;
-  const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
   return (
     <Modal
       title="Pause Training Job?"
@@ -60,26 +55,17 @@ export function PauseModal({ job, submitting, error, onConfirm, onClose }: Props
       <p style={{ margin: 0 }}>
         Pausing saves a checkpoint and frees the GPU so the job stops costing money. You can resume it later from where it stopped.
       </p>
-      <div className="card" style={{ padding: 14, boxShadow: 'none', background: 'var(--surface-2)' }} data-testid="pause-current-state">
-        <div className="row" style={{ justifyContent: 'space-between' }}>
-          <strong>{job.name}</strong>
-          <Badge tone="blue">{stageLabel}</Badge>
-        </div>
-        <div style={{ margin: '10px 0 6px' }} className="small">
-          {pct}% Complete{total ? ` (Step ${formatNumber(job.progress.current_step)} of ${formatNumber(total)})` : ''}
-        </div>
-        <ProgressBar value={pct} label="Job progress" valueText={`${pct}% complete`} />
-        <div className="row" style={{ justifyContent: 'space-between', marginTop: 12 }}>
-          <div>
-            <div className="stat__label">Spend so far</div>
-            <div className="cost__spend">{formatCurrency(job.cost.current_spend)}</div>
-          </div>
-          <div style={{ textAlign: 'right' }}>
+      <JobStateSummary
+        job={job}
+        spendLabel="Spend so far"
+        testId="pause-current-state"
+        aside={
+          <>
             <div className="stat__label">Checkpoints saved</div>
             <div className="stat__value">{formatNumber(job.checkpoint_count)}</div>
-          </div>
-        </div>
-      </div>
+          </>
+        }
+      />
       <div>
         <div className="subhead" style={{ marginTop: 0 }}>
           What happens

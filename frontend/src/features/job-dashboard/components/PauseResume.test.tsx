@@ -118,7 +118,7 @@ describe('ResumeModal', () => {
     const { onConfirm } = setup();
     expect(screen.getByTestId('resume-from')).toHaveTextContent('step 850 of 2,000');
     expect(screen.getByTestId('resume-estimate-cost')).toHaveTextContent('$2.00–3.00');
-    expect(screen.getByTestId('resume-estimate-total')).toHaveTextContent('$24–25');
+    expect(screen.getByTestId('resume-estimate-total')).toHaveTextContent('$24.18–25.18'); // one money format: cents, like the spend ($22.18)
     expect(screen.queryByTestId('resume-warnings')).toBeNull();
     await user.selectOptions(screen.getByTestId('resume-gpu-type'), 'l4');
     expect(screen.getByTestId('resume-estimate-cost')).toHaveTextContent('$3.50–4.50');

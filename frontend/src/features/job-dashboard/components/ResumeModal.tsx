@@ -3,7 +3,8 @@ import { Modal } from '../../../components/Modal';
 import { Spinner } from '../../../components/Spinner';
 import { errorMessage } from '../../../lib/api-client';
 import type { JobDetail, ResumeOptions } from '../../../lib/api-types';
-import { formatCurrency, formatCurrencyRange, formatDuration, formatLearningRate, formatNumber, formatRate } from '../../../lib/format';
+import { formatMoney, formatMoneyRange, moneyDigits } from '../utils/money';
+import { formatDuration, formatLearningRate, formatNumber, formatRate } from '../../../lib/format';
 import { PRICING_LABELS } from '../../../lib/status';
 
 export interface ResumeChoice {
@@ -44,6 +45,9 @@ export function ResumeModal({ job, options, loading, loadError, applySuggestion,
   const option = useMemo(() => options?.options.find((o) => o.gpu_type.slug === gpu), [options, gpu]);
   const changes = useSuggestion && suggestion ? suggestion.hyperparameters : {};
   const spent = options?.spend_so_far ?? job.cost.current_spend;
+  // One money format in the dialog, from the largest amount it shows (the selected type's total).
+  const digits = moneyDigits([spent, option?.cost_max === null || option?.cost_max === undefined ? null : spent + option.cost_max]);
+  const money = { money: (n: number | null) => formatMoney(n, digits), range: (a: number | null, b: number | null) => formatMoneyRange(a, b, digits) };
 
   return (
     <Modal
@@ -142,7 +146,7 @@ export function ResumeModal({ job, options, loading, loadError, applySuggestion,
               <div className="cost__rows">
                 <div className="cost__row">
                   <span>Spend so far</span>
-                  <span>{formatCurrency(spent)}</span>
+                  <span>{money.money(spent)}</span>
                 </div>
                 <div className="cost__row">
                   <span>Remaining time</span>
@@ -150,12 +154,12 @@ export function ResumeModal({ job, options, loading, loadError, applySuggestion,
                 </div>
                 <div className="cost__row">
                   <span>Remaining cost on {option.gpu_type.name}</span>
-                  <span data-testid="resume-estimate-cost">{formatCurrencyRange(option.cost_min, option.cost_max)}</span>
+                  <span data-testid="resume-estimate-cost">{money.range(option.cost_min, option.cost_max)}</span>
                 </div>
                 <div className="cost__row">
                   <span>Projected total</span>
                   <span data-testid="resume-estimate-total">
-                    {option.cost_min !== null && option.cost_max !== null ? formatCurrencyRange(spent + option.cost_min, spent + option.cost_max) : '—'}
+                    {option.cost_min !== null && option.cost_max !== null ? money.range(spent + option.cost_min, spent + option.cost_max) : '—'}
                   </span>
                 </div>
               </div>
