@@ -120,7 +120,7 @@ CSRF_FAILURE_VIEW = "backend.common.middleware.csrf_failure"
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backend.common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("LORA_REDIS_PREFIX", "lora:") + "cache",
         }

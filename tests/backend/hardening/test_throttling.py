@@ -74,3 +74,39 @@ def test_per_user_api_rate(owner_client: Any, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(UserRateThrottle.THROTTLE_RATES, "user", "3/min")
     statuses = [owner_client.get("/api/training/gpu-types").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_user_rate_slides_instead_of_resetting_at_a_window_boundary(
+    owner_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(UserRateThrottle.THROTTLE_RATES, "user", "4/min")
+    clock = {"now": 6000.0}  # the start of a 60 s window
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda self: clock["now"])
+
+    def statuses(n: int) -> list[int]:
+        return [owner_client.get("/api/training/gpu-types").status_code for _ in range(n)]
+
+    assert statuses(5) == [200, 200, 200, 200, 429]
+    # 40 s into the next window a third of the previous one still counts (4 / 3): three more
+    # fit, not a fresh four.
+    clock["now"] = 6000.0 + 60 + 40
+    assert statuses(4) == [200, 200, 200, 429]
+    # The fourth fits once the previous window's share is below 1: at 45 s.
+    assert int(owner_client.get("/api/training/gpu-types")["Retry-After"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "current", "previous", "expected"),
+    [
+        (0.0, 0, 0, 0.0),
+        (30.0, 1, 4, 0.0),  # 4 * 0.5 + 1 = 3 < 4
+        (20.0, 2, 4, 10.0),  # 4 * (2/3) + 2 >= 4; 4 * w + 2 < 4 once w < 0.5, at 30 s
+        (10.0, 4, 0, 50.0),  # full: next window, which starts with all 4 carried over
+        (10.0, 8, 0, 50.0 + 30.0),  # twice over: half the next window too
+    ],
+)
+def test_window_wait(elapsed: float, current: int, previous: int, expected: float) -> None:
+    from backend.accounts.throttles import window_wait
+
+    wait = window_wait(limit=4, duration=60, elapsed=elapsed, current=current, previous=previous)
+    assert wait == pytest.approx(expected)
