@@ -32,6 +32,7 @@ from .gpu import GpuMonitor
 from .models import LoadedModel, load_for_training, load_tokenizer, pick_device
 from .monitoring import AnomalyWatch, GpuDropWatch, SpikeWatch, StageTracker
 from .packing import MicroBatch, PackedSet, collate_examples, eval_batches, split_step
+from .precision import AdapterOptimizer
 from .prepare import PreparedData, prepare_data
 from .reporting import MetricSample, Reporter
 from .resume import resume, write_checkpoint
@@ -124,23 +125,20 @@ def run_training(
         with stages.run("model_loading"):
             reporter.substatus(f"Loading {config.base_model}")
             loaded = load_for_training(config, device=dev, tokenizer=tokenizer)
+            # On CUDA the adapters move to bf16 here and AdamW gets fp32 masters (precision.py)
+            optimizer = AdapterOptimizer.for_model(
+                loaded.model, lr=config.learning_rate, weight_decay=config.weight_decay, device=dev
+            )
             reporter.event(
                 "info",
-                loaded.describe_params(),
+                f"{loaded.describe_params()}. {optimizer.describe()}",
                 {
                     "trainable_params": loaded.trainable_params,
                     "total_params": loaded.total_params,
                     "source": loaded.source,
                     "device": str(dev),
+                    "adapter_precision": optimizer.mode,
                 },
-            )
-            params = [p for p in loaded.model.parameters() if p.requires_grad]
-            optimizer = torch.optim.AdamW(
-                params,
-                lr=config.learning_rate,
-                weight_decay=config.weight_decay,
-                betas=(0.9, 0.999),
-                fused=dev.type == "cuda",
             )
             reporter.substatus("Sizing micro-batches")
             sizing = size_micro_batches(config, data, loaded)
@@ -180,7 +178,6 @@ def run_training(
                 data,
                 loaded,
                 optimizer,
-                params,
                 state,
                 reporter,
                 monitor,
@@ -219,10 +216,11 @@ def run_training(
             )
         stages.complete("training")
 
-        # ---- 4. finalization: the adapter as one archive
+        # ---- 4. finalization: the adapter as one archive, the fp32 masters in it
         with stages.run("finalization"):
             reporter.substatus("Saving LoRA adapter")
-            archive, digest = save_adapter_archive(loaded.model, work)
+            with optimizer.full_precision():
+                archive, digest = save_adapter_archive(loaded.model, work)
             reporter.event(
                 "info",
                 f"Adapter saved ({archive.stat().st_size / 1e6:.2f} MB)",
@@ -258,8 +256,7 @@ def train(
     config: TrainingConfig,
     data: PreparedData,
     loaded: LoadedModel,
-    optimizer: torch.optim.Optimizer,
-    params: list[torch.nn.Parameter],
+    optimizer: AdapterOptimizer,
     state: TrainState,
     reporter: Reporter,
     monitor: GpuMonitor,
@@ -298,7 +295,7 @@ def train(
         )
     early = early or EarlyStop(0.0, None)
     if state.step == 0 and state.initial_val_loss is not None:
-        early.observe(0, state.initial_val_loss, params)
+        early.observe(0, state.initial_val_loss, optimizer.masters)
 
     order_epoch, order = -1, []
     t_mark = time.perf_counter()
@@ -331,20 +328,24 @@ def train(
             while True:
                 try:
                     step_loss, n_trainable, step_tokens = accumulate(
-                        parts, feed, data.train, rows, sizing.budget_tokens, pad_id, bucket
+                        parts,
+                        feed,
+                        data.train,
+                        rows,
+                        sizing.budget_tokens,
+                        pad_id,
+                        optimizer,
+                        bucket,
                     )
                     break
                 except torch.OutOfMemoryError:
-                    optimizer.zero_grad(set_to_none=True)
+                    optimizer.zero_grad()
                 # outside the except block: the failed step's tensors are unreachable now
                 sizing = after_oom(sizing, model, dev, data, state.step + 1, reporter)
                 set_rng_state(dev, rng)  # the redo draws the same dropout masks
-            # one multi-tensor kernel chain for all adapter grads on CUDA instead of one per tensor
-            grad_norm = torch.nn.utils.clip_grad_norm_(
-                params, config.max_grad_norm, foreach=dev.type == "cuda"
-            )
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            # clip + AdamW on the fp32 (master) grads, multi-tensor kernels on CUDA; in the mixed
+            # mode one foreach copy then puts the masters back into the bf16 adapters
+            grad_norm = optimizer.step(config.max_grad_norm)
             state.step += 1
 
             # -- bookkeeping without a device sync
@@ -386,9 +387,10 @@ def train(
                 if watch is not None and watch.update(point.step, point.train_loss, lr):
                     return "pause"  # the state is past the anomaly: nothing is saved
                 if do_eval and not last and state.last_val_loss is not None:
-                    early.observe(state.step, state.last_val_loss, params)
+                    early.observe(state.step, state.last_val_loss, optimizer.masters)
                     step_seconds = (time.perf_counter() - t_train) / max(state.step - first_step, 1)
-                    if early.decide(state.step, total, step_seconds, params, reporter):
+                    if early.decide(state.step, total, step_seconds, optimizer.masters, reporter):
+                        optimizer.push_to_model()  # the best masters, into the bf16 adapters
                         assert early.best is not None
                         state.last_val_loss = early.best[1]  # what the kept adapter scores
                         return None
@@ -476,10 +478,12 @@ def accumulate(
     rows: list[int],
     budget: int,
     pad_id: int,
+    optimizer: AdapterOptimizer,
     bucket: int = 0,
 ) -> tuple[torch.Tensor, int, int]:
     """Forward+backward of one optimizer step's examples in micro-batches of at most ``budget``
-    tokens; gradients of (summed loss / the step's trainable tokens) accumulate in ``.grad``.
+    tokens; gradients of (summed loss / the step's trainable tokens) accumulate in fp32: in the
+    masters' ``.grad`` (mixed mode: folded in after each backward) or the params' own.
     Returns (summed loss as a device tensor, trainable tokens, real tokens)."""
     micro: list[MicroBatch] = [
         collate_examples(packed, ids, pad_id, bucket) for ids in split_step(packed, rows, budget)
@@ -489,6 +493,7 @@ def accumulate(
     for mb in micro:
         loss = loss_sum(parts, feed(mb, parts.attn_kernel))
         (loss / n_trainable).backward()
+        optimizer.fold_grads()
         step_loss += loss.detach().double()
     return step_loss, n_trainable, sum(mb.n_tokens for mb in micro)
 

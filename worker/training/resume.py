@@ -12,6 +12,7 @@ from worker.contract.hyperparameters import RESUME_LOCKED_FIELDS
 from .checkpoints import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .config import TrainingConfig
 from .errors import TrainingFailure
+from .precision import AdapterOptimizer
 from .prepare import PreparedData
 from .reporting import Reporter
 from .schedule import warmup_steps_for
@@ -25,11 +26,15 @@ def write_checkpoint(
     config: TrainingConfig,
     data: PreparedData,
     model: Any,
-    optimizer: torch.optim.Optimizer,
+    optimizer: AdapterOptimizer,
     state: TrainState,
     reporter: Reporter,
 ) -> tuple[Path, str]:
-    """Save a resumable checkpoint for ``state.step``, report it, prune old local files."""
+    """Save a resumable checkpoint for ``state.step``, report it, prune old local files.
+
+    The adapter tensors saved are the fp32 masters (in the mixed mode the model's own copies
+    are bf16): a resume continues from full precision, and an archive built from a checkpoint
+    is full precision."""
     from peft import get_peft_model_state_dict
 
     check_finite(state)  # never persist a diverged run as a resume point
@@ -42,6 +47,8 @@ def write_checkpoint(
         # rewriting it would make the upload fail its sha256 check.
         return path, side.read_text().split()[0]
     epoch, step_in_epoch = divmod(state.step, data.steps_per_epoch)
+    with optimizer.full_precision():  # cloned: the masters train on after this
+        adapter = {k: v.detach().cpu().clone() for k, v in get_peft_model_state_dict(model).items()}
     metrics = {
         "train_loss": state.last_train_loss,
         "val_loss": state.last_val_loss,
@@ -56,7 +63,7 @@ def write_checkpoint(
             "steps_per_epoch": data.steps_per_epoch,
             "total_steps": data.total_steps,
         },
-        "adapter": {k: v.detach().cpu() for k, v in get_peft_model_state_dict(model).items()},
+        "adapter": adapter,
         "optimizer": optimizer.state_dict(),
         "scheduler": {
             "kind": config.lr_scheduler,
@@ -86,7 +93,7 @@ def write_checkpoint(
 
 def resume(
     model: Any,
-    optimizer: torch.optim.Optimizer,
+    optimizer: AdapterOptimizer,
     config: TrainingConfig,
     total_steps: int,
     steps_per_epoch: int,
@@ -94,7 +101,9 @@ def resume(
     sha256: str | None,
     dev: torch.device,
 ) -> TrainState:
-    """Load adapter, optimizer, RNG and loop state from a verified checkpoint."""
+    """Load adapter, optimizer, RNG and loop state from a verified checkpoint. The adapter
+    tensors go into the fp32 masters exactly (then, rounded, into a mixed model's bf16 copies),
+    so a resumed run continues from the same weights as the uninterrupted one."""
     from peft import set_peft_model_state_dict
 
     ckpt = load_checkpoint(path, sha256)
@@ -118,7 +127,8 @@ def resume(
             f"({pos['steps_per_epoch']}/epoch), this run has {total_steps} "
             f"({steps_per_epoch}/epoch): dataset or config changed",
         )
-    set_peft_model_state_dict(model, ckpt["adapter"])
+    with optimizer.full_precision():
+        set_peft_model_state_dict(model, ckpt["adapter"])
     optimizer.load_state_dict(ckpt["optimizer"])
     restore_rng(ckpt["rng"])
     return TrainState.from_dict(ckpt["train_state"], dev)

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from .attention import attention_kwargs, use_packed_attention
 from .loss import linear_cross_entropy
 from .packing import MicroBatch
+from .precision import autocast_dtype
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,12 @@ class ModelParts:
         packed (varlen) attention."""
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
         kernel = use_packed_attention(base, device)
-        dtype = torch.bfloat16 if device.type == "cuda" else None
+        dtype = autocast_dtype(device)  # bf16 on CUDA; on CPU only when asked (precision.py)
         return cls(base.get_decoder(), base.get_output_embeddings(), device, dtype, kernel)
 
     def autocast(self) -> contextlib.AbstractContextManager[Any]:
-        """bf16 autocast on GPU, nothing on CPU (fp32 there is both faster and exact)."""
+        """bf16 autocast on GPU, nothing on CPU (fp32 there is both faster and exact) unless
+        precision.autocast_dtype says otherwise (bf16 adapters, or a test's reference)."""
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
