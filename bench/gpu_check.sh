@@ -2,7 +2,8 @@
 # The GPU check of the training engine (issue 9), one script, under 8 minutes on one H200:
 #   1. environment: torch / transformers / peft versions, which varlen kernel, liger or not
 #   2. the CUDA-only tests (tests/worker/training/test_cuda.py) plus the CPU-side tests of the
-#      attention and loss paths, on the GPU host
+#      attention and loss paths, on the GPU host; -s shows what the mixed adapter precision test
+#      measured (forward _to_copy and kernel launches per step, bf16 vs fp32 adapters)
 #   3. bench/train_bench.py --device cuda: smollm2-135m shape at bench defaults and at 32k tokens
 #      per step, then the Qwen2.5-0.5B and Llama-3.2-1B shapes at 32k tokens per step
 # Every stage has its own time limit, so the script always ends and says which stage did not.
@@ -73,7 +74,7 @@ EOF
 # pytest-django is not on the GPU image: the project's Django-free training tests only,
 # without the repository's root conftest (which sets up Django).
 PYTEST=("$PY" -m pytest -q -p no:cacheprovider --noconftest -o addopts= -W ignore::pytest.PytestConfigWarning)
-stage cuda_tests 100 "${PYTEST[@]}" -rs \
+stage cuda_tests 120 "${PYTEST[@]}" -rs -s \
   tests/worker/training/test_cuda.py \
   tests/worker/training/test_attention.py \
   tests/worker/training/test_loss.py

@@ -3,7 +3,9 @@
 Same model, same LoRA config, same 2,000 synthetic sequences (lengths uniform in
 [min_len, max_len], token ids drawn directly, fixed seed), same number of real tokens:
 
-  (a) worker.training's loop: packing into one row per micro-batch + varlen attention
+  (a) worker.training's loop: packing into one row per micro-batch + varlen attention, adapters
+      in the engine's precision mode (CUDA: bf16 adapters + fp32 masters; the table's footer
+      says which; LORA_PIPELINE_ADAPTER_PRECISION=fp32 measures the fp32-adapter path)
   (b) transformers.Trainer + PEFT as a user gets it: batches padded to their longest sequence
   (c) the same Trainer with train_sampling_strategy="group_by_length" (a.k.a. group_by_length)
 
@@ -76,6 +78,7 @@ from worker.training.models import (
     pick_device,
 )
 from worker.training.packing import BatchPlan, pack, padding_efficiency
+from worker.training.precision import AdapterOptimizer
 from worker.training.prepare import PreparedData
 from worker.training.reporting import NullReporter, Reporter
 from worker.training.state import TrainState
@@ -95,6 +98,7 @@ class Measured:
     peak_mb: float
     launches_per_step: float = float("nan")
     gpu_busy: float = float("nan")
+    precision: str | None = None  # (a): the AdapterOptimizer's describe() line
 
     @property
     def tokens_per_s(self) -> float:
@@ -239,8 +243,10 @@ def run_ours(
         n_records=len(seqs),
         padding_efficiency=padding_efficiency(packed, plan),
     )
-    params = [p for p in loaded.model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=LR, fused=device.type == "cuda")
+    # the engine's own optimizer: on CUDA the adapters go bf16 here, AdamW gets fp32 masters
+    opt = AdapterOptimizer.for_model(
+        loaded.model, lr=LR, weight_decay=cfg.weight_decay, device=device
+    )
     state = TrainState.fresh(device)
     with tempfile.TemporaryDirectory() as tmp:
         # sized (on CUDA: probed) before the clock starts, as at a job's model load
@@ -252,7 +258,6 @@ def run_ours(
                 data,
                 loaded,
                 opt,
-                params,
                 state,
                 reporter or NullReporter(),
                 GpuMonitor(None),
@@ -263,7 +268,9 @@ def run_ours(
 
         if profile:
             launches, busy = cuda_profile(go)
-            return Measured(name, 0.0, packed.n_tokens, packed.n_tokens, 0.0, launches, busy)
+            return Measured(
+                name, 0.0, packed.n_tokens, packed.n_tokens, 0.0, launches, busy, opt.describe()
+            )
         with peak_memory(device) as mem:
             t0 = time.perf_counter()
             go()
@@ -271,7 +278,8 @@ def run_ours(
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - t0
     real = packed.n_tokens
-    return Measured(name, seconds, real, round(real / data.padding_efficiency), mem["peak_mb"])
+    computed = round(real / data.padding_efficiency)
+    return Measured(name, seconds, real, computed, mem["peak_mb"], precision=opt.describe())
 
 
 # ---- (b), (c) Hugging Face Trainer -----------------------------------------------------------
@@ -411,6 +419,7 @@ class Runner:
             sum(m.real_tokens for m in p),
             sum(m.computed_tokens for m in p),
             max(m.peak_mb for m in p),
+            precision=p[0].precision,
         )
 
     def close(self) -> None:
@@ -585,6 +594,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{m.peak_mb:9.1f} {m.seconds:8.1f} {na(m.launches_per_step, '11.0f')} "
             f"{na(m.gpu_busy, '8.1%')}"
         )
+    if "a" in results:
+        print(f"(a) {results['a'].precision}")
     nan = float("nan")
     a_b = med["a"] / med["b"] if {"a", "b"} <= set(med) else nan
     a_c = med["a"] / med["c"] if {"a", "c"} <= set(med) else nan

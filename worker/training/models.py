@@ -360,8 +360,9 @@ def load_base_model(base_model: str, *, device: torch.device, vocab_size: int) -
             dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
             model = build_random_model(base_model, device=device, dtype=dtype)
         else:
-            # Frozen base weights in bf16 on GPU halve memory; LoRA weights stay fp32 (PEFT
-            # upcasts adapters) and autocast runs the matmuls in bf16. On CPU all is fp32.
+            # Frozen base weights in bf16 on GPU halve memory; PEFT makes the LoRA weights
+            # fp32, and the optimizer then keeps those as masters and puts bf16 copies in the
+            # model (precision.py), so autocast's bf16 matmuls cast no adapter. CPU: all fp32.
             dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
             model = AutoModelForCausalLM.from_pretrained(
                 _model_path(base_model), dtype=dtype, attn_implementation="sdpa"
