@@ -198,6 +198,11 @@ class JobDetailSerializer(JobListSerializer):
         """The pause under way (requested, or paused until resumed or cancelled)."""
         if job.status not in (JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.PAUSED):
             return None
+        # A requested pause always sets `pause_requested_at` (job_pause) until the worker stops
+        # (pause_stopped) or the job finishes; a paused job has its pause. Otherwise there is
+        # none to look up: a running job's poll skips the query.
+        if job.status != JobStatus.PAUSED and job.pause_requested_at is None:
+            return None
         pause = (
             job.pauses.filter(state__in=(PauseState.REQUESTED, PauseState.PAUSED))
             .select_related("requested_by", "resumed_by", "resume_gpu_type")
