@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from backend.common.errors import Conflict
+from backend.jobs.cancelling import cancel_request_record
 from backend.jobs.models import BudgetAction, CancelReason, Job, JobStatus
 from backend.jobs.models.pause import PauseSource
 from backend.jobs.pausing import job_pause
@@ -35,10 +36,9 @@ def job_budget_cap_check(*, job: Job, spent_before: Decimal, now: datetime) -> l
     payload = {"budget_cap": float(cap), "spent": float(job.final_cost), "step": job.current_step}
     if job.budget_action == BudgetAction.STOP:
         changed = transition(job, JobStatus.CANCELLING, now=now)
-        job.cancel_reason = CancelReason.COST_TOO_HIGH
-        job.cancel_notes = figures
-        job.cancel_requested_at = now
-        changed += ["cancel_reason", "cancel_notes", "cancel_requested_at"]
+        changed += cancel_request_record(
+            job=job, reason=CancelReason.COST_TOO_HIGH, notes=figures, by=None, now=now
+        )
         event_record(
             job=job,
             type="status",

@@ -12,6 +12,7 @@ from backend.accounts.models import User
 from backend.common.errors import ApplicationError, Conflict
 from backend.common.types import JobId
 from backend.datasets.models import Dataset
+from backend.jobs.cancelling import cancel_request_record
 from backend.jobs.estimates import estimate_job, job_plan
 from backend.jobs.lifecycle import job_cancel_finalize
 from backend.jobs.models import (
@@ -214,11 +215,7 @@ def job_cancel(*, job_id: JobId, user: User, reason: str, notes: str = "") -> Jo
     if job.status in FINISHED_STATUSES:
         raise Conflict(f"The job already {job.status}; there is nothing to cancel.")
     now = timezone.now()
-    job.cancel_reason = reason
-    job.cancel_notes = notes
-    job.cancelled_by = user
-    job.cancel_requested_at = now
-    fields = ["cancel_reason", "cancel_notes", "cancelled_by", "cancel_requested_at"]
+    fields = cancel_request_record(job=job, reason=reason, notes=notes, by=user, now=now)
     label = CancelReason(reason).label if reason in CancelReason.values else reason
     payload = {"reason": reason, "notes": notes}
     if job.status in (JobStatus.QUEUED, JobStatus.PAUSED):

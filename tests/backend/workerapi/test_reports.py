@@ -198,3 +198,19 @@ def test_job_detail_micro_batching_is_null_until_reported(running: WorkerClient)
     client = APIClient()
     client.force_authenticate(job.created_by)
     assert client.get(f"/api/training/jobs/{job.pk}").json()["micro_batching"] is None
+
+
+def test_a_metric_report_reads_the_job_row_once(running: WorkerClient) -> None:
+    """Authentication reads the attempt and its job's attempt number only; the job's whole row
+    is read once, under the lock the write takes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    point = {"step": 1, "train_loss": 2.0}
+    with CaptureQueriesContext(connection) as queries:
+        assert running.write("metrics", {"points": [point]}).status_code == 200
+    whole_row = 'SELECT "jobs_job"."id", "jobs_job"."name"'
+    job_rows = [q["sql"] for q in queries if whole_row in q["sql"]]
+    assert len(job_rows) == 1 and job_rows[0].rstrip().endswith("FOR UPDATE"), job_rows
+    auth = next(q["sql"] for q in queries if "token_hash" in q["sql"])
+    assert '"jobs_job"."attempt"' in auth and '"jobs_job"."name"' not in auth

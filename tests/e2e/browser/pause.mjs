@@ -52,6 +52,11 @@ async function pauseOnce(page, { screenshots }) {
   assert((await card.getByTestId('paused-by').textContent()).includes('Elena'), 'the card says who paused it');
   assert(/\$\d/.test(await card.getByTestId('paused-spend').textContent()), 'the card shows the spend');
   assert((await page.getByTestId('pause-job-button').count()) === 0, 'no Pause button on a paused job');
+  // The progress card says paused (with the stage it stopped in), and the cost tracker shows no
+  // running projection: nothing accrues while paused.
+  await until('the progress card to say paused', async () => (await page.getByTestId('stage-badge').textContent()).startsWith('‖Paused'));
+  assert((await page.getByTestId('projected-cost').count()) === 0, 'no running projection while paused');
+  assert((await page.getByTestId('paused-cost-note').textContent()).includes('nothing accrues'), 'the cost tracker says nothing accrues');
   return pausedStep;
 }
 
@@ -109,6 +114,24 @@ async function phasePause(browser) {
     assert((await split.getByTestId('paused-time').textContent()) !== '—', 'paused time is shown');
     await page.getByTestId('pause-history-section').scrollIntoViewIfNeeded();
     await shot(page, 'pause-05-multi-pause-timeline');
+  });
+
+  await step('the jobs list offers Resume (not Pause) in the paused job\'s row menu, with the same dialog', async () => {
+    await page.goto(`${BASE_URL}/dashboard/training-jobs`);
+    const row = page.locator(`[data-testid="job-row"][data-job-id="${JOB}"]`);
+    await row.waitFor();
+    await row.getByRole('button', { name: /^Actions for / }).click();
+    const items = await page.getByRole('menuitem').allTextContents();
+    assert(items.includes('Resume Training') && !items.includes('Pause Job'), `row menu of a paused job: ${items.join(', ')}`);
+    await page.getByRole('menuitem', { name: 'Resume Training' }).click();
+    const modal = page.getByTestId('resume-modal');
+    await modal.waitFor();
+    await until('the resume options', async () => (await modal.getByTestId('resume-gpu-type').count()) > 0);
+    assert((await modal.getByTestId('resume-from').textContent()).includes('step'), 'the list opens the job page\'s resume dialog');
+    await modal.getByRole('button', { name: 'Stay Paused' }).click();
+    await modal.waitFor({ state: 'detached' });
+    await page.goto(`${BASE_URL}/training-jobs/${JOB}`);
+    await page.getByTestId('job-dashboard').waitFor();
   });
 
   await step('a paused job can be cancelled', async () => {

@@ -1,7 +1,8 @@
 import type { ChartOptions } from 'chart.js';
 import { Line } from 'react-chartjs-2';
-import type { JobPause } from '../../../lib/api-types';
-import { formatCurrency, formatDateTime, formatLearningRate, formatLoss, formatNumber } from '../../../lib/format';
+import type { JobDetail, JobPause } from '../../../lib/api-types';
+import { jobMoney } from '../../../lib/money';
+import { formatDateTime, formatLearningRate, formatLoss, formatNumber } from '../../../lib/format';
 import './chart-setup';
 
 const BLUE = '#2563eb';
@@ -53,13 +54,15 @@ function AnomalyCurve({ anomaly }: { anomaly: Anomaly }) {
 
 interface Props {
   pause: JobPause;
+  /** The job's cost: its amounts pick the page's one money format. */
+  cost: JobDetail['cost'];
   canResume: boolean;
   onResumeWithSuggestion: () => void;
   onResume: () => void;
 }
 
 /** An anomaly auto-pause: its cause, the curve around it, and the suggested fix to resume with. */
-export function AnomalyCard({ pause, canResume, onResumeWithSuggestion, onResume }: Props) {
+export function AnomalyCard({ pause, cost, canResume, onResumeWithSuggestion, onResume }: Props) {
   const a = pause.anomaly!;
   const suggestion = a.suggestion;
   return (
@@ -74,7 +77,7 @@ export function AnomalyCard({ pause, canResume, onResumeWithSuggestion, onResume
         </p>
         <p style={{ margin: 0 }} className="small">
           Paused {formatDateTime(pause.paused_at)} at the last good checkpoint (step {formatNumber(pause.step ?? 0)}); spend so far{' '}
-          {formatCurrency(pause.spend)}. Nothing is billed while paused.
+          {jobMoney(cost).money(pause.spend)}. Nothing is billed while paused.
         </p>
         <AnomalyCurve anomaly={a} />
         {suggestion ? (

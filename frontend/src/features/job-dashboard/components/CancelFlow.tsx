@@ -3,7 +3,7 @@ import type { JobDetail } from '../../../lib/api-types';
 import { useToast } from '../../../components/Toast';
 import { useCancelJob } from '../api/cancel-job';
 import { CancelModal } from './CancelModal';
-import { jobMoney } from '../utils/money';
+import { jobMoney } from '../../../lib/money';
 
 interface Props {
   job: JobDetail;

@@ -5,7 +5,7 @@ import type { CancelReason, JobDetail } from '../../../lib/api-types';
 import { formatDuration } from '../../../lib/format';
 import { CANCEL_REASONS } from '../../../lib/status';
 import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../utils/cancel';
-import { JobStateSummary } from './JobStateSummary';
+import { JobStateSummary } from '../../../components/job-dialogs/JobStateSummary';
 
 interface Props {
   job: JobDetail;

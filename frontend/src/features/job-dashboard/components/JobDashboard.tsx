@@ -35,9 +35,10 @@ import { useOnline } from '../hooks/use-online';
 import { connectionState } from '../utils/figures';
 import { PauseActions } from './PauseActions';
 import { PauseCard } from './PauseCard';
-import { PauseDialogs, type PauseDialog } from './PauseDialogs';
+import { PauseDialogs, type PauseDialog } from '../../../components/job-dialogs/PauseDialogs';
 import { PauseTimeline } from './PauseTimeline';
 import { usePauses } from '../api/get-pauses';
+import { useResumeOptions } from '../../../api/get-resume-options';
 
 interface Props {
   jobId: string;
@@ -78,6 +79,9 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
   const stale = connection !== 'live';
   // Refetched whenever the job's status or pause changes: the history and the time split follow.
   const pauses = usePauses(jobId, `${data?.status}:${data?.pause?.number ?? 0}:${data?.pause?.state ?? ''}`);
+  // A paused job's cost tracker shows what resuming would cost instead of a running projection
+  // (the same estimate the resume dialog shows; only those who may resume can read it).
+  const resumeOptions = useResumeOptions(jobId, data?.status === 'paused' && data.allowed_actions.includes('resume'));
   const validation = useMemo(() => lastValidation(metrics.data?.points ?? []), [metrics.data]);
 
   // When the job finishes, fetch the metrics once more so the curve ends with the final steps.
@@ -257,11 +261,11 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
                 <MetricsTable latest={j.latest_metrics} previous={j.previous_metrics} validation={validation} finished={isTerminal(j.status)} />
               </Section>
               <Section title="Cost Tracker" testId="cost-section">
-                <CostTracker job={j} />
+                <CostTracker job={j} resumeOption={resumeOptions.data?.options.find((o) => o.current) ?? null} />
               </Section>
               {pauses.data && pauses.data.pauses.length > 0 ? (
                 <Section title="Pause / Resume History" testId="pause-history-section">
-                  <PauseTimeline history={pauses.data} />
+                  <PauseTimeline history={pauses.data} cost={j.cost} />
                 </Section>
               ) : null}
             </div>

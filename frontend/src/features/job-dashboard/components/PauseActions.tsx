@@ -1,4 +1,5 @@
 import { Spinner } from '../../../components/Spinner';
+import { PAUSE_ORANGE } from '../../../components/job-dialogs/PauseModal';
 import type { JobDetail } from '../../../lib/api-types';
 
 interface Props {
@@ -6,9 +7,6 @@ interface Props {
   onPause: () => void;
   onResume: () => void;
 }
-
-/** The Pause buttons' orange: dark enough for white text (5.2:1, WCAG AA; the theme's orange is 3.6:1). */
-export const PAUSE_ORANGE = '#c2410c';
 
 /** Why Pause is disabled while the job runs but is not in its training stage. */
 export function pauseDisabledReason(job: Pick<JobDetail, 'status' | 'stage' | 'allowed_actions'>): string | null {

@@ -1,6 +1,6 @@
 import type { JobDetail } from '../../../lib/api-types';
 import { formatDateTime, formatDuration, formatNumber } from '../../../lib/format';
-import { jobMoney } from '../utils/money';
+import { jobMoney } from '../../../lib/money';
 import { useNow } from '../../../lib/hooks';
 import { AnomalyCard } from './AnomalyCard';
 
@@ -40,7 +40,7 @@ export function PauseCard({ job, onResume, onResumeWithSuggestion }: Props) {
   }
   if (job.status !== 'paused') return null;
   if (pause.source === 'anomaly' && pause.anomaly) {
-    return <AnomalyCard pause={pause} canResume={canResume} onResume={onResume} onResumeWithSuggestion={onResumeWithSuggestion} />;
+    return <AnomalyCard pause={pause} cost={job.cost} canResume={canResume} onResume={onResume} onResumeWithSuggestion={onResumeWithSuggestion} />;
   }
   const pausedFor = pause.paused_at ? (now - new Date(pause.paused_at).getTime()) / 1000 : null;
   return (

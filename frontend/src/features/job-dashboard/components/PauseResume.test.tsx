@@ -1,14 +1,19 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { JobPause, ResumeOptions } from '../../../lib/api-types';
+import type { JobPause, ResumeOption, ResumeOptions } from '../../../lib/api-types';
 import { jobDetail } from '../../../test/fixtures';
 import { PauseActions, pauseDisabledReason } from './PauseActions';
 import { PauseCard } from './PauseCard';
-import { PauseModal } from './PauseModal';
+import { PauseModal } from '../../../components/job-dialogs/PauseModal';
 import { PauseTimeline } from './PauseTimeline';
 import { describeStages } from '../utils/stages';
-import { ResumeModal } from './ResumeModal';
+import { CostTracker } from './CostTracker';
+import { ProgressHeader } from './ProgressHeader';
+import { StageIndicator } from './StageIndicator';
+import { AnomalyCard } from './AnomalyCard';
+import { JobStateSummary } from '../../../components/job-dialogs/JobStateSummary';
+import { ResumeModal } from '../../../components/job-dialogs/ResumeModal';
 
 vi.mock('react-chartjs-2', () => ({ Line: () => <canvas data-testid="chart" /> }));
 
@@ -177,6 +182,7 @@ describe('PauseTimeline', () => {
   it('lists every pause with its outcome and the active vs paused time', () => {
     render(
       <PauseTimeline
+        cost={jobDetail().cost}
         history={{
           active_seconds: 3700,
           paused_seconds: 900,
@@ -202,5 +208,73 @@ describe('stages of a paused job', () => {
     const training = describeStages(jobDetail({ status: 'paused' }), Date.parse('2026-11-29T16:30:00Z')).find((s) => s.key === 'training');
     expect(training?.time).toBe('Paused');
     expect(training?.icon).toBe('‖');
+  });
+});
+
+describe('progress card of a paused job', () => {
+  it('shows the paused state and the stage it stopped in, not a running "Training" badge', () => {
+    render(<ProgressHeader job={jobDetail({ status: 'paused', stage: 'training', allowed_actions: ['cancel', 'resume'] })} fetchedAt={Date.now()} />);
+    const badge = screen.getByTestId('stage-badge');
+    expect(badge).toHaveTextContent(/^‖Paused · Training$/);
+    expect(badge).toHaveClass('badge--yellow');
+    expect(badge).not.toHaveClass('badge--pulse');
+    expect(badge).toHaveAccessibleName('Paused in stage: Training');
+    expect(screen.getByTestId('remaining')).toHaveTextContent('—');
+  });
+
+  it('a running job still shows its stage', () => {
+    render(<ProgressHeader job={jobDetail()} fetchedAt={Date.now()} />);
+    expect(screen.getByTestId('stage-badge')).toHaveTextContent(/^▶Training$/);
+  });
+
+  it('the stage bar and the dialogs say paused too', () => {
+    const job = jobDetail({ status: 'paused', stage: 'training' });
+    render(<StageIndicator job={job} />);
+    expect(screen.getByTestId('stage-training')).toHaveAccessibleName('Training: paused, Paused, Epoch 2/3 · Step 850');
+    render(<JobStateSummary job={job} spendLabel="Spend so far" />);
+    expect(screen.getByTestId('job-state-badge')).toHaveTextContent('Paused · Training');
+  });
+});
+
+describe('cost tracker of a paused job', () => {
+  const current: ResumeOption = OPTIONS.options[0];
+
+  it('shows the spend so far, says nothing accrues, and the total if resumed instead of the running projection', () => {
+    render(<CostTracker job={jobDetail({ status: 'paused' })} resumeOption={current} />);
+    expect(screen.getByText('Spend so far')).toBeInTheDocument();
+    expect(screen.getByTestId('current-spend')).toHaveTextContent('$22.18');
+    expect(screen.queryByTestId('projected-cost')).not.toBeInTheDocument();
+    expect(screen.queryByText('$47.32')).not.toBeInTheDocument();
+    // $22.18 spent + $2.00–3.00 from the checkpoint on the H100.
+    expect(screen.getByTestId('resume-projection')).toHaveTextContent('$24.18–25.18');
+    expect(screen.getByTestId('paused-cost-note')).toHaveTextContent('nothing accrues until the job is resumed. If resumed on H100');
+  });
+
+  it('without a resume estimate (not loaded, or not the viewer\'s to resume) it shows no projection at all', () => {
+    render(<CostTracker job={jobDetail({ status: 'paused' })} />);
+    expect(screen.queryByTestId('projected-cost')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('resume-projection')).not.toBeInTheDocument();
+    expect(screen.getByTestId('paused-cost-note')).toHaveTextContent('Paused: no GPU is held and nothing accrues until the job is resumed.');
+  });
+
+  it('a running job keeps its projection', () => {
+    render(<CostTracker job={jobDetail()} resumeOption={current} />);
+    expect(screen.getByTestId('projected-cost')).toHaveTextContent('$47.32');
+    expect(screen.queryByTestId('paused-cost-note')).not.toBeInTheDocument();
+  });
+});
+
+describe('one money format across the pause cards', () => {
+  it('shows the same amount the same way in the paused card, the anomaly card and the timeline', () => {
+    // A CPU run: every amount under $1, so the page shows 4 decimals ($0.0321, not $0.03).
+    const cost = { ...jobDetail().cost, current_spend: 0.0321, hourly_rate: 0.05, estimate_min: 0.03, estimate_max: 0.05, projected_final: 0.06, percent_of_estimate: 64.2 };
+    const paused = pause({ spend: 0.0321 });
+    const anomaly = { kind: 'non_finite_loss' as const, step: 90, loss: null, baseline: null, ratio: null, learning_rate: null, curve: [{ step: 90, train_loss: null }], suggestion: null };
+    render(<PauseCard job={jobDetail({ status: 'paused', cost, pause: paused, allowed_actions: ['resume'] })} onResume={vi.fn()} onResumeWithSuggestion={vi.fn()} />);
+    render(<AnomalyCard pause={pause({ spend: 0.0321, source: 'anomaly', anomaly })} cost={cost} canResume={false} onResume={vi.fn()} onResumeWithSuggestion={vi.fn()} />);
+    render(<PauseTimeline cost={cost} history={{ active_seconds: 60, paused_seconds: 30, pauses: [paused] }} />);
+    expect(screen.getByTestId('paused-spend')).toHaveTextContent(/^\$0\.0321$/);
+    expect(screen.getByTestId('anomaly-card')).toHaveTextContent('spend so far $0.0321.');
+    expect(screen.getByTestId('pause-timeline-item')).toHaveTextContent('spend $0.0321 ·');
   });
 });

@@ -1,6 +1,7 @@
 import { Badge } from '../../../components/Badge';
-import type { JobPause, PauseHistory } from '../../../lib/api-types';
-import { formatCurrency, formatDateTime, formatDuration, formatNumber, formatValue } from '../../../lib/format';
+import type { JobDetail, JobPause, PauseHistory } from '../../../lib/api-types';
+import { jobMoney } from '../../../lib/money';
+import { formatDateTime, formatDuration, formatNumber, formatValue } from '../../../lib/format';
 import type { Tone } from '../../../lib/status';
 import { pausedBy } from './PauseCard';
 
@@ -32,8 +33,10 @@ function outcome(p: JobPause): string {
   }
 }
 
-/** Every pause of the job, oldest first, with the active vs paused time split. */
-export function PauseTimeline({ history }: { history: PauseHistory }) {
+/** Every pause of the job, oldest first, with the active vs paused time split; amounts in the
+ * job page's one money format (`cost`: the job's, whose amounts pick it). */
+export function PauseTimeline({ history, cost }: { history: PauseHistory; cost: JobDetail['cost'] }) {
+  const m = jobMoney(cost);
   return (
     <div className="stack-sm" data-testid="pause-timeline">
       <div className="cost__rows" data-testid="pause-time-split">
@@ -60,7 +63,7 @@ export function PauseTimeline({ history }: { history: PauseHistory }) {
               <div className="small muted">
                 Requested {formatDateTime(p.requested_at)} by {pausedBy(p)}
                 {p.paused_at
-                  ? ` · paused at step ${formatNumber(p.step ?? 0)} · spend ${formatCurrency(p.spend)} · paused for ${formatDuration(p.paused_seconds)}`
+                  ? ` · paused at step ${formatNumber(p.step ?? 0)} · spend ${m.money(p.spend)} · paused for ${formatDuration(p.paused_seconds)}`
                   : ''}
               </div>
               <div className="small">{outcome(p)}</div>

@@ -18,9 +18,12 @@ export function ProgressHeader({ job, fetchedAt, stale = false }: { job: JobDeta
   const pct = Math.max(0, Math.min(100, job.progress.percent ?? job.percent_complete ?? 0));
   const totalSteps = job.progress.total_steps;
   const done = job.status === 'completed';
-  // Finished jobs show their outcome; live ones the stage they are in.
+  const paused = job.status === 'paused';
+  // Finished jobs show their outcome; live ones the stage they are in; a paused job says it is
+  // paused first (nothing runs) and then the stage it stopped in, which it resumes from.
   const stageLabel = isTerminal(job.status) || !job.stage ? STATUS_META[job.status].label : STAGE_LABELS[job.stage];
-  const tone = job.status === 'failed' ? 'red' : job.status === 'cancelled' || job.status === 'cancelling' ? 'orange' : done ? 'green' : 'blue';
+  const badgeText = job.recovering ? `Recovering · ${stageLabel}` : paused && job.stage ? `${STATUS_META.paused.label} · ${stageLabel}` : stageLabel;
+  const tone = job.status === 'failed' ? 'red' : job.status === 'cancelled' || job.status === 'cancelling' ? 'orange' : done ? 'green' : paused ? STATUS_META.paused.tone : 'blue';
   return (
     <section className="card progress-card" aria-label="Training progress" data-testid="progress-header">
       <div className="progress-card__top">
@@ -29,12 +32,12 @@ export function ProgressHeader({ job, fetchedAt, stale = false }: { job: JobDeta
         </div>
         <Badge
           tone={job.recovering ? 'yellow' : tone}
-          icon={job.recovering ? '↻' : job.status === 'running' ? '▶' : undefined}
+          icon={job.recovering ? '↻' : job.status === 'running' ? '▶' : paused ? STATUS_META.paused.icon : undefined}
           pulse={job.status === 'running'}
-          label={`Current stage: ${job.recovering ? 'Recovering' : stageLabel}`}
+          label={paused ? `Paused${job.stage ? ` in stage: ${stageLabel}` : ''}` : `Current stage: ${job.recovering ? 'Recovering' : stageLabel}`}
           testId="stage-badge"
         >
-          {job.recovering ? `Recovering · ${stageLabel}` : stageLabel}
+          {badgeText}
         </Badge>
       </div>
       <ProgressBar value={pct} size="lg" tone={tone} label="Overall progress" valueText={`${Math.round(pct)}% complete`} striped={job.status === 'running'} />

@@ -3,7 +3,7 @@ import type { JobDetail } from '../../../lib/api-types';
 import { formatBytes, formatDateTime, formatEstimatedStart, formatNumber } from '../../../lib/format';
 import { useNow } from '../../../lib/hooks';
 import { CANCEL_REASONS, ERROR_CATEGORY_LABELS, humanize, isTerminal, positionTone } from '../../../lib/status';
-import { jobMoney } from '../utils/money';
+import { jobMoney } from '../../../lib/money';
 
 export function ErrorCard({ job }: { job: JobDetail }) {
   const err = job.error;

@@ -3,7 +3,7 @@ import type { JobStageInfo, MetricPoint } from '../../../lib/api-types';
 import { backoffInterval, failingForMs, MAX_BACKOFF_MS } from '../../../lib/polling';
 import { emaSmooth, metricSeries, xAxisMax } from './chart';
 import { connectionState, liveRemainingSeconds, updatedAgoText } from './figures';
-import { formatMoney, formatMoneyRange, jobMoney, moneyDigits } from './money';
+import { formatMoney, formatMoneyRange, jobMoney, moneyDigits } from '../../../lib/money';
 import { describeStage, describeStages } from './stages';
 
 const stage = (over: Partial<JobStageInfo>): JobStageInfo => ({

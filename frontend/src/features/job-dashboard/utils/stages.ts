@@ -146,7 +146,9 @@ export function describeStage(stage: JobStageInfo, index: number, opts: Describe
       else time = stage.estimated_seconds ? `~${formatDuration(stage.estimated_seconds)} est.` : 'Pending';
       sub = '';
   }
-  const ariaLabel = [`${label}: ${STATE_WORDS[state]}`, time, sub].filter(Boolean).join(', ');
+  // The stage a paused job stopped in is not "in progress": say paused to screen readers too.
+  const word = opts.paused && stage.state === 'active' ? 'paused' : STATE_WORDS[state];
+  const ariaLabel = [`${label}: ${word}`, time, sub].filter(Boolean).join(', ');
   return { key: stage.stage, label, state, icon, time, sub, ariaLabel };
 }
 

@@ -16,6 +16,7 @@ import { BulkResultPanel } from './BulkResultPanel';
 import { CardSort } from './CardSort';
 import { JobsFilters } from './JobsFilters';
 import { JobsTable } from './JobsTable';
+import { RowPauseFlow, type RowPauseTarget } from './RowPauseFlow';
 
 interface Props {
   state: JobsListState;
@@ -30,6 +31,7 @@ export function JobsList({ state, onChange }: Props) {
   const toast = useToast();
   const del = useDeleteJob();
   const [toDelete, setToDelete] = useState<JobListItem | null>(null);
+  const [pauseTarget, setPauseTarget] = useState<RowPauseTarget | null>(null);
   // Bulk selection: rows of this page, or (allMatching) every job the filter matches. Any change
   // of filter, sort or page clears it, so an action never reaches rows the user no longer sees.
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
@@ -142,6 +144,8 @@ export function JobsList({ state, onChange }: Props) {
             onSort={(ordering) => onChange({ ordering })}
             me={me}
             onCancel={(job) => navigate(`/training-jobs/${job.id}?cancel=1`)}
+            onPause={(job) => setPauseTarget({ id: job.id, name: job.name, action: 'pause' })}
+            onResume={(job) => setPauseTarget({ id: job.id, name: job.name, action: 'resume' })}
             onDelete={setToDelete}
           />
           {data ? (
@@ -161,6 +165,7 @@ export function JobsList({ state, onChange }: Props) {
           ) : null}
         </div>
       )}
+      {pauseTarget ? <RowPauseFlow key={`${pauseTarget.id}:${pauseTarget.action}`} target={pauseTarget} onClose={() => setPauseTarget(null)} /> : null}
       {toDelete ? (
         <ConfirmModal
           title="Delete training job?"

@@ -35,6 +35,9 @@ interface Props {
   onSort: (ordering: string) => void;
   me: User | null;
   onCancel: (job: JobListItem) => void;
+  /** Pause a running job / resume a paused one (offered when its `allowed_actions` say so). */
+  onPause: (job: JobListItem) => void;
+  onResume: (job: JobListItem) => void;
   onDelete: (job: JobListItem) => void;
   /** Row checkboxes for bulk actions (a first column) when given. */
   selection?: {
@@ -44,7 +47,7 @@ interface Props {
   };
 }
 
-export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDelete, selection }: Props) {
+export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onPause, onResume, onDelete, selection }: Props) {
   const navigate = useNavigate();
   const pageSelected = selection ? jobs.filter((j) => selection.selected.has(j.id)).length : 0;
   return (
@@ -101,6 +104,9 @@ export function JobsTable({ jobs, loading, ordering, onSort, me, onCancel, onDel
                   { key: 'view', label: 'View Details', onSelect: () => navigate(`/training-jobs/${job.id}`) },
                   { key: 'duplicate', label: 'Duplicate', onSelect: () => navigate(duplicatePath(job.id)) },
                 ];
+                // The same rules as the job page's header: the API's allowed_actions for this user and job.
+                if (job.allowed_actions.includes('pause')) items.push({ key: 'pause', label: 'Pause Job', onSelect: () => onPause(job) });
+                if (job.allowed_actions.includes('resume')) items.push({ key: 'resume', label: 'Resume Training', onSelect: () => onResume(job) });
                 if (job.allowed_actions.includes('cancel')) items.push({ key: 'cancel', label: 'Cancel Job', danger: true, onSelect: () => onCancel(job) });
                 if (job.allowed_actions.includes('delete')) items.push({ key: 'delete', label: 'Delete', danger: true, onSelect: () => onDelete(job) });
                 const showProgress = isActive(job.status) || job.status === 'paused';

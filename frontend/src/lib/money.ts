@@ -1,4 +1,4 @@
-import { isNum } from '../../../lib/format';
+import { isNum } from './format';
 
 /**
  * One money format per page: every amount of a job is shown with the same number of decimals,

@@ -1,10 +1,10 @@
-import { ApiError } from '../../../lib/api-client';
-import type { JobDetail } from '../../../lib/api-types';
-import { formatNumber } from '../../../lib/format';
-import { useToast } from '../../../components/Toast';
-import { usePauseJob } from '../api/pause-job';
-import { useResumeJob } from '../api/resume-job';
-import { useResumeOptions } from '../api/get-resume-options';
+import { ApiError } from '../../lib/api-client';
+import type { JobDetail } from '../../lib/api-types';
+import { formatNumber } from '../../lib/format';
+import { useToast } from '../Toast';
+import { usePauseJob } from '../../api/pause-job';
+import { useResumeJob } from '../../api/resume-job';
+import { useResumeOptions } from '../../api/get-resume-options';
 import { PauseModal } from './PauseModal';
 import { ResumeModal, type ResumeChoice } from './ResumeModal';
 

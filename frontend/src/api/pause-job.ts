@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
-import type { JobDetail } from '../../../lib/api-types';
-import { queryKeys } from '../../../lib/query-keys';
+import { api } from '../lib/api-client';
+import type { JobDetail } from '../lib/api-types';
+import { queryKeys } from '../lib/query-keys';
 
 /** Ask a running job to pause: the worker saves a checkpoint at its next step boundary. */
 export const pauseJob = (id: string) => api<JobDetail>(`/api/training/jobs/${id}/pause`, { method: 'POST' });

@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
-import { Badge } from '../../../components/Badge';
-import { ProgressBar } from '../../../components/ProgressBar';
-import type { JobDetail } from '../../../lib/api-types';
-import { formatNumber } from '../../../lib/format';
-import { STAGE_LABELS, STATUS_META } from '../../../lib/status';
-import { jobMoney } from '../utils/money';
+import { Badge } from '../Badge';
+import { ProgressBar } from '../ProgressBar';
+import type { JobDetail } from '../../lib/api-types';
+import { formatNumber } from '../../lib/format';
+import { STAGE_LABELS, STATUS_META } from '../../lib/status';
+import { jobMoney } from '../../lib/money';
 
 interface Props {
   job: JobDetail;
@@ -22,11 +22,15 @@ export function JobStateSummary({ job, spendLabel, spendTestId, testId, aside }:
   const pct = Math.round(job.progress.percent ?? job.percent_complete);
   const total = job.progress.total_steps;
   const stageLabel = job.stage ? STAGE_LABELS[job.stage] : STATUS_META[job.status].label;
+  // A paused job is not in its stage any more: it waits there to be resumed (e.g. cancelling it).
+  const paused = job.status === 'paused';
   return (
     <div className="card" style={{ padding: 14, boxShadow: 'none', background: 'var(--surface-2)' }} data-testid={testId}>
       <div className="row" style={{ justifyContent: 'space-between' }}>
         <strong>{job.name}</strong>
-        <Badge tone="blue">{stageLabel}</Badge>
+        <Badge tone={paused ? STATUS_META.paused.tone : 'blue'} testId="job-state-badge">
+          {paused && job.stage ? `${STATUS_META.paused.label} · ${stageLabel}` : stageLabel}
+        </Badge>
       </div>
       <div style={{ margin: '10px 0 6px' }} className="small">
         {pct}% Complete{total ? ` (Step ${formatNumber(job.progress.current_step)} of ${formatNumber(total)})` : ''}

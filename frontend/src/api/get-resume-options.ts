@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
-import type { ResumeOptions } from '../../../lib/api-types';
-import { queryKeys } from '../../../lib/query-keys';
+import { api } from '../lib/api-client';
+import type { ResumeOptions } from '../lib/api-types';
+import { queryKeys } from '../lib/query-keys';
 
 /** What resuming costs from the checkpoint on each GPU type, with the warnings that apply. */
 export const getResumeOptions = (id: string, signal?: AbortSignal) =>

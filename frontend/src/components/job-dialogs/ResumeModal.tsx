@@ -1,11 +1,11 @@
 import { useId, useMemo, useRef, useState } from 'react';
-import { Modal } from '../../../components/Modal';
-import { Spinner } from '../../../components/Spinner';
-import { errorMessage } from '../../../lib/api-client';
-import type { JobDetail, ResumeOptions } from '../../../lib/api-types';
-import { formatMoney, formatMoneyRange, moneyDigits } from '../utils/money';
-import { formatDuration, formatLearningRate, formatNumber, formatRate } from '../../../lib/format';
-import { PRICING_LABELS } from '../../../lib/status';
+import { Modal } from '../Modal';
+import { Spinner } from '../Spinner';
+import { errorMessage } from '../../lib/api-client';
+import type { JobDetail, ResumeOptions } from '../../lib/api-types';
+import { formatMoney, formatMoneyRange, moneyDigits } from '../../lib/money';
+import { formatDuration, formatLearningRate, formatNumber, formatRate } from '../../lib/format';
+import { PRICING_LABELS } from '../../lib/status';
 
 export interface ResumeChoice {
   gpuType: string;
