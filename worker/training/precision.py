@@ -141,7 +141,9 @@ class AdapterOptimizer:
         if self.mixed:
             dtype = str(self.params[0].dtype).removeprefix("torch.") if self.params else "bf16"
             return f"Adapter precision: {dtype} in the model, fp32 masters in the optimizer"
-        return "Adapter precision: fp32 (autocast casts the adapters each forward)"
+        if autocast_dtype(self.device) is not None:
+            return "Adapter precision: fp32 (autocast casts the adapters each forward)"
+        return "Adapter precision: fp32 (no autocast)"
 
     @property
     def param_groups(self) -> list[dict[str, Any]]:
