@@ -12,6 +12,10 @@ Rules, in order:
 - Remaining = the refreshed estimates of what has not finished, less what the active stage
   already spent ("measured" once training has a step rate, "estimate" before).
 - Projected final cost = spend so far + remaining at the job's hourly rate.
+- A paused job accrues nothing and has no step rate to extrapolate (the clock runs, training
+  does not): what is left is the resume estimate on its own GPU type from its newest
+  checkpoint (the resume dialog's figure), and the projection is the spend so far plus the
+  middle of that estimate's cost range; both stay put while the job waits.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from backend.jobs.models import FINISHED_STATUSES, Job, Stage, StageRun, StageState
+from backend.jobs.models import FINISHED_STATUSES, Job, JobStatus, Stage, StageRun, StageState
 
 # Finalization (saving and uploading the adapter) when no estimate was stored for it.
 DEFAULT_FINALIZATION_SECONDS = 5.0
@@ -132,12 +136,15 @@ def remaining_seconds(
 
 def job_forecast(job: Job, stages: Sequence[StageRun], now: datetime) -> JobForecast:
     """The whole read model of one job at `now` (stages: the job's StageRuns, prefetched)."""
-    remaining, basis = remaining_seconds(job, stages, now)
     spend = job.spend_at(now)
     projected: Decimal | None = None
+    if job.status == JobStatus.PAUSED:
+        remaining, basis, projected = _paused_remaining(job, spend)
+    else:
+        remaining, basis = remaining_seconds(job, stages, now)
     if job.status in FINISHED_STATUSES:
         projected = spend
-    elif remaining is not None:
+    elif remaining is not None and projected is None:
         projected = (spend + Decimal(str(remaining)) / Decimal(3600) * job.hourly_rate).quantize(
             _CENT
         )
@@ -152,3 +159,16 @@ def job_forecast(job: Job, stages: Sequence[StageRun], now: datetime) -> JobFore
         percent_of_estimate=round(float(spend / est_max) * 100, 1) if est_max else None,
         over_estimate=bool(est_max is not None and spend > est_max),
     )
+
+
+def _paused_remaining(job: Job, spend: Decimal) -> tuple[float | None, str | None, Decimal | None]:
+    """(seconds left, basis, projected final cost) of a paused job if resumed on its own GPU
+    type; all None without a resume estimate."""
+    # Imported here: pausing needs the estimator, whose queue estimates import this module.
+    from backend.jobs.pausing import resume_estimate
+
+    left = resume_estimate(job=job, gpu_type=job.gpu_type)
+    if left is None:
+        return None, None, None
+    middle = (left.cost_min + left.cost_max) / 2
+    return round(left.duration_seconds, 1), "estimate", (spend + middle).quantize(_CENT)

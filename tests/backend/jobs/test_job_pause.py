@@ -334,3 +334,41 @@ def test_pause_and_resume_permissions(
     assert Job.objects.get(pk=paused.pk).status == ("queued" if allowed else "paused")
     history = client.get(f"/api/training/jobs/{job.pk}/pauses")
     assert history.status_code == (401 if persona == "anonymous" else 200)
+
+
+def test_a_paused_jobs_projection_is_its_resume_estimate_and_stays_put(
+    owner: Any, owner_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A paused job accrues nothing: its remaining time and projected cost are the resume
+    estimate on its own GPU type (the resume dialog's figures), not a step rate that decays
+    while the clock runs."""
+    from backend.jobs.serializers import job_detail as detail_module
+
+    job = JobFactory(
+        created_by=owner,
+        status=JobStatus.PAUSED,
+        total_steps=100,
+        current_step=40,
+        training_started_at=timezone.now() - timedelta(minutes=10),
+        billed_seconds=600.0,
+        hourly_rate=Decimal("2.00"),
+        spend_before_rate=Decimal("0"),
+    )
+    option = next(
+        o
+        for o in owner_client.get(f"/api/training/jobs/{job.pk}/resume-options").json()["options"]
+        if o["current"]
+    )
+    assert option["cost_min"] is not None and option["cost_min"] > 0
+    first = owner_client.get(f"/api/training/jobs/{job.pk}").json()
+    middle = (option["cost_min"] + option["cost_max"]) / 2
+    assert first["cost"]["projected_final"] == pytest.approx(
+        first["cost"]["current_spend"] + middle, abs=1e-3
+    )
+    assert first["timing"]["remaining_seconds"] == pytest.approx(option["duration_seconds"], 0.01)
+    # An hour later nothing has moved (the step rate would have said 10x longer).
+    later = timezone.now() + timedelta(hours=1)
+    monkeypatch.setattr(detail_module, "response_now", lambda context: later)
+    second = owner_client.get(f"/api/training/jobs/{job.pk}").json()
+    assert second["cost"]["projected_final"] == first["cost"]["projected_final"]
+    assert second["timing"]["remaining_seconds"] == first["timing"]["remaining_seconds"]
