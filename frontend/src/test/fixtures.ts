@@ -1,4 +1,4 @@
-import type { JobDetail, JobListItem } from '../lib/api-types';
+import type { JobDetail, JobListItem, JobPause } from '../lib/api-types';
 
 export function jobListItem(over: Partial<JobListItem> = {}): JobListItem {
   return {
@@ -57,6 +57,30 @@ export function jobDetail(over: Partial<JobDetail> = {}): JobDetail {
     budget_cap: null,
     budget_action: 'pause',
     updated_at: '2026-11-29T16:28:00Z',
+    ...over,
+  };
+}
+
+/** A pause of the job page's pause card and history: by Olivia at step 850, paused now. */
+export function jobPause(over: Partial<JobPause> = {}): JobPause {
+  return {
+    number: 1,
+    source: 'user',
+    state: 'paused',
+    reason: 'Paused by Olivia Owner',
+    requested_by: { id: 1, username: 'olivia', display_name: 'Olivia Owner' },
+    requested_at: '2026-11-29T16:00:00Z',
+    paused_at: '2026-11-29T16:00:05Z',
+    step: 850,
+    spend: 22.18,
+    active_seconds: 23000,
+    ended_at: null,
+    paused_seconds: 600,
+    resumed_by: null,
+    resume_gpu_type: null,
+    resume_changes: {},
+    note: '',
+    anomaly: null,
     ...over,
   };
 }

@@ -1,8 +1,8 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { JobPause, ResumeOption, ResumeOptions } from '../../../lib/api-types';
-import { jobDetail } from '../../../test/fixtures';
+import type { ResumeOption, ResumeOptions } from '../../../lib/api-types';
+import { jobDetail, jobPause } from '../../../test/fixtures';
 import { PauseActions, pauseDisabledReason } from './PauseActions';
 import { PauseCard } from './PauseCard';
 import { PauseModal } from '../../../components/job-dialogs/PauseModal';
@@ -19,28 +19,7 @@ vi.mock('react-chartjs-2', () => ({ Line: () => <canvas data-testid="chart" /> }
 
 const olivia = { id: 1, username: 'olivia', display_name: 'Olivia Owner' };
 
-function pause(over: Partial<JobPause> = {}): JobPause {
-  return {
-    number: 1,
-    source: 'user',
-    state: 'paused',
-    reason: 'Paused by Olivia Owner',
-    requested_by: olivia,
-    requested_at: '2026-11-29T16:00:00Z',
-    paused_at: '2026-11-29T16:00:05Z',
-    step: 850,
-    spend: 22.18,
-    active_seconds: 23000,
-    ended_at: null,
-    paused_seconds: 600,
-    resumed_by: null,
-    resume_gpu_type: null,
-    resume_changes: {},
-    note: '',
-    anomaly: null,
-    ...over,
-  };
-}
+const pause = jobPause;
 
 const OPTIONS: ResumeOptions = {
   resume_step: 850,

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobDetail, JobListItem, ResumeOptions } from '../../../lib/api-types';
-import { jobDetail, jobListItem } from '../../../test/fixtures';
+import { jobDetail, jobListItem, jobPause } from '../../../test/fixtures';
 import { mockFetch, renderWithProviders } from '../../../test/render';
 import { DEFAULT_STATE } from '../utils/url-state';
 import { JobsList } from './JobsList';
@@ -67,7 +67,7 @@ describe('JobsList row menu: Pause and Resume', () => {
   it('pauses through the job page’s confirmation dialog, sends the request and refreshes the list', async () => {
     const user = userEvent.setup();
     const running = jobDetail({ allowed_actions: ['cancel', 'pause'], checkpoint_count: 4 });
-    const pausing = jobDetail({ allowed_actions: ['cancel'], pause: { ...pausedRecord(), state: 'requested', paused_at: null } });
+    const pausing = jobDetail({ allowed_actions: ['cancel'], pause: { ...jobPause(), state: 'requested', paused_at: null } });
     const { api, listCalls } = setup(jobListItem({ allowed_actions: ['cancel', 'pause'] }), running, pausing);
     await menuItems(user);
     await user.click(screen.getByRole('menuitem', { name: 'Pause Job' }));
@@ -87,7 +87,7 @@ describe('JobsList row menu: Pause and Resume', () => {
 
   it('resumes through the resume dialog (GPU type and estimate), sends the request and refreshes the list', async () => {
     const user = userEvent.setup();
-    const paused = jobDetail({ status: 'paused', allowed_actions: ['cancel', 'resume'], pause: pausedRecord() });
+    const paused = jobDetail({ status: 'paused', allowed_actions: ['cancel', 'resume'], pause: jobPause() });
     const queued = jobDetail({ status: 'queued', stage: null, allowed_actions: ['cancel', 'remove_from_queue'] });
     const { api, listCalls } = setup(jobListItem({ status: 'paused', allowed_actions: ['cancel', 'resume'] }), paused, queued);
     await menuItems(user);
@@ -119,25 +119,3 @@ describe('JobsList row menu: Pause and Resume', () => {
     expect(api.calls.some((c) => c.method === 'POST')).toBe(false);
   });
 });
-
-function pausedRecord(): NonNullable<JobDetail['pause']> {
-  return {
-    number: 1,
-    source: 'user',
-    state: 'paused',
-    reason: 'Paused by Ada Lovelace',
-    requested_by: { id: 1, username: 'ada', display_name: 'Ada Lovelace' },
-    requested_at: '2026-11-29T16:00:00Z',
-    paused_at: '2026-11-29T16:00:05Z',
-    step: 850,
-    spend: 22.18,
-    active_seconds: 23000,
-    ended_at: null,
-    paused_seconds: 600,
-    resumed_by: null,
-    resume_gpu_type: null,
-    resume_changes: {},
-    note: '',
-    anomaly: null,
-  };
-}
