@@ -1,5 +1,5 @@
 import { useCallback, useEffect } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { JobsList } from '../../features/jobs/components/JobsList';
 import {
   parseJobsListState,
@@ -11,6 +11,7 @@ import {
 import { useQueue } from '../../features/queue/api/get-queue';
 import { QueueView } from '../../features/queue/components/QueueView';
 import { Tabs } from '../../components/Tabs';
+import { useSearchParamsState } from '../../lib/search-params';
 
 const TABS: { key: JobsTab; label: string }[] = [
   { key: 'all', label: 'All Jobs' },
@@ -20,7 +21,7 @@ const TABS: { key: JobsTab; label: string }[] = [
 ];
 
 export function TrainingJobsRoute() {
-  const [searchParams, setSearchParams] = useSearchParams();
+  const [searchParams, updateSearchParams] = useSearchParamsState();
   const state = parseJobsListState(searchParams);
   const queue = useQueue();
   const queueCount = queue.data?.depth ?? queue.data?.queued.length;
@@ -31,11 +32,11 @@ export function TrainingJobsRoute() {
 
   const onChange = useCallback(
     (patch: Partial<JobsListState>) => {
-      setSearchParams((prev) => serializeJobsListState(updateJobsListState(parseJobsListState(prev), patch)), {
+      updateSearchParams((prev) => serializeJobsListState(updateJobsListState(parseJobsListState(prev), patch)), {
         replace: !('tab' in patch) && !('page' in patch),
       });
     },
-    [setSearchParams],
+    [updateSearchParams],
   );
 
   return (

@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useRef, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { useSearchParamsState } from '../../../lib/search-params';
 import { Badge } from '../../../components/Badge';
 import { Pagination } from '../../../components/Pagination';
 import { Skeleton } from '../../../components/Skeleton';
@@ -44,7 +44,7 @@ async function copyText(text: string): Promise<void> {
 
 export function EventLog({ jobId, live }: { jobId: string; live: boolean }) {
   // Filter, search and page live in the URL: a reload or a shared link shows the same rows.
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useSearchParamsState();
   const view = readEventLogView(params);
   const { type, page } = view;
   const setView = (patch: Partial<EventLogView>) =>

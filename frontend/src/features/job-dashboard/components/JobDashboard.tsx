@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
+import { useSearchParamsState } from '../../../lib/search-params';
 import { Section } from '../../../components/Section';
 import { Spinner } from '../../../components/Spinner';
 import { Tabs } from '../../../components/Tabs';
@@ -54,7 +55,7 @@ type Tab = 'overview' | 'events' | 'logs';
 
 export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions }: Props) {
   const job = useJob(jobId);
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useSearchParamsState();
   const requested = params.get('tab');
   const tab: Tab = requested === 'events' ? 'events' : requested === 'logs' && renderLogs ? 'logs' : 'overview';
   const [cancelOpen, setCancelOpen] = useState(false);
