@@ -88,6 +88,8 @@ def window_wait(
         # This window: wait for the previous window's share to fall below the room left.
         fits_at = duration * (1.0 - (limit - current) / previous)
         return max(fits_at - elapsed, 1e-3)
+    if limit <= 0:  # a rate of 0: nothing ever fits; answer with the window's end
+        return max(duration - elapsed, 1e-3)
     # Only the next window has room: its estimate is `current * (1 - t / duration)`.
     return (duration - elapsed) + duration * (1.0 - limit / current)
 

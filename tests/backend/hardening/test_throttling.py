@@ -110,3 +110,9 @@ def test_window_wait(elapsed: float, current: int, previous: int, expected: floa
 
     wait = window_wait(limit=4, duration=60, elapsed=elapsed, current=current, previous=previous)
     assert wait == pytest.approx(expected)
+
+
+def test_a_zero_rate_refuses_until_the_window_ends() -> None:
+    from backend.accounts.throttles import window_wait
+
+    assert window_wait(limit=0, duration=60, elapsed=20, current=0, previous=0) == 40
