@@ -317,9 +317,17 @@ async function phaseMain(browser) {
     await page.getByRole('button', { name: 'Reset' }).waitFor({ state: 'visible' });
     const b = await box.boundingBox();
     const before = await box.evaluate((c) => c.toDataURL());
-    await page.mouse.move(b.x + b.width * 0.8, b.y + b.height * 0.5);
-    // Chart.js draws the tooltip on the canvas: wait until the picture changed and settled.
+    const x = b.x + b.width * 0.8;
+    const y = b.y + b.height * 0.5;
+    await page.mouse.move(x, y);
+    // Chart.js draws the tooltip on the canvas: wait until the picture changed and settled. A
+    // metrics refresh redraws the chart without the tooltip until the mouse moves again (a
+    // person's hand always does), so each try nudges the pointer by a pixel and back.
+    let nudge = 0;
     await until('the tooltip to be drawn', async () => {
+      nudge = 1 - nudge;
+      await page.mouse.move(x + nudge, y);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       const a = await box.evaluate((c) => c.toDataURL());
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       const b2 = await box.evaluate((c) => c.toDataURL());
