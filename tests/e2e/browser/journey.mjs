@@ -315,6 +315,9 @@ async function phaseMain(browser) {
     await page.getByRole('button', { name: 'Zoom In' }).click();
     await until('the zoomed range', async () => /Showing steps/.test(await page.getByTestId('chart-range').innerText()));
     await page.getByRole('button', { name: 'Reset' }).waitFor({ state: 'visible' });
+    // The chart's middle may lie below the fold of a 960 px window (the page above it grew):
+    // bring it into view, or the pointer lands outside the window and hovers nothing.
+    await box.scrollIntoViewIfNeeded();
     const b = await box.boundingBox();
     const before = await box.evaluate((c) => c.toDataURL());
     const x = b.x + b.width * 0.8;
