@@ -1,11 +1,11 @@
 import { useId, useRef, useState } from 'react';
-import { Modal } from '../../../components/Modal';
-import { ApiError, errorMessage } from '../../../lib/api-client';
-import type { CancelReason, JobDetail } from '../../../lib/api-types';
-import { formatDuration } from '../../../lib/format';
-import { CANCEL_REASONS } from '../../../lib/status';
-import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../utils/cancel';
-import { JobStateSummary } from '../../../components/job-dialogs/JobStateSummary';
+import { Modal } from '../Modal';
+import { ApiError, errorMessage } from '../../lib/api-client';
+import type { CancelReason, JobDetail } from '../../lib/api-types';
+import { formatDuration } from '../../lib/format';
+import { CANCEL_REASONS } from '../../lib/status';
+import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../../lib/cancel';
+import { JobStateSummary } from './JobStateSummary';
 
 interface Props {
   job: JobDetail;
