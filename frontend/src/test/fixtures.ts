@@ -1,4 +1,4 @@
-import type { JobDetail, JobListItem, JobPause } from '../lib/api-types';
+import type { JobDetail, JobListItem, JobPause, ResumeOptions } from '../lib/api-types';
 
 export function jobListItem(over: Partial<JobListItem> = {}): JobListItem {
   return {
@@ -81,6 +81,35 @@ export function jobPause(over: Partial<JobPause> = {}): JobPause {
     resume_changes: {},
     note: '',
     anomaly: null,
+    ...over,
+  };
+}
+
+/** The resume-options reply for the paused job above (resumes at step 850 with $22.18 spent):
+ * its current H100 (live worker, history-based estimate), an L4 with no worker online (a
+ * warning), and the anomaly suggestion of half the learning rate. */
+export function resumeOptions(over: Partial<ResumeOptions> = {}): ResumeOptions {
+  return {
+    resume_step: 850,
+    total_steps: 2000,
+    spend_so_far: 22.18,
+    pricing: 'spot',
+    hyperparameters: { learning_rate: 0.0005, epochs: 3, batch_size: 8, lora_r: 16, max_seq_len: 2048, seed: 42 },
+    suggestion: { resume_step: 850, hyperparameters: { learning_rate: 0.00025 }, text: 'Resume from step 850 with half the learning rate (0.0005 → 0.00025)' },
+    options: [
+      { gpu_type: { slug: 'h100', name: 'H100' }, current: true, hourly_rate: 2.49, live_workers: 2, duration_seconds: 3600, cost_min: 2.0, cost_max: 3.0, basis: 'history', warnings: [] },
+      {
+        gpu_type: { slug: 'l4', name: 'L4' },
+        current: false,
+        hourly_rate: 0.8,
+        live_workers: 0,
+        duration_seconds: 14400,
+        cost_min: 3.5,
+        cost_max: 4.5,
+        basis: 'flops',
+        warnings: ['No L4 worker is online: the job waits in the queue until one registers.'],
+      },
+    ],
     ...over,
   };
 }

@@ -1,8 +1,8 @@
 import { useRef } from 'react';
 import { Modal } from '../Modal';
-import { errorMessage } from '../../lib/api-client';
 import type { JobDetail } from '../../lib/api-types';
 import { formatNumber } from '../../lib/format';
+import { DialogError, DialogFooter } from './DialogFooter';
 import { JobStateSummary } from './JobStateSummary';
 
 /** The Pause buttons' orange (the job page's Pause Job, this dialog's confirm): dark enough for
@@ -37,22 +37,17 @@ export function PauseModal({ job, submitting, error, onConfirm, onClose }: Props
       initialFocusRef={confirmRef}
       testId="pause-modal"
       footer={
-        <>
-          <button type="button" className="btn btn--secondary" onClick={onClose} disabled={submitting}>
-            Keep Training
-          </button>
-          <button
-            ref={confirmRef}
-            type="button"
-            className="btn"
-            style={{ background: PAUSE_ORANGE, color: '#fff' }}
-            disabled={submitting}
-            onClick={onConfirm}
-            data-testid="confirm-pause"
-          >
-            {submitting ? 'Pausing…' : 'Pause Job'}
-          </button>
-        </>
+        <DialogFooter
+          backLabel="Keep Training"
+          onBack={onClose}
+          confirmLabel="Pause Job"
+          pendingLabel="Pausing…"
+          pending={submitting}
+          onConfirm={onConfirm}
+          confirmStyle={{ background: PAUSE_ORANGE, color: '#fff' }}
+          confirmRef={confirmRef}
+          confirmTestId="confirm-pause"
+        />
       }
     >
       <p style={{ margin: 0 }}>
@@ -79,11 +74,7 @@ export function PauseModal({ job, submitting, error, onConfirm, onClose }: Props
           ))}
         </ul>
       </div>
-      {error ? (
-        <div className="alert alert--error" role="alert">
-          {errorMessage(error)}
-        </div>
-      ) : null}
+      <DialogError error={error} />
     </Modal>
   );
 }

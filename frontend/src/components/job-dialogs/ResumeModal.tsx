@@ -6,6 +6,7 @@ import type { JobDetail, ResumeOptions } from '../../lib/api-types';
 import { formatMoney, formatMoneyRange, moneyDigits } from '../../lib/money';
 import { formatDuration, formatLearningRate, formatNumber, formatRate } from '../../lib/format';
 import { PRICING_LABELS } from '../../lib/status';
+import { DialogError, DialogFooter } from './DialogFooter';
 
 export interface ResumeChoice {
   gpuType: string;
@@ -59,20 +60,17 @@ export function ResumeModal({ job, options, loading, loadError, applySuggestion,
       size="lg"
       testId="resume-modal"
       footer={
-        <>
-          <button type="button" className="btn btn--secondary" onClick={onClose} disabled={submitting}>
-            Stay Paused
-          </button>
-          <button
-            type="button"
-            className="btn btn--primary"
-            disabled={submitting || !options}
-            onClick={() => onConfirm({ gpuType: gpu, hyperparameters: Object.keys(changes).length ? changes : undefined })}
-            data-testid="confirm-resume"
-          >
-            {submitting ? 'Resuming…' : 'Resume Training'}
-          </button>
-        </>
+        <DialogFooter
+          backLabel="Stay Paused"
+          onBack={onClose}
+          confirmLabel="Resume Training"
+          pendingLabel="Resuming…"
+          pending={submitting}
+          onConfirm={() => onConfirm({ gpuType: gpu, hyperparameters: Object.keys(changes).length ? changes : undefined })}
+          confirmDisabled={!options}
+          confirmClassName="btn--primary"
+          confirmTestId="confirm-resume"
+        />
       }
     >
       {loading ? (
@@ -176,11 +174,7 @@ export function ResumeModal({ job, options, loading, loadError, applySuggestion,
           ) : null}
         </>
       ) : null}
-      {error ? (
-        <div className="alert alert--error" role="alert">
-          {errorMessage(error)}
-        </div>
-      ) : null}
+      <DialogError error={error} />
     </Modal>
   );
 }

@@ -1,9 +1,7 @@
 import { ApiError } from '../../../lib/api-client';
 import type { JobDetail } from '../../../lib/api-types';
 import { useToast } from '../../../components/Toast';
-import { useCancelJob } from '../api/cancel-job';
-import { CancelModal } from './CancelModal';
-import { jobMoney } from '../../../lib/money';
+import { CancelDialog } from '../../../components/job-dialogs/CancelDialog';
 
 interface Props {
   job: JobDetail;
@@ -16,44 +14,26 @@ interface Props {
 }
 
 /**
- * The cancel dialog and its request: success closes it with the final cost, a conflict closes it
- * and reloads the job, any other error stays in the dialog so the user can retry.
+ * The job page's cancel dialog: success closes it with the final cost, a conflict closes it
+ * and reloads the job (the page around it then shows the real state), any other error stays in
+ * the dialog so the user can retry.
  */
 export function CancelFlow({ job, open, elapsedSeconds, onClose, onConflict }: Props) {
   const toast = useToast();
-  const cancel = useCancelJob();
 
-  const confirmCancel = (reason: Parameters<typeof cancel.mutate>[0]['reason'], notes: string) => {
-    cancel.mutate(
-      { id: job.id, reason, notes },
-      {
-        onSuccess: (updated) => {
-          onClose();
-          toast.show(`Job cancelled. Final cost: ${jobMoney(updated.cost ?? job.cost).money(updated.cost?.current_spend ?? job.cost.current_spend)}`);
-        },
-        onError: (e) => {
-          if (e instanceof ApiError && e.status === 409) {
-            onClose();
-            toast.show(`Could not cancel: ${e.message}`, 'error');
-            onConflict();
-          }
-        },
-      },
-    );
-  };
-
-  // The dialog only makes sense while the API still allows the cancel.
-  if (!open || !job.allowed_actions.includes('cancel')) return null;
   return (
-    <CancelModal
+    <CancelDialog
       job={job}
+      // The dialog only makes sense while the API still allows the cancel.
+      open={open && job.allowed_actions.includes('cancel')}
       elapsedSeconds={elapsedSeconds}
-      submitting={cancel.isPending}
-      error={cancel.error}
-      onConfirm={confirmCancel}
-      onClose={() => {
-        onClose();
-        cancel.reset();
+      onClose={onClose}
+      onError={(e, close) => {
+        if (e instanceof ApiError && e.status === 409) {
+          close();
+          toast.show(`Could not cancel: ${e.message}`, 'error');
+          onConflict();
+        }
       }}
     />
   );

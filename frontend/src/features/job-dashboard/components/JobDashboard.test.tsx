@@ -68,6 +68,31 @@ describe('JobDashboard', () => {
     expect((init.headers as Record<string, string>)['X-CSRFToken']).toBe('tok123');
   });
 
+  it('a cancel refused as a conflict (the job finished meanwhile) closes the dialog, says why and reloads the job', async () => {
+    const user = userEvent.setup();
+    const message = 'The job already completed; there is nothing to cancel.';
+    let job = jobDetail();
+    const api = mockFetch((url, init) => {
+      if (url.pathname === `/api/training/jobs/${ID}` && init.method === 'GET') return { body: job };
+      if (url.pathname === `/api/training/jobs/${ID}/metrics`) return { body: { job_id: ID, total_points: 0, downsampled: false, points: [] } };
+      if (url.pathname === `/api/training/jobs/${ID}/cancel`) {
+        job = jobDetail({ status: 'completed', stage: null, allowed_actions: ['delete'] });
+        return { status: 409, body: { error: { code: 'conflict', message, fields: {} } } };
+      }
+      return undefined;
+    });
+    renderDash();
+    await user.click(await screen.findByRole('button', { name: 'Cancel Job' }));
+    await user.selectOptions(screen.getByLabelText(/Reason for cancelling/), 'cost_too_high');
+    await user.click(screen.getByLabelText('I understand this action cannot be undone'));
+    const reads = api.calls.filter((c) => c.method === 'GET' && c.url.pathname === `/api/training/jobs/${ID}`).length;
+    await user.click(screen.getByRole('button', { name: 'Confirm Cancellation' }));
+    expect(await screen.findByTestId('toast')).toHaveTextContent(`Could not cancel: ${message}`);
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    await waitFor(() => expect(api.calls.filter((c) => c.method === 'GET' && c.url.pathname === `/api/training/jobs/${ID}`).length).toBeGreaterThan(reads));
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Cancel Job' })).not.toBeInTheDocument());
+  });
+
   it('shows a cancelled job with the indicator and no polling badge', async () => {
     serve(jobDetail({ status: 'cancelled', allowed_actions: ['delete'], cancel: { reason: 'testing', notes: 'just a test', cancelled_by: { id: 1, username: 'ada', display_name: 'Ada' }, requested_at: null, cancelled_at: '2026-11-29T12:00:00Z' } }));
     renderDash();
@@ -153,7 +178,7 @@ describe('JobDashboard', () => {
     expect(detailCalls()).toBe(settled);
   });
 
-  it('opens the cancel dialog when arriving with ?cancel=1 (from the jobs list menu)', async () => {
+  it('opens the cancel dialog when arriving with ?cancel=1 (a link to the dialog)', async () => {
     serve(jobDetail());
     renderWithProviders(<JobDashboard jobId={ID} renderEventLog={() => <div>events</div>} />, { route: `/training-jobs/${ID}?cancel=1`, path: '/training-jobs/:jobId' });
     expect(await screen.findByRole('dialog', { name: 'Cancel Training Job?' })).toBeInTheDocument();

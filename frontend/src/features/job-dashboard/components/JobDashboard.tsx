@@ -98,7 +98,8 @@ export function JobDashboard({ jobId, renderEventLog, renderLogs, renderActions 
     if (data) document.title = `${data.name} · Training Jobs`;
   }, [data?.name]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // ?cancel=1 (from the jobs list's actions menu) opens the cancel dialog once the job is loaded.
+  // ?cancel=1 (a link straight to the cancel dialog; the jobs list now opens it in place) opens the
+  // cancel dialog once the job is loaded.
   useEffect(() => {
     if (params.get('cancel') !== '1' || !data) return;
     if (data.allowed_actions.includes('cancel')) setCancelOpen(true);

@@ -1,8 +1,8 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { ResumeOption, ResumeOptions } from '../../../lib/api-types';
-import { jobDetail, jobPause } from '../../../test/fixtures';
+import type { ResumeOption } from '../../../lib/api-types';
+import { jobDetail, jobPause, resumeOptions } from '../../../test/fixtures';
 import { PauseActions, pauseDisabledReason } from './PauseActions';
 import { PauseCard } from './PauseCard';
 import { PauseModal } from '../../../components/job-dialogs/PauseModal';
@@ -21,28 +21,7 @@ const olivia = { id: 1, username: 'olivia', display_name: 'Olivia Owner' };
 
 const pause = jobPause;
 
-const OPTIONS: ResumeOptions = {
-  resume_step: 850,
-  total_steps: 2000,
-  spend_so_far: 22.18,
-  pricing: 'spot',
-  hyperparameters: { learning_rate: 0.0005, epochs: 3, batch_size: 8, lora_r: 16, max_seq_len: 2048, seed: 42 },
-  suggestion: { resume_step: 850, hyperparameters: { learning_rate: 0.00025 }, text: 'Resume from step 850 with half the learning rate (0.0005 → 0.00025)' },
-  options: [
-    { gpu_type: { slug: 'h100', name: 'H100' }, current: true, hourly_rate: 2.49, live_workers: 2, duration_seconds: 3600, cost_min: 2.0, cost_max: 3.0, basis: 'history', warnings: [] },
-    {
-      gpu_type: { slug: 'l4', name: 'L4' },
-      current: false,
-      hourly_rate: 0.8,
-      live_workers: 0,
-      duration_seconds: 14400,
-      cost_min: 3.5,
-      cost_max: 4.5,
-      basis: 'flops',
-      warnings: ['No L4 worker is online: the job waits in the queue until one registers.'],
-    },
-  ],
-};
+const OPTIONS = resumeOptions();
 
 describe('PauseActions', () => {
   it('offers Pause while training, disables it in other stages with the reason, and shows Pausing… once asked', () => {

@@ -1,72 +1,10 @@
-import { fireEvent, render, screen, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { jobDetail } from '../../../test/fixtures';
-import { CancelModal } from './CancelModal';
 import { CostTracker } from './CostTracker';
 import { LossCurve } from './LossCurve';
 import { MetricsTable } from './MetricsTable';
 import { StageIndicator } from './StageIndicator';
-
-describe('CancelModal', () => {
-  const setup = (submitting = false) => {
-    const onConfirm = vi.fn();
-    const onClose = vi.fn();
-    render(<CancelModal job={jobDetail()} elapsedSeconds={23000} submitting={submitting} error={null} onConfirm={onConfirm} onClose={onClose} />);
-    return { onConfirm, onClose, dialog: screen.getByRole('dialog', { name: 'Cancel Training Job?' }) };
-  };
-
-  it('shows progress and cost spent', () => {
-    const { dialog } = setup();
-    expect(within(dialog).getByText('43% Complete (Step 850 of 2,000)')).toBeInTheDocument();
-    expect(within(dialog).getByTestId('cancel-cost')).toHaveTextContent('$22.18');
-  });
-
-  it('enables Confirm only with a reason and the acknowledgement', async () => {
-    const user = userEvent.setup();
-    const { onConfirm } = setup();
-    const confirm = screen.getByRole('button', { name: 'Confirm Cancellation' });
-    expect(confirm).toBeDisabled();
-    await user.selectOptions(screen.getByLabelText(/Reason for cancelling/), 'cost_too_high');
-    expect(confirm).toBeDisabled();
-    await user.click(screen.getByLabelText('I understand this action cannot be undone'));
-    expect(confirm).toBeEnabled();
-    await user.type(screen.getByLabelText('Notes (optional)'), 'too slow');
-    await user.click(confirm);
-    expect(onConfirm).toHaveBeenCalledWith('cost_too_high', 'too slow');
-    await user.click(screen.getByLabelText('I understand this action cannot be undone'));
-    expect(confirm).toBeDisabled();
-  });
-
-  it('focuses the reason first and closes on Escape and Go Back', async () => {
-    const user = userEvent.setup();
-    const { onClose } = setup();
-    expect(screen.getByLabelText(/Reason for cancelling/)).toHaveFocus();
-    await user.keyboard('{Escape}');
-    expect(onClose).toHaveBeenCalledTimes(1);
-    await user.click(screen.getByRole('button', { name: 'Go Back' }));
-    expect(onClose).toHaveBeenCalledTimes(2);
-  });
-
-  it('traps focus inside the dialog', async () => {
-    const user = userEvent.setup();
-    setup();
-    const dialog = screen.getByRole('dialog');
-    for (let i = 0; i < 10; i++) {
-      await user.tab();
-      expect(dialog.contains(document.activeElement)).toBe(true);
-    }
-    await user.tab({ shift: true });
-    expect(dialog.contains(document.activeElement)).toBe(true);
-  });
-
-  it('shows Cancelling… and ignores Escape while submitting', () => {
-    const { onClose } = setup(true);
-    expect(screen.getByRole('button', { name: 'Cancelling…' })).toBeDisabled();
-    fireEvent.keyDown(document, { key: 'Escape' });
-    expect(onClose).not.toHaveBeenCalled();
-  });
-});
 
 describe('MetricsTable', () => {
   it('shows values with trend arrows and percent change', () => {

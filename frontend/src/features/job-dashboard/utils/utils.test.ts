@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { JobStageInfo, MetricPoint } from '../../../lib/api-types';
-import { canConfirmCancel } from './cancel';
 import { chartSummary, lossSeries, mergePoints, tooltipText, zoomInWindow } from './chart';
 import { costPercent, costTone } from './cost';
 import { liveElapsedSeconds, secondsSince } from './elapsed';
@@ -70,17 +69,6 @@ describe('cost colours', () => {
     expect(costPercent(22.18, 55, 41)).toBe(41);
     expect(costPercent(10, null)).toBeNull();
     expect(costPercent(10, 0)).toBeNull();
-  });
-});
-
-describe('cancel button enabling', () => {
-  it('needs a reason and the checkbox', () => {
-    expect(canConfirmCancel('', false)).toBe(false);
-    expect(canConfirmCancel('cost_too_high', false)).toBe(false);
-    expect(canConfirmCancel('', true)).toBe(false);
-    expect(canConfirmCancel(null, true)).toBe(false);
-    expect(canConfirmCancel('cost_too_high', true)).toBe(true);
-    expect(canConfirmCancel('cost_too_high', true, true)).toBe(false);
   });
 });
 

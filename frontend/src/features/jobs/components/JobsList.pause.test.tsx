@@ -1,8 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { JobDetail, JobListItem, ResumeOptions } from '../../../lib/api-types';
-import { jobDetail, jobListItem, jobPause } from '../../../test/fixtures';
+import type { JobDetail, JobListItem } from '../../../lib/api-types';
+import { jobDetail, jobListItem, jobPause, resumeOptions } from '../../../test/fixtures';
 import { mockFetch, renderWithProviders } from '../../../test/render';
 import { DEFAULT_STATE } from '../utils/url-state';
 import { JobsList } from './JobsList';
@@ -14,16 +14,6 @@ afterEach(() => {
 const ID = '11111111-1111-1111-1111-111111111111';
 const page = (results: JobListItem[]) => ({ count: results.length, page: 1, page_size: 25, total_pages: 1, next: null, previous: null, results });
 
-const RESUME_OPTIONS: ResumeOptions = {
-  resume_step: 850,
-  total_steps: 2000,
-  spend_so_far: 22.18,
-  pricing: 'spot',
-  hyperparameters: { learning_rate: 0.0005, epochs: 3, batch_size: 8, lora_r: 16, max_seq_len: 2048, seed: 42 },
-  suggestion: null,
-  options: [{ gpu_type: { slug: 'h100', name: 'H100' }, current: true, hourly_rate: 2.49, live_workers: 1, duration_seconds: 3600, cost_min: 2, cost_max: 3, basis: 'history', warnings: [] }],
-};
-
 /** The list with one row; the job's detail as `detail` answers; pause/resume answer `after`. */
 function setup(row: JobListItem, detail: JobDetail, after?: JobDetail) {
   const api = mockFetch((url, init) => {
@@ -31,7 +21,7 @@ function setup(row: JobListItem, detail: JobDetail, after?: JobDetail) {
     if (url.pathname === `/api/training/jobs/${ID}` && init.method === 'GET') return { body: detail };
     if (url.pathname === `/api/training/jobs/${ID}/pause` && init.method === 'POST') return { body: after };
     if (url.pathname === `/api/training/jobs/${ID}/resume` && init.method === 'POST') return { body: after };
-    if (url.pathname === `/api/training/jobs/${ID}/resume-options`) return { body: RESUME_OPTIONS };
+    if (url.pathname === `/api/training/jobs/${ID}/resume-options`) return { body: resumeOptions({ suggestion: null }) };
     if (url.pathname === `/api/training/jobs/${ID}/pauses`) return { body: { active_seconds: 0, paused_seconds: 0, pauses: [] } };
     return undefined;
   });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { ConfirmModal } from '../../../components/Modal';
 import { Pagination } from '../../../components/Pagination';
 import { EmptyState, ErrorState } from '../../../components/States';
@@ -16,7 +16,7 @@ import { BulkResultPanel } from './BulkResultPanel';
 import { CardSort } from './CardSort';
 import { JobsFilters } from './JobsFilters';
 import { JobsTable } from './JobsTable';
-import { RowPauseFlow, type RowPauseTarget } from './RowPauseFlow';
+import { RowActionFlow, type RowActionTarget } from './RowActionFlow';
 
 interface Props {
   state: JobsListState;
@@ -27,11 +27,11 @@ export function JobsList({ state, onChange }: Props) {
   const query = toJobsApiQuery(state);
   const jobs = useJobs(query);
   const me = useUser();
-  const navigate = useNavigate();
   const toast = useToast();
   const del = useDeleteJob();
   const [toDelete, setToDelete] = useState<JobListItem | null>(null);
-  const [pauseTarget, setPauseTarget] = useState<RowPauseTarget | null>(null);
+  // A row's Pause, Resume or Cancel: the job page's dialog, opened here on the list.
+  const [rowAction, setRowAction] = useState<RowActionTarget | null>(null);
   // Bulk selection: rows of this page, or (allMatching) every job the filter matches. Any change
   // of filter, sort or page clears it, so an action never reaches rows the user no longer sees.
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
@@ -143,9 +143,9 @@ export function JobsList({ state, onChange }: Props) {
             ordering={state.ordering}
             onSort={(ordering) => onChange({ ordering })}
             me={me}
-            onCancel={(job) => navigate(`/training-jobs/${job.id}?cancel=1`)}
-            onPause={(job) => setPauseTarget({ id: job.id, name: job.name, action: 'pause' })}
-            onResume={(job) => setPauseTarget({ id: job.id, name: job.name, action: 'resume' })}
+            onCancel={(job) => setRowAction({ id: job.id, name: job.name, action: 'cancel' })}
+            onPause={(job) => setRowAction({ id: job.id, name: job.name, action: 'pause' })}
+            onResume={(job) => setRowAction({ id: job.id, name: job.name, action: 'resume' })}
             onDelete={setToDelete}
           />
           {data ? (
@@ -165,7 +165,7 @@ export function JobsList({ state, onChange }: Props) {
           ) : null}
         </div>
       )}
-      {pauseTarget ? <RowPauseFlow key={`${pauseTarget.id}:${pauseTarget.action}`} target={pauseTarget} onClose={() => setPauseTarget(null)} /> : null}
+      {rowAction ? <RowActionFlow key={`${rowAction.id}:${rowAction.action}`} target={rowAction} onClose={() => setRowAction(null)} /> : null}
       {toDelete ? (
         <ConfirmModal
           title="Delete training job?"

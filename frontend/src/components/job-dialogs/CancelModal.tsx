@@ -1,11 +1,12 @@
 import { useId, useRef, useState } from 'react';
-import { Modal } from '../../../components/Modal';
-import { ApiError, errorMessage } from '../../../lib/api-client';
-import type { CancelReason, JobDetail } from '../../../lib/api-types';
-import { formatDuration } from '../../../lib/format';
-import { CANCEL_REASONS } from '../../../lib/status';
-import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../utils/cancel';
-import { JobStateSummary } from '../../../components/job-dialogs/JobStateSummary';
+import { Modal } from '../Modal';
+import { ApiError } from '../../lib/api-client';
+import type { CancelReason, JobDetail } from '../../lib/api-types';
+import { formatDuration } from '../../lib/format';
+import { CANCEL_REASONS } from '../../lib/status';
+import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../../lib/cancel';
+import { DialogError, DialogFooter } from './DialogFooter';
+import { JobStateSummary } from './JobStateSummary';
 
 interface Props {
   job: JobDetail;
@@ -61,21 +62,17 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
       initialFocusRef={reasonRef}
       testId="cancel-modal"
       footer={
-        <>
-          <button type="button" className="btn btn--secondary" onClick={onClose} disabled={submitting}>
-            Go Back
-          </button>
-          <button
-            type="button"
-            className="btn btn--danger"
-            disabled={!enabled}
-            aria-disabled={!enabled}
-            onClick={() => reason && onConfirm(reason, notes.trim())}
-            data-testid="confirm-cancel"
-          >
-            {submitting ? 'Cancelling…' : 'Confirm Cancellation'}
-          </button>
-        </>
+        <DialogFooter
+          backLabel="Go Back"
+          onBack={onClose}
+          confirmLabel="Confirm Cancellation"
+          pendingLabel="Cancelling…"
+          pending={submitting}
+          onConfirm={() => reason && onConfirm(reason, notes.trim())}
+          confirmDisabled={!enabled}
+          confirmClassName="btn--danger"
+          confirmTestId="confirm-cancel"
+        />
       }
     >
       <JobStateSummary
@@ -101,11 +98,8 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
           ))}
         </ul>
       </div>
-      {error && !Object.keys(fields).length ? (
-        <div className="alert alert--error" role="alert">
-          {errorMessage(error)}
-        </div>
-      ) : null}
+      {/* Field errors show at their fields; only an error without any shows here. */}
+      <DialogError error={Object.keys(fields).length ? null : error} />
       <div className="field">
         <label htmlFor={reasonId} className="field__label">
           Reason for cancelling <span aria-hidden="true">*</span>

@@ -17,3 +17,14 @@ describe('cancel note rules', () => {
     expect(canConfirmCancel('testing', true, false, 'x'.repeat(CANCEL_NOTES_MAX + 1))).toBe(false);
   });
 });
+
+describe('cancel button enabling', () => {
+  it('needs a reason and the checkbox', () => {
+    expect(canConfirmCancel('', false)).toBe(false);
+    expect(canConfirmCancel('cost_too_high', false)).toBe(false);
+    expect(canConfirmCancel('', true)).toBe(false);
+    expect(canConfirmCancel(null, true)).toBe(false);
+    expect(canConfirmCancel('cost_too_high', true)).toBe(true);
+    expect(canConfirmCancel('cost_too_high', true, true)).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../../lib/api-client';
-import type { CancelReason, JobDetail } from '../../../lib/api-types';
-import { queryKeys } from '../../../lib/query-keys';
+import { api } from '../lib/api-client';
+import type { CancelReason, JobDetail } from '../lib/api-types';
+import { queryKeys } from '../lib/query-keys';
 
 export interface CancelInput {
   id: string;
