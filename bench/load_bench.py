@@ -6,8 +6,11 @@ For `--seconds` (default 60) on this machine, over loopback only:
   one metric point a second (`POST .../metrics`) and a batch of events every 5 s
   (`POST .../events`); a failed or timed-out report is retried as the real worker does (same
   steps, same event seqs: the API must store each exactly once);
-- `--pollers` (100) dashboards, each its own user with a personal API token, poll every 2 s
-  what the dashboard polls: the active jobs list, one job's detail and its metrics.
+- `--pollers` (100) dashboards, each its own user with a personal API token and one running
+  job's page open, poll what the web app polls there, at the web app's own intervals: the job's
+  event log every 10 s; its detail, its metrics (a downsampled overview first, then only newer
+  steps) and the active jobs list every 60 s. `--poll-every N` polls all four every N seconds
+  instead, a stress far beyond what the app sends.
 
 Then it prints requests/s, the error rate and p50/p95/p99 per endpoint, and checks in the
 database that every reported metric point and event is stored exactly once. Targets: error rate
@@ -49,7 +52,7 @@ from tests.live_server import (  # noqa: E402  (run as a script: the repository 
 TARGET_ERROR_RATE = 0.001
 TARGET_POLL_P95_MS = 200.0
 REQUEST_TIMEOUT = 10.0
-POLLED = ("GET jobs (active)", "GET job detail", "GET job metrics")
+POLLED = ("GET jobs (active)", "GET job detail", "GET job metrics", "GET job events")
 
 SEED_SCRIPT = """
 import json, django
@@ -107,7 +110,8 @@ class Client:
 
     Plain `http.client`: the generator shares the machine with the server it measures, and
     `requests` spent ~2 ms of CPU per request here (a fifth of the machine at this load).
-    A broken connection is reopened on the next request.
+    A broken connection is reopened on the next request; a request that finds its idle
+    connection closed by the server is sent once more on a new one.
     """
 
     def __init__(self, base: str, authorization: str) -> None:
@@ -117,9 +121,20 @@ class Client:
         self.conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        data = json.dumps(body).encode() if body is not None else None
+        reused = self.conn is not None
+        try:
+            return self._send(method, path, data)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if not reused:
+                raise
+            # The server closed the idle keep-alive connection (gunicorn's keepalive timeout)
+            # before this request reached it: send it again on a new one, as browsers do.
+            return self._send(method, path, data)
+
+    def _send(self, method: str, path: str, data: bytes | None) -> tuple[int, bytes]:
         if self.conn is None:
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
-        data = json.dumps(body).encode() if body is not None else None
         try:
             self.conn.request(method, path, body=data, headers=self.headers)
             response = self.conn.getresponse()
@@ -183,34 +198,79 @@ def _worker(
         time.sleep(max(0.0, next_tick - time.monotonic()))
 
 
-def _poller(base: str, token: str, job_ids: list[str], deadline: float, stats: Stats) -> None:
+# The web app's own polling intervals (frontend: ACTIVE_REFRESH_MS in get-jobs.ts,
+# DASHBOARD_REFRESH_MS in get-job.ts, get-metrics.ts, EVENTS_REFRESH_MS in get-events.ts).
+APP_INTERVALS = {POLLED[0]: 60.0, POLLED[1]: 60.0, POLLED[2]: 60.0, POLLED[3]: 10.0}
+
+
+def _poller(
+    base: str, token: str, job_id: str, deadline: float, stats: Stats, every: float
+) -> None:
+    """One person with a job's page open: each of its queries refetched on its own timer (the
+    web app's intervals, or all every `every` seconds), from a random phase, as the page has
+    been open for a while."""
     client = Client(base, f"Token {token}")
-    time.sleep(random.random() * 2)
-    next_tick = time.monotonic()
-    while time.monotonic() < deadline:
-        job_id = random.choice(job_ids)
-        _timed(stats, POLLED[0], client, "GET", "/api/training/jobs?status=active")
-        _timed(stats, POLLED[1], client, "GET", f"/api/training/jobs/{job_id}")
-        _timed(stats, POLLED[2], client, "GET", f"/api/training/jobs/{job_id}/metrics")
-        next_tick += 2.0
-        time.sleep(max(0.0, next_tick - time.monotonic()))
+    job = f"/api/training/jobs/{job_id}"
+    last_step: int | None = None
+
+    def metrics_path() -> str:
+        # The dashboard loads a downsampled overview once, then asks only for newer steps.
+        return job + (
+            "/metrics?max_points=1000" if last_step is None else f"/metrics?after_step={last_step}"
+        )
+
+    paths = {
+        POLLED[0]: lambda: "/api/training/jobs?status=active",
+        POLLED[1]: lambda: job,
+        POLLED[2]: metrics_path,
+        POLLED[3]: lambda: job + "/events?page=1&page_size=50",
+    }
+    intervals = {name: every or APP_INTERVALS[name] for name in POLLED}
+    now = time.monotonic()
+    due = {name: now + random.random() * intervals[name] for name in POLLED}
+    while True:
+        name = min(due, key=due.__getitem__)
+        if due[name] >= deadline:
+            return
+        time.sleep(max(0.0, due[name] - time.monotonic()))
+        started = time.perf_counter()
+        try:
+            status, content = client.request("GET", paths[name]())
+        except (OSError, http.client.HTTPException) as exc:
+            stats.record(name, time.perf_counter() - started, False, repr(exc))
+        else:
+            stats.record(
+                name, time.perf_counter() - started, status < 400, f"{status} {content[:200]!r}"
+            )
+            if name == POLLED[2] and status == 200:
+                steps = [p["step"] for p in json.loads(content)["points"]]
+                last_step = max(steps, default=last_step)
+        due[name] += intervals[name]
 
 
-def _server_cpu(base: str) -> float:
-    """CPU seconds used so far by the gunicorn processes serving `base` (from /proc)."""
+def _processes_cpu(base: str) -> tuple[float, float]:
+    """CPU seconds used so far by (the gunicorn processes serving `base`, PostgreSQL's
+    processes), from /proc."""
     bind = f"--bind {urlsplit(base).netloc}".encode()
-    ticks = 0
+    web = database = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if bind not in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            is_database = (entry / "comm").read_text().strip() == "postgres"
+            if bind not in cmdline and not is_database:
                 continue
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        if is_database:
+            database += ticks
+        else:
+            web += ticks
+    tick = os.sysconf("SC_CLK_TCK")
+    return web / tick, database / tick
 
 
 def _machine_busy() -> tuple[float, float]:
@@ -227,7 +287,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _drive(
-    base: str, seeded: dict[str, Any], seconds: float
+    base: str, seeded: dict[str, Any], seconds: float, poll_every: float
 ) -> tuple[Stats, dict[str, dict[str, int]], float]:
     """Run the workers and the dashboards until the deadline; (stats, acknowledged, elapsed)."""
     stats = Stats()
@@ -239,7 +299,11 @@ def _drive(
         threading.Thread(target=_worker, args=(base, w, deadline, stats, sent), daemon=True)
         for w in seeded["workers"]
     ] + [
-        threading.Thread(target=_poller, args=(base, t, job_ids, deadline, stats), daemon=True)
+        threading.Thread(
+            target=_poller,
+            args=(base, t, random.choice(job_ids), deadline, stats, poll_every),
+            daemon=True,
+        )
         for t in seeded["tokens"]
     ]
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -259,6 +323,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=200)
     parser.add_argument("--pollers", type=int, default=100)
+    parser.add_argument(
+        "--poll-every",
+        type=float,
+        default=0.0,
+        help="seconds between a dashboard's polls of each query (default: the web app's own "
+        "intervals, 10 s for events and 60 s for the rest)",
+    )
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn processes")
     parser.add_argument("--web-threads", type=int, default=8, help="threads per process")
     args = parser.parse_args()
@@ -277,16 +348,20 @@ def main() -> int:
         seed = SEED_SCRIPT % {"workers": args.workers, "pollers": args.pollers}
         seeded = run_json([sys.executable, "-c", seed], env)
         with gunicorn_server(env, workers=args.web_workers, threads=args.web_threads) as base:
-            server_before, machine_before = _server_cpu(base), _machine_busy()
-            stats, sent, elapsed = _drive(base, seeded, args.seconds)
-            server_cpu = _server_cpu(base) - server_before
+            cpu_before, machine_before = _processes_cpu(base), _machine_busy()
+            stats, sent, elapsed = _drive(base, seeded, args.seconds, args.poll_every)
+            cpu_after = _processes_cpu(base)
+            server_cpu = cpu_after[0] - cpu_before[0]
+            database_cpu = cpu_after[1] - cpu_before[1]
             machine_after = _machine_busy()
         stored = run_json([sys.executable, "-c", COUNT_SCRIPT], env)
 
     total = sum(len(v) for v in stats.latencies.values())
     errors = sum(stats.errors.values())
     print(
-        f"\n{args.workers} workers at 1 Hz + {args.pollers} dashboards every 2 s, "
+        f"\n{args.workers} workers at 1 Hz + {args.pollers} dashboards polling "
+        + (f"every {args.poll_every:g} s" if args.poll_every else "at the web app's intervals")
+        + ", "
         f"{elapsed:.0f} s, gunicorn {args.web_workers}x{args.web_threads} threads, "
         f"{os.cpu_count()} CPUs"
     )
@@ -298,7 +373,8 @@ def main() -> int:
     wall = machine_after[1] - machine_before[1]
     print(
         f"CPU: machine {busy / max(wall, 1e-9):.0%} busy; web server {server_cpu:.1f} s "
-        f"({1000 * server_cpu / max(total, 1):.2f} ms a request); this generator "
+        f"({1000 * server_cpu / max(total, 1):.2f} ms a request); PostgreSQL {database_cpu:.1f} s "
+        f"({1000 * database_cpu / max(total, 1):.2f} ms a request); this generator "
         f"{stats.client_cpu:.1f} s ({1000 * stats.client_cpu / max(total, 1):.2f} ms a request)"
     )
     print(f"{'endpoint':<22}{'count':>8}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")

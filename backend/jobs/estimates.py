@@ -437,6 +437,28 @@ def early_steps_needed(job: Job) -> float:
     return needed
 
 
+# Once a run qualifies, its provisional sample is refreshed each time another this share of its
+# steps is done (and at its end, by `sample_record_final`), not on every metric report: the
+# rate it records barely moves between two reports, and the refresh cost several queries on the
+# worker's hottest path.
+SAMPLE_REFRESH_SHARE = 0.01
+
+
+def sample_refresh_due(job: Job, *, steps_before: int) -> bool:
+    """Whether a metric report that moved a training run from `steps_before` (absolute) to its
+    `current_step` should (re)record the run's early sample: when the run first qualifies
+    (`early_steps_needed`), then once per SAMPLE_REFRESH_SHARE of its steps."""
+    done_before = steps_before - job.resume_step
+    done_after = job.current_step - job.resume_step
+    needed = early_steps_needed(job)
+    if done_after < needed or done_after <= done_before:
+        return False
+    if done_before < needed:
+        return True
+    stride = max(1, int(SAMPLE_REFRESH_SHARE * job.total_steps))
+    return done_before // stride != done_after // stride
+
+
 def sample_record_early(job: Job, *, now: datetime) -> RunSample | None:
     """Record (or refresh) the provisional sample of a run that is training.
 

@@ -19,8 +19,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.errors import ApplicationError, Conflict
+from backend.common.rows import row_update
 from backend.jobs.budget_caps import job_budget_cap_check
-from backend.jobs.estimates import sample_record_early, sample_record_final
+from backend.jobs.estimates import sample_record_early, sample_record_final, sample_refresh_due
 from backend.jobs.models import (
     Attempt,
     Checkpoint,
@@ -155,6 +156,17 @@ def job_heartbeat(
     job.save(update_fields=list(dict.fromkeys([*changed, "updated_at"])))
 
 
+# What `job_metrics_progress` reads and writes of the job (with telemetry's snapshot fields).
+METRICS_PROGRESS_FIELDS = (
+    *(key for _, key in _PROGRESS_FIELDS),
+    "substatus",
+    "measured_tokens_per_second",
+    "stage",
+    "resume_step",
+    "hyperparameters",
+)
+
+
 def job_metrics_progress(
     *,
     job: Job,
@@ -167,7 +179,11 @@ def job_metrics_progress(
     """The job's side of a metric batch that telemetry just stored: progress, the step (from
     the newest point when the batch carries no progress) and the measured throughput, saved
     with `changed` (the snapshot fields telemetry moved); then the run's first estimator
-    sample of its combination while it trains (see estimates.py)."""
+    sample of its combination while it trains, refreshed as its steps move on (see
+    estimates.py).
+
+    The job may have been locked with only `METRICS_PROGRESS_FIELDS` loaded."""
+    steps_before = job.current_step
     changed = [*changed, *job_progress_apply(job, progress, substatus)]
     points = sorted(points, key=lambda p: p["step"])
     if points:
@@ -181,9 +197,16 @@ def job_metrics_progress(
             job.measured_tokens_per_second = rates[-1]
             changed.append("measured_tokens_per_second")
     if changed:
-        job.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
-    if points and job.stage == Stage.TRAINING:
-        sample_record_early(job, now=now)
+        # The report's hot path: one UPDATE written once, not the ORM's save (rows.py).
+        row_update(job, [*changed, "updated_at"])
+    if (
+        points
+        and job.stage == Stage.TRAINING
+        and sample_refresh_due(job, steps_before=steps_before)
+    ):
+        # The sample reads most of the job (its combination, billing, estimate): load it whole,
+        # under the lock this transaction already holds.
+        sample_record_early(Job.objects.get(pk=job.pk), now=now)
 
 
 def job_micro_batching_record(*, job: Job, decisions: list[dict[str, Any]]) -> None:

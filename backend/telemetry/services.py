@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
+from backend.common.rows import columns_sql, db_value, table_sql
 from backend.common.types import JobId
 from backend.jobs.models import Job
 from backend.telemetry.models import METRIC_VALUE_FIELDS, Event, MetricPoint
@@ -28,24 +29,28 @@ class EventIn:
     worker_seq: int | None = None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def events_append(*, job_id: JobId, attempt: int, items: list[EventIn]) -> list[Event]:
     """Append events to a job's log, skipping worker events already stored (retried batches).
 
-    The job row is locked while sequence numbers are taken, so seq order is commit order and a
-    client polling with `after_seq` never misses an event that committed late.
+    Sequence numbers are taken by one `UPDATE ... RETURNING` of the job's `last_event_seq`,
+    which locks the job row until commit: seq order is commit order, so a client polling with
+    `after_seq` never misses an event that committed late. Callers appending worker events
+    (`worker_seq` set) hold that lock already (the worker API's fenced writes), so two retries
+    of one batch cannot both find their seqs unseen.
     """
     if not items:
         return []
-    job = Job.objects.select_for_update().only("pk", "last_event_seq").get(pk=job_id)
     worker_seqs = [i.worker_seq for i in items if i.worker_seq is not None]
     seen: set[int] = set()
     if worker_seqs:
         seen = {
             s
             for s in Event.objects.filter(
-                job_id=job.pk, attempt=attempt, worker_seq__in=worker_seqs
-            ).values_list("worker_seq", flat=True)
+                job_id=job_id, attempt=attempt, worker_seq__in=worker_seqs
+            )
+            .order_by()  # the default order would join the job only to sort by it
+            .values_list("worker_seq", flat=True)
             if s is not None
         }
     fresh: list[EventIn] = []
@@ -58,10 +63,10 @@ def events_append(*, job_id: JobId, attempt: int, items: list[EventIn]) -> list[
     if not fresh:
         return []
     now = timezone.now()
-    first = job.last_event_seq + 1
+    first = _event_seqs_take(job_id, len(fresh))
     rows = [
         Event(
-            job_id=job.pk,
+            job_id=job_id,
             seq=first + offset,
             attempt=attempt,
             worker_seq=item.worker_seq,
@@ -73,8 +78,23 @@ def events_append(*, job_id: JobId, attempt: int, items: list[EventIn]) -> list[
         for offset, item in enumerate(fresh)
     ]
     Event.objects.bulk_create(rows)
-    Job.objects.filter(pk=job.pk).update(last_event_seq=F("last_event_seq") + len(rows))
     return rows
+
+
+def _event_seqs_take(job_id: JobId, count: int) -> int:
+    """Reserve `count` sequence numbers of the job's event log; returns the first. The row lock
+    the UPDATE takes is held until commit (see `events_append`)."""
+    seq = columns_sql(Job, ["last_event_seq"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table_sql(Job)} SET {seq} = {seq} + %s "
+            f"WHERE {columns_sql(Job, ['id'])} = %s RETURNING {seq}",
+            [count, db_value(Job, "id", job_id)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Job.DoesNotExist(f"No job {job_id}.")
+    return int(row[0]) - count + 1
 
 
 def event_record(
@@ -103,6 +123,43 @@ def metrics_snapshot(
     return merged
 
 
+# MetricPoint's fields in the order _metric_points_store writes them.
+_POINT_FIELDS = ("job", "step", "attempt", "recorded_at", *METRIC_VALUE_FIELDS)
+
+
+@cache
+def _point_upsert_sql(rows: int) -> str:
+    # A retried batch rewrites its rows (the worker may have measured again after a restart).
+    columns = columns_sql(MetricPoint, _POINT_FIELDS)
+    updates = ", ".join(
+        f"{c} = EXCLUDED.{c}" for c in columns_sql(MetricPoint, _POINT_FIELDS[2:]).split(", ")
+    )
+    values = ", ".join(["(" + ", ".join(["%s"] * len(_POINT_FIELDS)) + ")"] * rows)
+    return (
+        f"INSERT INTO {table_sql(MetricPoint)} ({columns}) VALUES {values} "
+        f"ON CONFLICT ({columns_sql(MetricPoint, ('job', 'step'))}) DO UPDATE SET {updates}"
+    )
+
+
+def _metric_points_store(
+    *, job_id: JobId, attempt: int, points: list[dict[str, Any]], now: datetime
+) -> None:
+    """Upsert the points with one statement written once (backend/common/rows.py): this runs
+    on every metric report, and `bulk_create(update_conflicts=True)` spent more CPU building
+    its SQL than the database spent running it."""
+    params: list[Any] = []
+    for p in points:
+        values = {"job": job_id, "step": p["step"], "attempt": attempt, "recorded_at": now}
+        values.update({f: p.get(f) for f in METRIC_VALUE_FIELDS})
+        params += [db_value(MetricPoint, name, values[name]) for name in _POINT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_point_upsert_sql(len(points)), params)
+
+
+# The job fields `metric_points_upsert` reads and moves.
+SNAPSHOT_FIELDS = ("latest_metrics", "previous_metrics")
+
+
 def metric_points_upsert(
     *, job: Job, attempt: int, points: list[dict[str, Any]], now: datetime
 ) -> list[str]:
@@ -111,21 +168,7 @@ def metric_points_upsert(
     if not points:
         return []
     points = sorted(points, key=lambda p: p["step"])
-    MetricPoint.objects.bulk_create(
-        [
-            MetricPoint(
-                job_id=job.pk,
-                step=p["step"],
-                attempt=attempt,
-                recorded_at=now,
-                **{f: p.get(f) for f in METRIC_VALUE_FIELDS},
-            )
-            for p in points
-        ],
-        update_conflicts=True,
-        unique_fields=["job", "step"],
-        update_fields=[*METRIC_VALUE_FIELDS, "attempt", "recorded_at"],
-    )
+    _metric_points_store(job_id=job.pk, attempt=attempt, points=points, now=now)
     latest, previous = job.latest_metrics, job.previous_metrics
     for p in points:
         newest_step = latest.get("step", -1) if latest else -1
@@ -134,7 +177,7 @@ def metric_points_upsert(
         elif p["step"] == newest_step:  # a retried point: rewrite, do not shift the trend
             latest = metrics_snapshot(previous, p, now)
     job.latest_metrics, job.previous_metrics = latest, previous
-    return ["latest_metrics", "previous_metrics"]
+    return list(SNAPSHOT_FIELDS)
 
 
 def metric_points_truncate(*, job: Job, above_step: int) -> int:

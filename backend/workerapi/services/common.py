@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from backend.common.errors import Conflict
 from backend.jobs.models import Attempt, Job, JobStatus
 from backend.jobs.transitions import lock_job
@@ -9,9 +11,13 @@ from backend.workerapi.auth import check_attempt
 
 # Job statuses in which a claimed attempt may still write.
 WRITABLE = frozenset({JobStatus.RUNNING, JobStatus.CANCELLING})
+# The job columns the checks below and `action_for` read.
+LOCK_FIELDS = ("status", "attempt", "pause_requested_at")
 
 
-def lock_for_write(*, attempt: Attempt, claimed: bool = True) -> tuple[Job, Attempt]:
+def lock_for_write(
+    *, attempt: Attempt, claimed: bool = True, fields: Sequence[str] = ()
+) -> tuple[Job, Attempt]:
     """Lock the attempt's job row and re-check the attempt under the lock.
 
     The token was checked before the lock was taken; in between, the reaper may have re-queued
@@ -25,8 +31,10 @@ def lock_for_write(*, attempt: Attempt, claimed: bool = True) -> tuple[Job, Atte
     a billed status, the reaper's loss) moves the job out of those statuses, and a new attempt
     changes `job.attempt` — and a claim is never undone. Anything else re-reads the attempt and
     applies the full rules (401, 409 `stale_attempt`, `not_claimed`, `invalid_state`).
+
+    `fields`: load only these job columns (see `lock_job`); the checks here add theirs.
     """
-    job = lock_job(attempt.job_id)
+    job = lock_job(attempt.job_id, fields=[*fields, *LOCK_FIELDS] if fields else ())
     if (
         claimed
         and attempt.claimed_at is not None

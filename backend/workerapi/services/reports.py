@@ -11,11 +11,23 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backend.jobs.lifecycle import job_metrics_progress, job_micro_batching_record
+from backend.jobs.lifecycle import (
+    METRICS_PROGRESS_FIELDS,
+    job_metrics_progress,
+    job_micro_batching_record,
+)
 from backend.jobs.models import Attempt
 from backend.telemetry.logs import LineIn, LinesStored, log_lines_append
-from backend.telemetry.services import events_append, events_from_worker, metric_points_upsert
+from backend.telemetry.services import (
+    SNAPSHOT_FIELDS,
+    events_append,
+    events_from_worker,
+    metric_points_upsert,
+)
 from backend.workerapi.services.common import action_for, lock_for_write
+
+# The job columns a metric report reads and writes (the rest of the row is not loaded).
+_METRICS_FIELDS = (*METRICS_PROGRESS_FIELDS, *SNAPSHOT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,7 @@ def metrics_ingest(
     worker's (it sends them as events).
     """
     now = now or timezone.now()
-    job, current = lock_for_write(attempt=attempt)
+    job, current = lock_for_write(attempt=attempt, fields=_METRICS_FIELDS)
     changed = metric_points_upsert(job=job, attempt=current.number, points=points, now=now)
     job_metrics_progress(
         job=job, points=points, progress=progress, substatus=substatus, changed=changed, now=now
@@ -52,7 +64,7 @@ def metrics_ingest(
 def events_ingest(*, attempt: Attempt, events: list[dict[str, Any]]) -> IngestResult:
     """Append a worker's events; each carries the worker's per-attempt `seq`, so a retried
     batch stores nothing twice (unique per job, attempt and seq)."""
-    job, current = lock_for_write(attempt=attempt)
+    job, current = lock_for_write(attempt=attempt, fields=["micro_batching"])
     stored = events_append(job_id=job.pk, attempt=current.number, items=events_from_worker(events))
     decisions = [e["payload"]["sizing"] for e in events if is_sizing(e.get("payload"))]
     job_micro_batching_record(job=job, decisions=decisions)

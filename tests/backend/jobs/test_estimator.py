@@ -18,6 +18,7 @@ from backend.jobs.estimates import (
     estimate_job,
     sample_record_early,
     sample_record_final,
+    sample_refresh_due,
     seq_bucket,
 )
 from backend.jobs.models import JobStatus, RunSample, StageRun, StageState
@@ -204,6 +205,38 @@ def test_a_rate_measured_before_the_first_evaluation_is_not_a_sample() -> None:
     assert sample_record_early(job, now=now) is None
     job, now = _training_job(steps=6, total=62, elapsed=14.0, hyperparameters=hyperparameters)
     assert sample_record_early(job, now=now) is not None
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "due"),
+    [
+        (40, 49, False),  # not yet 5% of 1,000 steps
+        (49, 50, True),  # qualifies: the first sample
+        (40, 60, True),  # qualifies within one batch
+        (50, 59, False),  # same 1% stride (10 steps) as the sample just taken
+        (59, 60, True),  # a new stride
+        (60, 60, False),  # a retried report moves nothing
+        (75, 95, True),
+    ],
+)
+def test_a_runs_sample_is_refreshed_once_per_hundredth_of_its_steps(
+    before: int, after: int, due: bool
+) -> None:
+    hyperparameters = resolve_hyperparameters("balanced", {"eval_every": 0})
+    job = JobFactory.build(
+        total_steps=1000, current_step=after, resume_step=0, hyperparameters=hyperparameters
+    )
+    assert sample_refresh_due(job, steps_before=before) is due
+
+
+def test_a_resumed_runs_strides_count_from_its_resume_step() -> None:
+    hyperparameters = resolve_hyperparameters("balanced", {"eval_every": 0})
+    job = JobFactory.build(
+        total_steps=1000, current_step=549, resume_step=500, hyperparameters=hyperparameters
+    )
+    assert not sample_refresh_due(job, steps_before=540)  # 49 done: not yet qualified
+    job.current_step = 550
+    assert sample_refresh_due(job, steps_before=549)
 
 
 def test_a_completed_run_records_its_final_sample() -> None:

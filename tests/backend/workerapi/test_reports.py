@@ -200,17 +200,78 @@ def test_job_detail_micro_batching_is_null_until_reported(running: WorkerClient)
     assert client.get(f"/api/training/jobs/{job.pk}").json()["micro_batching"] is None
 
 
-def test_a_metric_report_reads_the_job_row_once(running: WorkerClient) -> None:
-    """Authentication reads the attempt and its job's attempt number only; the job's whole row
-    is read once, under the lock the write takes."""
+def test_a_metric_report_is_four_statements_reading_only_what_it_uses(
+    running: WorkerClient,
+) -> None:
+    """The hottest request of the system: authentication reads the attempt and its job's
+    attempt number; the job row is read once, under the write's lock, and only the columns the
+    report uses; then one upsert of the points and one update of the job."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     point = {"step": 1, "train_loss": 2.0}
     with CaptureQueriesContext(connection) as queries:
         assert running.write("metrics", {"points": [point]}).status_code == 200
-    whole_row = 'SELECT "jobs_job"."id", "jobs_job"."name"'
-    job_rows = [q["sql"] for q in queries if whole_row in q["sql"]]
-    assert len(job_rows) == 1 and job_rows[0].rstrip().endswith("FOR UPDATE"), job_rows
-    auth = next(q["sql"] for q in queries if "token_hash" in q["sql"])
-    assert '"jobs_job"."attempt"' in auth and '"jobs_job"."name"' not in auth
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert [s.split()[0] for s in statements] == ["SELECT", "SELECT", "INSERT", "UPDATE"]
+    auth, lock, insert, update = statements
+    assert "token_hash" in auth and "j.attempt" in auth and "name" not in auth
+    assert lock.rstrip().endswith("FOR UPDATE") and '"latest_metrics"' in lock
+    assert '"name"' not in lock and '"hyperparameters"' in lock
+    assert "telemetry_metricpoint" in insert and "ON CONFLICT" in insert
+    assert update.startswith('UPDATE "jobs_job"') and '"current_step"' in update
+
+
+def test_a_training_runs_reports_refresh_its_sample_per_hundredth_not_per_report(
+    running: WorkerClient,
+) -> None:
+    """The estimator's provisional sample of a run is taken once the run qualifies, then
+    refreshed each 1% of its steps; the reports in between write no sample."""
+    from backend.jobs.models import RunSample
+
+    job = Job.objects.get(pk=running.started.job_id)
+    Job.objects.filter(pk=job.pk).update(
+        total_steps=1000, est_total_tokens=1_000_000, hyperparameters={"eval_every": 0}
+    )
+    running.write("stage", {"stage": "training", "state": "active"})
+
+    def report(step: int) -> None:
+        point = {"step": step, "train_loss": 1.0, "tokens_per_second": 900.0}
+        assert running.write("metrics", {"points": [point]}).status_code == 200
+
+    for step in range(1, 50):
+        report(step)
+    assert not RunSample.objects.filter(job=job).exists()  # 5% of 1,000 not yet done
+    report(50)
+    first = RunSample.objects.get(job=job).recorded_at
+    for step in range(51, 60):
+        report(step)
+    assert RunSample.objects.get(job=job).recorded_at == first
+    report(60)
+    assert RunSample.objects.get(job=job).recorded_at > first
+
+
+def test_an_event_batch_locks_the_job_once_and_takes_its_seqs_in_one_statement(
+    running: WorkerClient,
+) -> None:
+    """Authentication, the fenced lock (reading only what the batch needs), the retried-seq
+    lookup, the sequence numbers (an UPDATE ... RETURNING under the same lock), the insert."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    events = [{"seq": i, "type": "info", "message": f"note {i}"} for i in (1, 2, 3)]
+    with CaptureQueriesContext(connection) as queries:
+        assert running.write("events", {"events": events}).json()["stored"] == 3
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert [s.split()[0] for s in statements] == ["SELECT", "SELECT", "SELECT", "UPDATE", "INSERT"]
+    lock, seen, seqs = statements[1:4]
+    assert lock.rstrip().endswith("FOR UPDATE") and '"name"' not in lock
+    assert '"jobs_job"' not in seen  # no join to sort by the job
+    assert 'RETURNING "last_event_seq"' in seqs
+    job = Job.objects.get(pk=running.started.job_id)
+    stored = Event.objects.filter(job=job, worker_seq__isnull=False).order_by("seq")
+    assert [(e.worker_seq, e.seq) for e in stored] == [
+        (1, job.last_event_seq - 2),
+        (2, job.last_event_seq - 1),
+        (3, job.last_event_seq),
+    ]
