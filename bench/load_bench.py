@@ -249,26 +249,32 @@ def _poller(
 
 
 def _processes_cpu(base: str) -> tuple[float, float]:
-    """CPU seconds used so far by (the gunicorn processes serving `base`, PostgreSQL's
-    processes), from /proc."""
+    """CPU seconds used so far by (the gunicorn processes serving `base`, PostgreSQL), from
+    /proc. PostgreSQL's count includes the backends that already ended (their CPU is added to
+    the postmaster's children's time when it reaps them): connections come and go in a run."""
     bind = f"--bind {urlsplit(base).netloc}".encode()
     web = database = 0
+    stats: dict[str, list[str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
             is_database = (entry / "comm").read_text().strip() == "postgres"
-            if bind not in cmdline and not is_database:
+            if not is_database and bind not in (entry / "cmdline").read_bytes().replace(
+                b"\0", b" "
+            ):
                 continue
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime
         if is_database:
-            database += ticks
+            stats[entry.name] = fields
         else:
-            web += ticks
+            web += int(fields[11]) + int(fields[12])  # utime, stime
+    for fields in stats.values():
+        database += int(fields[11]) + int(fields[12])
+        if fields[1] not in stats:  # the postmaster: its parent is not PostgreSQL
+            database += int(fields[13]) + int(fields[14])  # cutime, cstime
     tick = os.sysconf("SC_CLK_TCK")
     return web / tick, database / tick
 
