@@ -12,9 +12,11 @@ For `--seconds` (default 60) on this machine, over loopback only:
   steps) and the active jobs list every 60 s. `--poll-every N` polls all four every N seconds
   instead, a stress far beyond what the app sends.
 
-Then it prints requests/s, the error rate and p50/p95/p99 per endpoint, and checks in the
-database that every reported metric point and event is stored exactly once. Targets: error rate
-< 0.1%, p95 of the polled endpoints < 200 ms, nothing lost or duplicated (exit 1 otherwise).
+The workers claim their attempts first (8 at a time, not measured): the run measures jobs
+training, not 200 workers starting in one second. Then it prints requests/s, the error rate
+and p50/p95/p99 per endpoint, and checks in the database that every reported metric point
+and event is stored exactly once. Targets: error rate < 0.1%, p95 of the polled endpoints
+< 200 ms, nothing lost or duplicated (exit 1 otherwise).
 
     .venv/bin/python bench/load_bench.py [--seconds 60] [--workers 200] [--pollers 100]
 
@@ -34,6 +36,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -166,13 +169,11 @@ def _worker(
     client = Client(base, f"Bearer {spec['token']}")
     url = f"/api/worker/jobs/{spec['job_id']}/"
     fenced = {"attempt": spec["attempt"], "fence": spec["fence"]}
-    while time.monotonic() < deadline:
-        claim = {"attempt": spec["attempt"]}
-        if _timed(stats, "POST claim", client, "POST", url + "claim", claim) == 200:
-            break
-        time.sleep(1)
     step, seq = 0, 0
-    time.sleep(random.random())  # spread the workers over the second
+    # Jobs do not train in step with each other: each worker reports at its own moment of the
+    # second and sends its events in its own one of every five seconds.
+    events_phase = random.randrange(5)
+    time.sleep(random.random())
     next_tick = time.monotonic()
     while time.monotonic() < deadline:
         step += 1
@@ -183,7 +184,7 @@ def _worker(
             if _timed(stats, "POST metrics", client, "POST", url + "metrics", body) == 200:
                 sent["points"][spec["job_id"]] = step
                 break
-        if step % 5 == 0:
+        if (step + events_phase) % 5 == 0:
             batch = [
                 {"seq": seq + i, "type": "info", "message": f"step {step} note {i}"}
                 for i in range(1, 6)
@@ -292,6 +293,28 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def _claim_all(base: str, workers: list[dict[str, Any]], deadline: float) -> float:
+    """Every worker claims its attempt, 8 at a time, before the measured run: the bench
+    measures 200 jobs training, not 200 workers starting in the same second. Seconds taken."""
+    started = time.monotonic()
+
+    def claim(spec: dict[str, Any]) -> None:
+        client = Client(base, f"Bearer {spec['token']}")
+        url = f"/api/worker/jobs/{spec['job_id']}/claim"
+        while time.monotonic() < deadline:
+            try:
+                if client.request("POST", url, {"attempt": spec["attempt"]})[0] == 200:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(1)
+        raise SystemExit(f"job {spec['job_id']}: the claim did not succeed")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(claim, workers))
+    return time.monotonic() - started
+
+
 def _drive(
     base: str, seeded: dict[str, Any], seconds: float, poll_every: float
 ) -> tuple[Stats, dict[str, dict[str, int]], float]:
@@ -336,8 +359,9 @@ def main() -> int:
         help="seconds between a dashboard's polls of each query (default: the web app's own "
         "intervals, 10 s for events and 60 s for the rest)",
     )
+    # The Docker image's web server (backend/deploy/Dockerfile): 4 processes of 4 threads.
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn processes")
-    parser.add_argument("--web-threads", type=int, default=8, help="threads per process")
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per process")
     args = parser.parse_args()
 
     with scratch_database("load") as db_url:
@@ -354,6 +378,7 @@ def main() -> int:
         seed = SEED_SCRIPT % {"workers": args.workers, "pollers": args.pollers}
         seeded = run_json([sys.executable, "-c", seed], env)
         with gunicorn_server(env, workers=args.web_workers, threads=args.web_threads) as base:
+            claimed_in = _claim_all(base, seeded["workers"], time.monotonic() + 120)
             cpu_before, machine_before = _processes_cpu(base), _machine_busy()
             stats, sent, elapsed = _drive(base, seeded, args.seconds, args.poll_every)
             cpu_after = _processes_cpu(base)
@@ -369,7 +394,7 @@ def main() -> int:
         + (f"every {args.poll_every:g} s" if args.poll_every else "at the web app's intervals")
         + ", "
         f"{elapsed:.0f} s, gunicorn {args.web_workers}x{args.web_threads} threads, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs (the {args.workers} claims before it took {claimed_in:.1f} s)"
     )
     print(
         f"requests: {total}  ({total / elapsed:.0f}/s)   errors: {errors} "
