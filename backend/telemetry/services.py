@@ -145,8 +145,8 @@ def _metric_points_store(
     *, job_id: JobId, attempt: int, points: list[dict[str, Any]], now: datetime
 ) -> None:
     """Upsert the points with one statement written once (backend/common/rows.py): this runs
-    on every metric report, and `bulk_create(update_conflicts=True)` spent more CPU building
-    its SQL than the database spent running it."""
+    on every metric report, and `bulk_create(update_conflicts=True)` built and compiled the
+    same statement again each time."""
     params: list[Any] = []
     for p in points:
         values = {"job": job_id, "step": p["step"], "attempt": attempt, "recorded_at": now}
