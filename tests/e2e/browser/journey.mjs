@@ -325,11 +325,14 @@ async function phaseMain(browser) {
     await page.mouse.move(x, y);
     // Chart.js draws the tooltip on the canvas: wait until the picture changed and settled. A
     // metrics refresh redraws the chart without the tooltip until the mouse moves again (a
-    // person's hand always does), so each try nudges the pointer by a pixel and back.
+    // person's hand always does), so each try nudges the pointer by a pixel and back:
+    // vertically, since the tooltip follows the step under the pointer's x. A sideways nudge
+    // that straddled two steps made the tooltip jump between them on every try, so the picture
+    // never settled (CI: the tooltip was drawn, the step timed out).
     let nudge = 0;
     await until('the tooltip to be drawn', async () => {
       nudge = 1 - nudge;
-      await page.mouse.move(x + nudge, y);
+      await page.mouse.move(x, y + nudge);
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       const a = await box.evaluate((c) => c.toDataURL());
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
