@@ -9,6 +9,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from backend.common.parsing import INT32_MAX, INT64_MAX, JSONObjectField, Rfc3339DateTimeField
+from backend.common.serializers import SharedFieldsSerializer
 from backend.jobs.models import Stage
 from backend.telemetry.models import EventType, LogStream
 from worker.contract import names
@@ -48,7 +49,7 @@ def _float() -> FiniteFloatField:
     return FiniteFloatField(required=False, allow_null=True, default=None)
 
 
-class FencedSerializer(serializers.Serializer):
+class FencedSerializer(SharedFieldsSerializer):
     """Every write repeats its attempt and fence (or sends X-Attempt / X-Fence headers)."""
 
     attempt = serializers.IntegerField(
@@ -75,7 +76,9 @@ class ActionSerializer(serializers.Serializer):
 # --- claim ------------------------------------------------------------------------------
 
 
-class ClaimRequestSerializer(serializers.Serializer):
+class ClaimRequestSerializer(SharedFieldsSerializer):
+    """A worker's claim of its attempt, and which worker and pool it is."""
+
     attempt = serializers.IntegerField(
         max_value=INT32_MAX, min_value=1, help_text="The attempt number of the task."
     )

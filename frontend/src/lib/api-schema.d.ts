@@ -1298,6 +1298,7 @@ export interface components {
              */
             hourly_rate: number;
         };
+        /** @description A worker's claim of its attempt, and which worker and pool it is. */
         ClaimRequestRequest: {
             /** @description The attempt number of the task. */
             attempt: number;
