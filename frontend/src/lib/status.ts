@@ -1,4 +1,4 @@
-import type { EventType, JobStatus, StageKey } from './api-types';
+import type { CancelReason, EventType, JobStatus, StageKey } from './api-types';
 
 export type Tone = 'grey' | 'blue' | 'indigo' | 'green' | 'yellow' | 'orange' | 'red' | 'purple';
 
@@ -56,7 +56,7 @@ export const PRESET_LABELS: Record<string, string> = {
 
 export const PRICING_LABELS: Record<string, string> = { spot: 'spot', on_demand: 'on-demand' };
 
-export const CANCEL_REASONS: { value: string; label: string }[] = [
+export const CANCEL_REASONS: { value: CancelReason; label: string }[] = [
   { value: 'loss_not_decreasing', label: 'Loss not decreasing' },
   { value: 'cost_too_high', label: 'Cost too high' },
   { value: 'wrong_configuration', label: 'Wrong configuration' },

@@ -3,8 +3,8 @@ import { Modal } from '../Modal';
 import { ApiError } from '../../lib/api-client';
 import type { CancelReason, JobDetail } from '../../lib/api-types';
 import { formatDuration } from '../../lib/format';
-import { CANCEL_REASONS } from '../../lib/status';
 import { CANCEL_NOTES_MAX, canConfirmCancel, cancelNotesError } from '../../lib/cancel';
+import { CancelReasonSelect } from './CancelReasonSelect';
 import { DialogError, DialogFooter } from './DialogFooter';
 import { JobStateSummary } from './JobStateSummary';
 
@@ -104,24 +104,16 @@ export function CancelModal({ job, elapsedSeconds, submitting, error, onConfirm,
         <label htmlFor={reasonId} className="field__label">
           Reason for cancelling <span aria-hidden="true">*</span>
         </label>
-        <select
+        <CancelReasonSelect
           id={reasonId}
           ref={reasonRef}
-          className="select"
           value={reason}
           required
           aria-required="true"
           aria-invalid={!!fields.reason}
-          onChange={(e) => setReason(e.target.value as CancelReason | '')}
+          onChange={setReason}
           disabled={submitting}
-        >
-          <option value="">Select a reason…</option>
-          {CANCEL_REASONS.map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
-        </select>
+        />
         {fields.reason ? <span className="field__error">{fields.reason.join(' ')}</span> : null}
       </div>
       <div className="field">

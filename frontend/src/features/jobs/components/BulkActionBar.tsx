@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { CancelReasonSelect } from '../../../components/job-dialogs/CancelReasonSelect';
 import { ConfirmModal, Modal } from '../../../components/Modal';
 import { errorMessage } from '../../../lib/api-client';
-import type { BulkActionBody, BulkResult } from '../../../lib/api-types';
+import type { BulkActionBody, BulkResult, CancelReason } from '../../../lib/api-types';
 import { formatNumber } from '../../../lib/format';
-import { CANCEL_REASONS } from '../../../lib/status';
 import { useBulkJobs } from '../api/bulk-jobs';
 import { bulkFilter, jobsExportUrl } from '../utils/export';
 
@@ -30,7 +30,7 @@ type Dialog = 'cancel' | 'delete' | null;
  * compare (2 to 5 selected). */
 export function BulkActionBar({ selectedIds, allMatching, total, pageRows, listQuery, onSelectAllMatching, onClear, onResult }: Props) {
   const [dialog, setDialog] = useState<Dialog>(null);
-  const [reason, setReason] = useState('');
+  const [reason, setReason] = useState<CancelReason | ''>('');
   const [notes, setNotes] = useState('');
   const bulk = useBulkJobs();
   const count = allMatching ? total : selectedIds.length;
@@ -93,7 +93,7 @@ export function BulkActionBar({ selectedIds, allMatching, total, pageRows, listQ
               <button type="button" className="btn btn--secondary" onClick={() => setDialog(null)} disabled={bulk.isPending}>
                 Go Back
               </button>
-              <button type="button" className="btn btn--danger" disabled={!reason || bulk.isPending} onClick={() => run({ action: 'cancel', reason: reason as BulkActionBody['reason'], notes, ...target })} data-testid="bulk-cancel-confirm">
+              <button type="button" className="btn btn--danger" disabled={!reason || bulk.isPending} onClick={() => reason && run({ action: 'cancel', reason, notes, ...target })} data-testid="bulk-cancel-confirm">
                 {bulk.isPending ? 'Cancelling…' : `Cancel ${noun}`}
               </button>
             </>
@@ -102,14 +102,7 @@ export function BulkActionBar({ selectedIds, allMatching, total, pageRows, listQ
           <p>Running jobs stop at their next step; queued ones never start. Jobs you may not cancel, or that already finished, are left as they are and listed afterwards.</p>
           <label className="field">
             <span className="field__label">Reason (for all)</span>
-            <select className="select" value={reason} onChange={(e) => setReason(e.target.value)} data-testid="bulk-cancel-reason">
-              <option value="">Select a reason…</option>
-              {CANCEL_REASONS.map((r) => (
-                <option key={r.value} value={r.value}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
+            <CancelReasonSelect value={reason} onChange={setReason} data-testid="bulk-cancel-reason" />
           </label>
           <label className="field">
             <span className="field__label">Notes (optional)</span>
