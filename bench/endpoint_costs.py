@@ -5,8 +5,8 @@ one request at a time. CPU time and queries barely depend on how loaded the mach
 other work; wall times do.
 
 The endpoints are the ones `bench/load_bench.py` drives: a worker's metric report (one point,
-as the bench's workers send each second) and event batch, and the three dashboard polls (active
-jobs list, job detail, job metrics).
+as the bench's workers send each second) and event batch, and the four dashboard polls (active
+jobs list, job detail, job metrics, the event log's first page).
 
     .venv/bin/python bench/endpoint_costs.py [--jobs 50] [--requests 200] [--profile DIR]
         [--show-queries]
@@ -154,6 +154,10 @@ def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
         ("GET jobs (active)", lambda i: dashboard.get("/api/training/jobs?status=active")),
         ("GET job detail", lambda i: dashboard.get(f"/api/training/jobs/{job_id(i)}")),
         ("GET job metrics", lambda i: dashboard.get(f"/api/training/jobs/{job_id(i)}/metrics")),
+        (
+            "GET job events",
+            lambda i: dashboard.get(f"/api/training/jobs/{job_id(i)}/events?page=1&page_size=50"),
+        ),
     ]
     return [
         _measure(name, call, args.requests, profile_dir, args.show_queries) for name, call in plan

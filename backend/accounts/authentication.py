@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import exceptions
@@ -13,10 +14,35 @@ from rest_framework.request import Request
 
 from backend.accounts.models import ApiToken, User
 from backend.accounts.services import token_hash
+from backend.common.rows import columns_sql, row_instance, table_sql
 
 KEYWORD = "Token"
 # last_used_at is a hint for the owner, not an audit log: one write a minute per token at most.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_TOKEN_FIELDS = tuple(f.name for f in ApiToken._meta.concrete_fields)
+_USER_FIELDS = tuple(f.name for f in User._meta.concrete_fields)
+# The token and its whole user (request.user), written once (backend/common/rows.py): every
+# dashboard poll authenticates, and through the ORM (`select_related("user")`) building and
+# compiling this lookup cost more CPU than PostgreSQL spent running it.
+_BY_KEY_HASH = (
+    f"SELECT {columns_sql(ApiToken, _TOKEN_FIELDS, alias='t')}, "
+    f"{columns_sql(User, _USER_FIELDS, alias='u')} "
+    f"FROM {table_sql(ApiToken)} t JOIN {table_sql(User)} u ON u.id = t.user_id "
+    "WHERE t.key_hash = %s"
+)
+
+
+def token_by_key(key: str) -> ApiToken | None:
+    """The personal API token whose key this is, with its user loaded, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BY_KEY_HASH, [token_hash(key)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = row_instance(ApiToken, _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
+    token.user = row_instance(User, _USER_FIELDS, row[len(_TOKEN_FIELDS) :])
+    return token
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -27,9 +53,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             return None  # another scheme (or none): the session may still authenticate
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Expected 'Authorization: Token <key>'.")
-        token = (
-            ApiToken.objects.select_related("user").filter(key_hash=token_hash(parts[1])).first()
-        )
+        token = token_by_key(parts[1])
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid token.")
         now = timezone.now()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from backend.accounts.authentication import token_by_key
 from backend.accounts.models import ApiToken
 from backend.accounts.services import api_token_create
 
@@ -88,3 +89,32 @@ def test_existing_drf_tokens_keep_working_after_the_migration(owner: Any) -> Non
     migration.forwards(apps, None)
     assert not Token.objects.exists()  # the plaintext key is gone
     assert _as(legacy.key).get("/api/auth/me").json()["username"] == "olivia"
+
+
+def test_a_token_and_its_whole_user_come_from_one_statement(
+    owner: Any, django_assert_num_queries: Any
+) -> None:
+    token, key = api_token_create(user=owner, name="dashboard")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+
+    with django_assert_num_queries(1):
+        found = token_by_key(key)
+        assert found is not None
+        # request.user is used whole (permissions, names): nothing is left to load later.
+        assert found.user.get_deferred_fields() == set()
+        assert found.get_deferred_fields() == set()
+    fresh = ApiToken.objects.select_related("user").get(pk=token.pk)
+    for field in ApiToken._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(fresh, field.attname), field.name
+    for field in type(owner)._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(fresh.user, field.attname), field.name
+    assert token_by_key(key + "x") is None
+
+
+def test_a_deactivated_users_token_is_refused(owner: Any) -> None:
+    _, key = api_token_create(user=owner, name="old laptop")
+    assert _as(key).get("/api/auth/me").status_code == 200
+    type(owner).objects.filter(pk=owner.pk).update(is_active=False)
+    response = _as(key).get("/api/auth/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "Invalid token."
