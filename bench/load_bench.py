@@ -288,6 +288,20 @@ def _machine_busy() -> tuple[float, float]:
     return (sum(values) - idle) / tick, sum(values) / tick
 
 
+def _reference_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload, best of 5: this VM's speed drifts by
+    ±15% from one minute to the next, and the server's CPU per request drifts with it, so a
+    run's figures are comparable with another's only alongside this number."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        counts: dict[int, int] = {}
+        for i in range(300_000):
+            counts[i % 1000] = counts.get(i % 1000, 0) + i
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -379,12 +393,14 @@ def main() -> int:
         seeded = run_json([sys.executable, "-c", seed], env)
         with gunicorn_server(env, workers=args.web_workers, threads=args.web_threads) as base:
             claimed_in = _claim_all(base, seeded["workers"], time.monotonic() + 120)
+            reference_before = _reference_ms()
             cpu_before, machine_before = _processes_cpu(base), _machine_busy()
             stats, sent, elapsed = _drive(base, seeded, args.seconds, args.poll_every)
             cpu_after = _processes_cpu(base)
             server_cpu = cpu_after[0] - cpu_before[0]
             database_cpu = cpu_after[1] - cpu_before[1]
             machine_after = _machine_busy()
+            reference_after = _reference_ms()
         stored = run_json([sys.executable, "-c", COUNT_SCRIPT], env)
 
     total = sum(len(v) for v in stats.latencies.values())
@@ -407,6 +423,10 @@ def main() -> int:
         f"({1000 * server_cpu / max(total, 1):.2f} ms a request); PostgreSQL {database_cpu:.1f} s "
         f"({1000 * database_cpu / max(total, 1):.2f} ms a request); this generator "
         f"{stats.client_cpu:.1f} s ({1000 * stats.client_cpu / max(total, 1):.2f} ms a request)"
+    )
+    print(
+        f"machine speed: a reference loop took {reference_before:.0f} ms before the run and "
+        f"{reference_after:.0f} ms after (lower is faster; CPU per request scales with it)"
     )
     print(f"{'endpoint':<22}{'count':>8}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name in sorted(stats.latencies):
