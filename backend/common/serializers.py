@@ -15,7 +15,7 @@ class SharedFieldsSerializer(serializers.Serializer):
     """A request body serializer whose fields are built and bound once per class.
 
     DRF deep-copies every declared field for each serializer instance, so that an instance may
-    change its own fields. For a metric report that meant constructing about twenty fields per
+    change its own fields. For a metric report that meant constructing sixteen fields per
     request: 11% of the web server's CPU in the load bench (`bench/load_bench.py`), more than
     validating the body itself.
 
